@@ -1,0 +1,87 @@
+"""licbill: billing rules for licence-based (per-seat, per-module) software subscriptions."""
+
+from . import recon, rulebooks
+from .charges import charge_lines, iter_charge_lines
+from .errors import (
+    CurrencyMismatchError,
+    DuplicateEventError,
+    DuplicateSubscriptionError,
+    EventError,
+    EventOrderError,
+    IncompatibleSkuError,
+    InvalidTypeError,
+    InvalidValueError,
+    LicbillError,
+    PlanAndQuantityError,
+    QuantityError,
+    SameSkuError,
+    SubscriptionEndedError,
+    TrialError,
+    UnknownCurrencyError,
+    UnknownSubscriptionError,
+)
+from .lines import ChargeLine, ChargeType, ChargeTypeName
+from .models import (
+    Billing,
+    Cancel,
+    ChangeQuantity,
+    ConvertSku,
+    Event,
+    Purchase,
+    SetAutoRenew,
+    Sku,
+    SkuKind,
+    Term,
+)
+from .money import Money, RoundingMode
+from .periods import Period, add_months, cycle
+from .proration import Rounding, RoundingScope, effective_unit_price, prorate
+from .rulebooks import Descriptions, Rulebook, TrialConversion
+
+__all__ = [
+    "Billing",
+    "Cancel",
+    "ChangeQuantity",
+    "ChargeLine",
+    "ChargeType",
+    "ChargeTypeName",
+    "ConvertSku",
+    "CurrencyMismatchError",
+    "Descriptions",
+    "DuplicateEventError",
+    "DuplicateSubscriptionError",
+    "Event",
+    "EventError",
+    "EventOrderError",
+    "IncompatibleSkuError",
+    "InvalidTypeError",
+    "InvalidValueError",
+    "LicbillError",
+    "Money",
+    "Period",
+    "PlanAndQuantityError",
+    "Purchase",
+    "QuantityError",
+    "Rounding",
+    "RoundingMode",
+    "RoundingScope",
+    "Rulebook",
+    "SameSkuError",
+    "SetAutoRenew",
+    "Sku",
+    "SkuKind",
+    "SubscriptionEndedError",
+    "Term",
+    "TrialConversion",
+    "TrialError",
+    "UnknownCurrencyError",
+    "UnknownSubscriptionError",
+    "add_months",
+    "charge_lines",
+    "cycle",
+    "effective_unit_price",
+    "iter_charge_lines",
+    "prorate",
+    "recon",
+    "rulebooks",
+]

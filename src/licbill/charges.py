@@ -1,0 +1,478 @@
+"""The charge engine: lifecycle events in, immutable charge lines out (RULEBOOK A4).
+
+One pass over date-ordered events keeps each subscription's state and a heap of the next cycle
+boundary of every subscription. On any day, cycle boundaries (renewals, cycle charges, trial
+ends) come before that day's events, and subscriptions are taken in id order, so the output
+depends only on the events and their dates, never on how same-day events of different
+subscriptions were interleaved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+from .errors import (
+    CurrencyMismatchError,
+    DuplicateEventError,
+    DuplicateSubscriptionError,
+    EventOrderError,
+    IncompatibleSkuError,
+    InvalidTypeError,
+    PlanAndQuantityError,
+    QuantityError,
+    SameSkuError,
+    SubscriptionEndedError,
+    TrialError,
+    UnknownSubscriptionError,
+)
+from .lines import ChargeLine, ChargeType
+from .models import Cancel, ChangeQuantity, ConvertSku, Event, Purchase, SetAutoRenew, SkuKind
+from .money import Money
+from .periods import add_months, check_date
+from .proration import _prorate, effective_unit_price
+from .rulebooks import Rulebook, TrialConversion
+
+__all__ = ["charge_lines", "iter_charge_lines"]
+
+_ONE_DAY = dt.timedelta(days=1)
+_EVENT_TYPES = (Purchase, ConvertSku, ChangeQuantity, Cancel, SetAutoRenew)
+_TRIAL = ("Trial",)
+
+
+def charge_lines(
+    events: Iterable[Event], *, through: dt.date, rulebook: Rulebook
+) -> tuple[ChargeLine, ...]:
+    """Return every charge line that *events* produce up to and including *through*.
+
+    Events may come in any order: they are sorted by date (stably, so two events of one
+    subscription on one day keep their order, a purchase always first). Lines are ordered by
+    date, then subscription id, then cycle boundaries before events. Events dated after
+    *through* are checked for type but not applied yet: a later run with a later *through*
+    bills them, and produces exactly the lines of this run followed by the new ones.
+
+    Raises a :class:`~licbill.LicbillError` subclass naming the event for anything the rulebook
+    refuses (see :mod:`licbill.errors`); nothing is skipped silently.
+    """
+    ordered = sorted(_checked_events(events), key=_event_day)
+    return tuple(iter_charge_lines(ordered, through=through, rulebook=rulebook))
+
+
+def iter_charge_lines(
+    events: Iterable[Event], *, through: dt.date, rulebook: Rulebook
+) -> Iterator[ChargeLine]:
+    """Yield the lines of :func:`charge_lines` lazily from events already in date order.
+
+    Memory holds one state per live subscription, never the lines. Raises
+    :class:`~licbill.EventOrderError` (when iterated) if an event is dated before its
+    predecessor in the stream.
+    """
+    check_date(through, "through")
+    if not isinstance(rulebook, Rulebook):
+        raise InvalidTypeError(f"rulebook must be a licbill.Rulebook, not {rulebook!r}")
+    return _Engine(rulebook, through).run(_checked_events(events))
+
+
+def _event_day(event: Event) -> dt.date:
+    return event.on
+
+
+def _checked_events(events: Iterable[Event]) -> Iterator[Event]:
+    if isinstance(events, str | bytes) or not isinstance(events, Iterable):
+        raise InvalidTypeError(f"events must be an iterable of licbill events, not {events!r}")
+    for event in events:
+        if not isinstance(event, _EVENT_TYPES):
+            raise InvalidTypeError(f"not a licbill event: {event!r}")
+        yield event
+
+
+class _Sub:
+    """The mutable state of one subscription inside a single run; never leaves the engine."""
+
+    __slots__ = (
+        "anchor",
+        "auto_renew",
+        "cancelled",
+        "cycle_end",
+        "cycle_net",
+        "cycle_start",
+        "id",
+        "index",
+        "offset",
+        "purchase",
+        "quantity",
+        "refs",
+        "sku",
+        "term_end",
+        "term_start",
+        "trial",
+    )
+
+    def __init__(self, purchase: Purchase, trial_months: int) -> None:
+        self.id = purchase.subscription_id
+        self.purchase = purchase
+        self.sku = purchase.sku
+        self.quantity = purchase.quantity
+        self.anchor = purchase.on
+        self.auto_renew = purchase.auto_renew
+        self.cancelled = False
+        self.trial = purchase.trial
+        self.refs = 0
+        self.cycle_net = Decimal(0)
+        # Paid cycles count from the anchor, after the trial months if there is a trial.
+        self.offset = trial_months if purchase.trial else 0
+        if purchase.trial:
+            self.index = -1
+            self.cycle_start = self.term_start = purchase.on
+            self.cycle_end = self.term_end = add_months(purchase.on, trial_months) - _ONE_DAY
+        else:
+            self.index = 0
+            self.cycle_start = self.term_start = self.cycle_end = self.term_end = purchase.on
+            self.enter_cycle(0)
+
+    def enter_cycle(self, index: int) -> None:
+        sku = self.sku
+        months = sku.cycle_months
+        self.index = index
+        self.cycle_start = add_months(self.anchor, self.offset + index * months)
+        self.cycle_end = add_months(self.anchor, self.offset + (index + 1) * months) - _ONE_DAY
+        if index % sku.cycles_per_term == 0:
+            self.term_start = self.cycle_start
+            self.term_end = add_months(self.anchor, self.offset + index * months + sku.term.months)
+            self.term_end -= _ONE_DAY
+        self.cycle_net = Decimal(0)
+
+    def reference(self, event: Event | None) -> str:
+        self.refs += 1
+        if event is not None and event.event_id is not None:
+            return event.event_id
+        return f"{self.id}-{self.refs:04d}"
+
+
+class _Engine:
+    def __init__(self, rulebook: Rulebook, through: dt.date) -> None:
+        self.rulebook = rulebook
+        self.rounding = rulebook.rounding
+        self.descriptions = rulebook.descriptions
+        self.names = rulebook.spellings
+        self.through = through
+        self.subs: dict[str, _Sub] = {}
+        self.ended: dict[str, str] = {}
+        self.event_ids: set[str] = set()
+        self.boundaries: list[tuple[dt.date, str]] = []
+
+    # The run --------------------------------------------------------------------------------
+
+    def run(self, events: Iterator[Event]) -> Iterator[ChargeLine]:
+        through = self.through
+        day: dt.date | None = None
+        todays: list[Event] = []
+        for event in events:
+            if day is not None and event.on < day:
+                raise EventOrderError(
+                    f"event dated before its predecessor ({day}) in a date-ordered stream",
+                    event=event,
+                )
+            if event.on > through:
+                day = event.on
+                continue
+            if event.on != day:
+                if todays:
+                    yield from self.day(todays[0].on, todays)
+                todays = []
+                day = event.on
+            todays.append(event)
+        if todays:
+            yield from self.day(todays[0].on, todays)
+        yield from self.boundaries_until(through, inclusive=True)
+
+    def boundaries_until(self, day: dt.date, *, inclusive: bool) -> Iterator[ChargeLine]:
+        heap = self.boundaries
+        while heap and (heap[0][0] <= day if inclusive else heap[0][0] < day):
+            when, sub_id = heapq.heappop(heap)
+            sub = self.subs.get(sub_id)
+            if sub is not None:
+                yield from self.boundary(sub, when)
+
+    def day(self, day: dt.date, events: list[Event]) -> Iterator[ChargeLine]:
+        yield from self.boundaries_until(day, inclusive=False)
+        per_sub: dict[str, list[Event]] = {}
+        for event in events:
+            per_sub.setdefault(event.subscription_id, []).append(event)
+        heap = self.boundaries
+        due: set[str] = set()
+        while heap and heap[0][0] == day:
+            due.add(heapq.heappop(heap)[1])
+        for sub_id in sorted(due | per_sub.keys()):
+            if sub_id in due and sub_id in self.subs:
+                yield from self.boundary(self.subs[sub_id], day)
+            # A purchase always comes first among one subscription's events of one day.
+            todays = sorted(per_sub.get(sub_id, ()), key=lambda e: not isinstance(e, Purchase))
+            for event in todays:
+                yield from self.apply(event)
+
+    # Cycle boundaries -----------------------------------------------------------------------
+
+    def schedule(self, sub: _Sub) -> None:
+        heapq.heappush(self.boundaries, (sub.cycle_end + _ONE_DAY, sub.id))
+
+    def end(self, sub: _Sub, why: str) -> None:
+        del self.subs[sub.id]
+        self.ended[sub.id] = why
+
+    def boundary(self, sub: _Sub, day: dt.date) -> Iterator[ChargeLine]:
+        if sub.trial:
+            if not sub.auto_renew:
+                self.end(sub, f"its free trial ended on {sub.cycle_end} without auto-renew")
+                return
+            ref = sub.reference(None)
+            trial_credit = self.trial_line(sub, ChargeType.CONVERT, day, ref)
+            sub.trial = False
+            sub.enter_cycle(0)
+            if self.rulebook.trial_conversion is TrialConversion.RENEW:
+                yield self.full_cycle(sub, ChargeType.RENEW, day, ref)
+            else:
+                yield trial_credit
+                yield self.full_cycle(sub, ChargeType.CONVERT, day, ref)
+        elif (sub.index + 1) % sub.sku.cycles_per_term == 0:
+            if sub.cancelled or not sub.auto_renew:
+                why = "it was cancelled" if sub.cancelled else "auto-renew was off"
+                self.end(sub, f"its term ended on {sub.term_end} and {why}")
+                return
+            sub.enter_cycle(sub.index + 1)
+            yield self.full_cycle(sub, ChargeType.RENEW, day, sub.reference(None))
+        else:
+            sub.enter_cycle(sub.index + 1)
+            yield self.full_cycle(sub, ChargeType.CYCLE_CHARGE, day, sub.reference(None))
+        self.schedule(sub)
+
+    # Events ---------------------------------------------------------------------------------
+
+    def apply(self, event: Event) -> Iterator[ChargeLine]:
+        if event.event_id is not None:
+            if event.event_id in self.event_ids:
+                raise DuplicateEventError(f"event id {event.event_id!r} was already applied", event=event)
+            self.event_ids.add(event.event_id)
+        if isinstance(event, Purchase):
+            return self.purchase(event)
+        sub = self.subs.get(event.subscription_id)
+        if sub is None:
+            if event.subscription_id in self.ended:
+                why = self.ended[event.subscription_id]
+                raise SubscriptionEndedError(
+                    f"subscription {event.subscription_id!r} has ended ({why})", event=event
+                )
+            raise UnknownSubscriptionError(
+                f"no purchase of subscription {event.subscription_id!r} precedes this event",
+                event=event,
+            )
+        if event.on < sub.purchase.on:
+            raise EventOrderError(f"event precedes the purchase on {sub.purchase.on}", event=event)
+        if sub.cancelled:
+            raise SubscriptionEndedError(
+                f"subscription {sub.id!r} was cancelled and ends on {sub.term_end}; "
+                "it cannot be changed or reactivated",
+                event=event,
+            )
+        if isinstance(event, Cancel):
+            return self.cancel(sub, event)
+        if isinstance(event, SetAutoRenew):
+            sub.auto_renew = event.enabled
+            return iter(())
+        if sub.trial:
+            raise TrialError("seats and plan of a free trial cannot change", event=event)
+        if isinstance(event, ChangeQuantity):
+            return self.change_quantity(sub, event)
+        return self.convert(sub, event)
+
+    def purchase(self, event: Purchase) -> Iterator[ChargeLine]:
+        if event.subscription_id in self.subs or event.subscription_id in self.ended:
+            raise DuplicateSubscriptionError(
+                f"subscription {event.subscription_id!r} was already purchased", event=event
+            )
+        if not event.sku.allows(event.quantity):
+            raise QuantityError(
+                f"quantity {event.quantity} is outside the limits of SKU {event.sku.id!r}",
+                event=event,
+            )
+        sub = _Sub(event, self.rulebook.trial_months)
+        self.subs[sub.id] = sub
+        self.schedule(sub)
+        ref = sub.reference(event)
+        if sub.trial:
+            yield self.trial_line(sub, ChargeType.NEW, event.on, ref)
+        else:
+            yield self.full_cycle(sub, ChargeType.NEW, event.on, ref)
+
+    def cancel(self, sub: _Sub, event: Cancel) -> Iterator[ChargeLine]:
+        ref = sub.reference(event)
+        if sub.trial:
+            self.end(sub, f"its free trial was cancelled on {event.on}")
+            yield self.trial_line(sub, self.rulebook.trial_cancel, event.on, ref)
+            return
+        since_renewal = (event.on - sub.term_start).days
+        if since_renewal < self.rulebook.full_refund_days:
+            self.end(sub, f"it was cancelled with a full refund on {event.on}")
+            yield self.full_refund(sub, event.on, ref)
+        elif since_renewal < self.rulebook.prorated_refund_days:
+            self.end(sub, f"it was cancelled with a prorated refund on {event.on}")
+            yield self.prorated(sub, ChargeType.CANCEL_IMMEDIATE, event.on, ref, credit=True)
+        else:
+            # Outside every window: no refund, the paid term runs out (cycle charges included).
+            sub.cancelled = True
+
+    def change_quantity(self, sub: _Sub, event: ChangeQuantity) -> Iterator[ChargeLine]:
+        if sub.sku.kind is not SkuKind.PER_SEAT:
+            raise QuantityError(f"SKU {sub.sku.id!r} is {sub.sku.kind.value}: it has no seats", event=event)
+        if event.quantity == sub.quantity:
+            raise QuantityError(f"the quantity is already {sub.quantity}", event=event)
+        if not sub.sku.allows(event.quantity):
+            raise QuantityError(
+                f"quantity {event.quantity} is outside the limits of SKU {sub.sku.id!r} "
+                f"({sub.sku.min_quantity}..{sub.sku.max_quantity or 'no maximum'})",
+                event=event,
+            )
+        kind = ChargeType.ADD_QUANTITY if event.quantity > sub.quantity else ChargeType.REMOVE_QUANTITY
+        ref = sub.reference(event)
+        yield self.prorated(sub, kind, event.on, ref, credit=True)
+        sub.quantity = event.quantity
+        yield self.prorated(sub, kind, event.on, ref, credit=False)
+
+    def convert(self, sub: _Sub, event: ConvertSku) -> Iterator[ChargeLine]:
+        old, new = sub.sku, event.to
+        if new.id == old.id:
+            raise SameSkuError(f"subscription {sub.id!r} already has SKU {old.id!r}", event=event)
+        if event.quantity is not None and event.quantity != sub.quantity:
+            raise PlanAndQuantityError(
+                f"plan and quantity ({sub.quantity} -> {event.quantity}) cannot change in one event",
+                event=event,
+            )
+        if new.unit_price.currency != old.unit_price.currency:
+            raise CurrencyMismatchError(
+                f"cannot convert {old.id!r} ({old.unit_price.currency}) to {new.id!r} "
+                f"({new.unit_price.currency}): {event!r}"
+            )
+        if (new.term, new.billing, new.kind) != (old.term, old.billing, old.kind):
+            raise IncompatibleSkuError(
+                f"SKU {new.id!r} ({new.term.name}, {new.billing.value}, {new.kind.value}) does not "
+                f"share term, billing and kind with {old.id!r} ({old.term.name}, "
+                f"{old.billing.value}, {old.kind.value})",
+                event=event,
+            )
+        if not new.allows(sub.quantity):
+            raise QuantityError(
+                f"quantity {sub.quantity} is outside the limits of SKU {new.id!r}", event=event
+            )
+        ref = sub.reference(event)
+        yield self.prorated(sub, ChargeType.CONVERT, event.on, ref, credit=True, rebill=True)
+        sub.sku = new
+        yield self.prorated(sub, ChargeType.CONVERT, event.on, ref, credit=False)
+
+    # Lines ----------------------------------------------------------------------------------
+
+    def full_cycle(self, sub: _Sub, kind: ChargeType, day: dt.date, ref: str) -> ChargeLine:
+        sku = sub.sku
+        days = (sub.cycle_end - sub.cycle_start).days + 1
+        total = _prorate(sku.unit_price, sub.quantity, days, days, self.rounding)
+        sub.cycle_net += total.amount
+        return self.line(sub, kind, day, sku.unit_price, total, ref)
+
+    def prorated(
+        self,
+        sub: _Sub,
+        kind: ChargeType,
+        day: dt.date,
+        ref: str,
+        *,
+        credit: bool,
+        rebill: bool = False,
+    ) -> ChargeLine:
+        sku = sub.sku
+        cycle_days = (sub.cycle_end - sub.cycle_start).days + 1
+        # Custom-meter lines are at the full unit price (RULEBOOK A7).
+        billing_days = cycle_days if sku.kind is SkuKind.CUSTOM_METER else (sub.cycle_end - day).days + 1
+        total = _prorate(sku.unit_price, sub.quantity, billing_days, cycle_days, self.rounding)
+        eup = effective_unit_price(
+            unit_price=sku.unit_price, billing_days=billing_days, cycle_days=cycle_days
+        )
+        if credit:
+            total = -total
+        sub.cycle_net += total.amount
+        return self.line(sub, kind, day, eup, total, ref, start=day, rebill=rebill)
+
+    def full_refund(self, sub: _Sub, day: dt.date, ref: str) -> ChargeLine:
+        # Everything charged in the current cycle goes back, seat changes included.
+        total = Money(-sub.cycle_net, sub.sku.unit_price.currency)
+        sub.cycle_net = Decimal(0)
+        return self.line(sub, ChargeType.CANCEL_IMMEDIATE, day, sub.sku.unit_price, total, ref)
+
+    def trial_line(self, sub: _Sub, kind: ChargeType, day: dt.date, ref: str) -> ChargeLine:
+        # Every line of a trial mirrors the trial itself: its days, its seats, amount zero.
+        zero = Money.zero(sub.sku.unit_price.currency)
+        return ChargeLine(
+            subscription_id=sub.id,
+            order_date=day,
+            sku_id=sub.sku.id,
+            sku_name=sub.sku.name,
+            charge_start=sub.purchase.on,
+            charge_end=add_months(sub.purchase.on, self.rulebook.trial_months) - _ONE_DAY,
+            unit_price=zero,
+            effective_unit_price=zero,
+            quantity=sub.quantity,
+            total=zero,
+            charge_type=self.names[kind],
+            description=self.descriptions.trial,
+            reference_id=ref,
+            product_qualifiers=_TRIAL,
+            product_id=sub.sku.product_id,
+            term=sub.sku.term,
+            billing=sub.sku.billing,
+            subscription_start=sub.purchase.on,
+            subscription_end=sub.term_end,
+        )
+
+    def line(
+        self,
+        sub: _Sub,
+        kind: ChargeType,
+        day: dt.date,
+        eup: Money,
+        total: Money,
+        ref: str,
+        *,
+        start: dt.date | None = None,
+        rebill: bool = False,
+    ) -> ChargeLine:
+        sku = sub.sku
+        if sku.kind is SkuKind.CUSTOM_METER:
+            start = end = day
+            description = (
+                self.descriptions.custom_meter_rebill if rebill else self.descriptions.custom_meter
+            )
+        else:
+            start, end = start or sub.cycle_start, sub.cycle_end
+            description = self.descriptions.paid_rebill if rebill else self.descriptions.paid
+        return ChargeLine(
+            sub.id,
+            day,
+            sku.id,
+            sku.name,
+            start,
+            end,
+            sku.unit_price,
+            eup,
+            sub.quantity,
+            total,
+            self.names[kind],
+            description,
+            ref,
+            (),
+            sku.product_id,
+            sku.term,
+            sku.billing,
+            sub.purchase.on,
+            sub.term_end,
+        )
+

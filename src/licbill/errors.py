@@ -1,0 +1,96 @@
+"""The licbill error hierarchy: one root, and subclasses that also subclass the matching builtin.
+
+Catch :class:`LicbillError` to handle anything licbill refuses; catch the builtin
+(``ValueError``, ``TypeError``, ``LookupError``) where existing code already does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "CurrencyMismatchError",
+    "DuplicateEventError",
+    "DuplicateSubscriptionError",
+    "EventError",
+    "EventOrderError",
+    "IncompatibleSkuError",
+    "InvalidTypeError",
+    "InvalidValueError",
+    "LicbillError",
+    "PlanAndQuantityError",
+    "QuantityError",
+    "SameSkuError",
+    "SubscriptionEndedError",
+    "TrialError",
+    "UnknownCurrencyError",
+    "UnknownSubscriptionError",
+]
+
+
+class LicbillError(Exception):
+    """Root of every error licbill raises on purpose."""
+
+
+class InvalidTypeError(LicbillError, TypeError):
+    """A value of the wrong type was given (a float for money, a datetime for a date, ...)."""
+
+
+class InvalidValueError(LicbillError, ValueError):
+    """A value of the right type that breaks a rule (a negative quantity, an inverted range, ...)."""
+
+
+class UnknownCurrencyError(InvalidValueError):
+    """A currency code that is not an ISO 4217 code known to babel."""
+
+
+class CurrencyMismatchError(InvalidValueError):
+    """Money of two different currencies met in one operation."""
+
+
+class EventError(LicbillError, ValueError):
+    """A lifecycle event that cannot be applied; ``event`` is the offending event."""
+
+    def __init__(self, message: str, *, event: Any) -> None:
+        super().__init__(f"{message}: {event!r}")
+        self.event = event
+
+
+class UnknownSubscriptionError(EventError, LookupError):
+    """An event names a subscription that was never purchased."""
+
+
+class DuplicateSubscriptionError(EventError):
+    """A second purchase for a subscription id that already exists (a trial cannot be restarted)."""
+
+
+class DuplicateEventError(EventError):
+    """Two events carry the same ``event_id``; the second is refused, never applied twice."""
+
+
+class EventOrderError(EventError):
+    """An event precedes its subscription's purchase, or a date-ordered stream goes back in time."""
+
+
+class SubscriptionEndedError(EventError):
+    """An event for a subscription that was cancelled or has expired."""
+
+
+class SameSkuError(EventError):
+    """A conversion to the SKU the subscription already has."""
+
+
+class IncompatibleSkuError(EventError):
+    """A conversion to a SKU of another term, billing frequency, kind or currency."""
+
+
+class QuantityError(EventError):
+    """A quantity change to the current quantity, or outside the SKU's limits."""
+
+
+class PlanAndQuantityError(EventError):
+    """One event that changes both the plan and the quantity."""
+
+
+class TrialError(EventError):
+    """A change that a free trial does not allow (seats and plan are fixed until it converts)."""

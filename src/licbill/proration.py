@@ -1,0 +1,112 @@
+"""Proration of RULEBOOK A3: effective unit price and the rounding policies, computed exactly.
+
+``EUP = unit price / cycle days * billing days`` is a rational number; licbill keeps it as an
+integer fraction and rounds once, where the policy says, so no intermediate ``Decimal`` rounding
+can push a total across a cent.
+"""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal
+
+from .errors import InvalidTypeError, InvalidValueError
+from .money import MINOR_UNITS, Money, RoundingMode, round_div
+
+__all__ = ["EUP_PLACES", "Rounding", "RoundingScope", "effective_unit_price", "prorate"]
+
+#: Decimal places of the effective unit price shown on a line (the total never uses it).
+EUP_PLACES = 10
+
+
+class RoundingScope(enum.Enum):
+    """Where a policy rounds: the prorated price of one unit, or the whole line."""
+
+    PER_UNIT = "per-unit"
+    PER_LINE = "per-line"
+
+
+class Rounding(enum.Enum):
+    """A proration rounding policy: where to round and how.
+
+    - ``PER_UNIT_DOWN``: ``ROUNDDOWN(EUP, minor) * quantity``, the recon-file field definition;
+    - ``PER_LINE_DOWN``: ``ROUNDDOWN(EUP * quantity, minor)``, the seat-change examples;
+    - ``PER_UNIT_HALF_UP``: half-up per licence, then times quantity, the legacy pages;
+    - ``PER_LINE_HALF_UP`` and ``PER_LINE_HALF_EVEN``: the whole line, half-up or half-even;
+    - ``PER_UNIT_HALF_EVEN``: half-even per licence.
+    """
+
+    PER_UNIT_DOWN = (RoundingScope.PER_UNIT, RoundingMode.DOWN)
+    PER_LINE_DOWN = (RoundingScope.PER_LINE, RoundingMode.DOWN)
+    PER_UNIT_HALF_UP = (RoundingScope.PER_UNIT, RoundingMode.HALF_UP)
+    PER_LINE_HALF_UP = (RoundingScope.PER_LINE, RoundingMode.HALF_UP)
+    PER_UNIT_HALF_EVEN = (RoundingScope.PER_UNIT, RoundingMode.HALF_EVEN)
+    PER_LINE_HALF_EVEN = (RoundingScope.PER_LINE, RoundingMode.HALF_EVEN)
+
+    @property
+    def scope(self) -> RoundingScope:
+        """Whether the policy rounds each unit's price or the line's total."""
+        return self.value[0]
+
+    @property
+    def mode(self) -> RoundingMode:
+        """How the policy rounds."""
+        return self.value[1]
+
+    def bound(self, quantity: int) -> int:
+        """The most minor units (exclusive) by which one line's total can differ from exact.
+
+        Per-line policies are off by less than one minor unit; per-unit ones by less than one per
+        unit, so less than *quantity* minor units.
+        """
+        return quantity if self.scope is RoundingScope.PER_UNIT else 1
+
+
+def effective_unit_price(*, unit_price: Money, billing_days: int, cycle_days: int) -> Money:
+    """Return ``unit price / cycle days * billing days`` to :data:`EUP_PLACES` places (display)."""
+    _check_days(billing_days, cycle_days)
+    if billing_days == cycle_days:
+        return unit_price
+    exact = unit_price.amount * billing_days / cycle_days
+    return Money(exact.quantize(Decimal(1).scaleb(-EUP_PLACES)), unit_price.currency)
+
+
+def prorate(
+    *, unit_price: Money, quantity: int, billing_days: int, cycle_days: int, rounding: Rounding
+) -> Money:
+    """Return the total for *quantity* units over *billing_days* of a *cycle_days* cycle.
+
+    The result is rounded to the currency's minor unit by *rounding*; it is never negative
+    (credits are the negation of what this returns for the same days). Raises
+    :class:`InvalidValueError` for a negative price, a quantity below zero, or days that do
+    not fit (``0 < billing_days <= cycle_days``).
+    """
+    if not isinstance(rounding, Rounding):
+        raise InvalidTypeError(f"rounding must be a licbill.Rounding, not {rounding!r}")
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+        raise InvalidValueError(f"quantity must be a non-negative int, not {quantity!r}")
+    if unit_price.amount < 0:
+        raise InvalidValueError(f"a unit price cannot be negative: {unit_price!r}")
+    _check_days(billing_days, cycle_days)
+    return _prorate(unit_price, quantity, billing_days, cycle_days, rounding)
+
+
+def _prorate(
+    unit_price: Money, quantity: int, billing_days: int, cycle_days: int, rounding: Rounding
+) -> Money:
+    # The engine's hot path: arguments are already validated.
+    numerator, denominator = unit_price.amount.as_integer_ratio()
+    scale = 10 ** MINOR_UNITS[unit_price.currency]
+    scope, mode = rounding.value
+    if scope is RoundingScope.PER_UNIT:
+        units = round_div(numerator * billing_days * scale, denominator * cycle_days, mode) * quantity
+    else:
+        units = round_div(numerator * billing_days * quantity * scale, denominator * cycle_days, mode)
+    return Money(Decimal(units).scaleb(-MINOR_UNITS[unit_price.currency]), unit_price.currency)
+
+
+def _check_days(billing_days: int, cycle_days: int) -> None:
+    if not 0 < billing_days <= cycle_days:
+        raise InvalidValueError(
+            f"billing days must lie in 1..cycle days, not {billing_days} of {cycle_days}"
+        )

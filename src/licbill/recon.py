@@ -1,0 +1,163 @@
+"""The reconciliation-file export (RULEBOOK A6): one CSV row per charge line.
+
+Numbers are plain (``-20.00``), dates ISO (``2019-06-10``). Text cells a spreadsheet would run
+as a formula are prefixed with ``'``; numeric cells are left as numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Mapping
+from typing import Final, TextIO
+
+import attrs
+
+from .errors import CurrencyMismatchError, InvalidTypeError
+from .lines import ChargeLine
+from .models import Billing, Term
+from .money import Money
+
+__all__ = ["COLUMNS", "Customer", "neutralise", "rows", "write_csv"]
+
+#: RULEBOOK A6's columns, in order.
+COLUMNS: Final = (
+    "PartnerId",
+    "CustomerId",
+    "CustomerName",
+    "InvoiceNumber",
+    "OrderId",
+    "OrderDate",
+    "SubscriptionId",
+    "SubscriptionDescription",
+    "ProductId",
+    "SkuId",
+    "SkuName",
+    "ChargeType",
+    "UnitPrice",
+    "EffectiveUnitPrice",
+    "Quantity",
+    "BillableQuantity",
+    "Subtotal",
+    "TaxTotal",
+    "Total",
+    "Currency",
+    "ChargeStartDate",
+    "ChargeEndDate",
+    "TermAndBillingCycle",
+    "BillingFrequency",
+    "SubscriptionStartDate",
+    "SubscriptionEndDate",
+    "ReferenceId",
+    "ProductQualifiers",
+)
+
+_TERMS: Final = {Term.P1M: "1 Month", Term.P1Y: "1 Year", Term.P3Y: "3 Years"}
+_FREQUENCIES: Final = {Billing.MONTHLY: "Monthly", Billing.ANNUAL: "Annual", Billing.UPFRONT: "OneTime"}
+_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+@attrs.frozen
+class Customer:
+    """The customer a subscription belongs to, as the recon file names it."""
+
+    id: str
+    name: str = ""
+
+
+def neutralise(text: str) -> str:
+    """Return *text* safe to open in a spreadsheet: a leading formula character gets a ``'``."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def rows(
+    lines: Iterable[ChargeLine],
+    *,
+    partner_id: str = "",
+    invoice_number: str = "",
+    customers: Mapping[str, Customer] | None = None,
+    tax: Callable[[ChargeLine], Money] | None = None,
+) -> Iterable[dict[str, str]]:
+    """Yield one dict per line, keyed by :data:`COLUMNS`.
+
+    *customers* maps subscription ids to their :class:`Customer`; *tax* returns a line's tax.
+    Without them those cells stay empty (licbill never invents a tax or a customer), and so
+    does ``Total``, which includes tax.
+    """
+    customers = customers or {}
+    for line in lines:
+        if not isinstance(line, ChargeLine):
+            raise InvalidTypeError(f"recon rows need ChargeLine values, not {line!r}")
+        customer = customers.get(line.subscription_id, Customer(""))
+        tax_total = total = ""
+        if tax is not None:
+            amount = tax(line)
+            if not isinstance(amount, Money) or amount.currency != line.currency:
+                raise CurrencyMismatchError(f"tax {amount!r} is not money in {line.currency}")
+            tax_total, total = str(amount.amount), str((line.total + amount).amount)
+        text = {
+            "PartnerId": partner_id,
+            "CustomerId": customer.id,
+            "CustomerName": customer.name,
+            "InvoiceNumber": invoice_number,
+            "OrderId": "",
+            "SubscriptionId": line.subscription_id,
+            "SubscriptionDescription": line.description,
+            "ProductId": line.product_id,
+            "SkuId": line.sku_id,
+            "SkuName": line.sku_name,
+            "ChargeType": str(line.charge_type),
+            "TermAndBillingCycle": f"{_TERMS[line.term]} - {_FREQUENCIES[line.billing]} Billing",
+            "BillingFrequency": _FREQUENCIES[line.billing],
+            "ReferenceId": line.reference_id,
+            "ProductQualifiers": (
+                "[" + ", ".join(f'"{q}"' for q in line.product_qualifiers) + "]"
+                if line.product_qualifiers
+                else ""
+            ),
+        }
+        row = {key: neutralise(value) for key, value in text.items()}
+        row.update(
+            OrderDate=line.order_date.isoformat(),
+            UnitPrice=str(line.unit_price.amount),
+            EffectiveUnitPrice=str(line.effective_unit_price.amount),
+            Quantity=str(line.quantity),
+            BillableQuantity=str(line.quantity),
+            Subtotal=str(line.total.amount),
+            TaxTotal=tax_total,
+            Total=total,
+            Currency=line.currency,
+            ChargeStartDate=line.charge_start.isoformat(),
+            ChargeEndDate=line.charge_end.isoformat(),
+            SubscriptionStartDate=_iso(line.subscription_start),
+            SubscriptionEndDate=_iso(line.subscription_end),
+        )
+        yield {column: row[column] for column in COLUMNS}
+
+
+def write_csv(
+    lines: Iterable[ChargeLine],
+    file: TextIO,
+    *,
+    partner_id: str = "",
+    invoice_number: str = "",
+    customers: Mapping[str, Customer] | None = None,
+    tax: Callable[[ChargeLine], Money] | None = None,
+) -> int:
+    """Write *lines* to the open text *file* as a recon CSV with a header; return the row count.
+
+    Open the file with ``newline=""``, as for any ``csv`` writer. See :func:`rows` for the
+    parameters.
+    """
+    writer = csv.DictWriter(file, fieldnames=COLUMNS)
+    writer.writeheader()
+    count = 0
+    for row in rows(
+        lines, partner_id=partner_id, invoice_number=invoice_number, customers=customers, tax=tax
+    ):
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def _iso(day: object) -> str:
+    return day.isoformat() if hasattr(day, "isoformat") else ""

@@ -1,0 +1,128 @@
+"""Rulebooks: the published parameter sets a billing run follows (RULEBOOK A4, A6).
+
+Each is a frozen value; derive a variant with ``attrs.evolve``::
+
+    attrs.evolve(NEW_COMMERCE, rounding=Rounding.PER_LINE_DOWN, prorated_refund_days=14)
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from .errors import InvalidTypeError, InvalidValueError
+from .lines import ChargeType, ChargeTypeName
+from .proration import Rounding
+
+__all__ = ["MARKETPLACE_2019", "NEW_COMMERCE", "Descriptions", "Rulebook", "TrialConversion"]
+
+
+class TrialConversion(enum.Enum):
+    """How a free trial that ends with auto-renew on becomes paid."""
+
+    #: One ``renew`` line at the paid price (the 2019 marketplace page, seed table 1).
+    RENEW = "renew"
+    #: Two ``convert`` lines: the trial's zero credit and the paid charge (new commerce).
+    CONVERT_PAIR = "convert-pair"
+
+
+@attrs.frozen(kw_only=True)
+class Descriptions:
+    """The subscription descriptions written on lines (seed tables' last column)."""
+
+    trial: str = "Free trial"
+    paid: str = "Paid subscription"
+    paid_rebill: str = "Prorated rebill for paid subscription"
+    custom_meter: str = "Custom meter SaaS subscription"
+    custom_meter_rebill: str = "Prorated rebill for custom meter SaaS subscription"
+
+
+def _spellings(value: Mapping[ChargeType, str]) -> Mapping[ChargeType, ChargeTypeName]:
+    if not isinstance(value, Mapping):
+        raise InvalidTypeError(f"spellings must map ChargeType to str, not {value!r}")
+    missing = [kind.name for kind in ChargeType if not isinstance(value.get(kind), str | ChargeTypeName)]
+    if missing:
+        raise InvalidValueError(f"spellings lack a str for {', '.join(missing)}")
+    return MappingProxyType(
+        {kind: ChargeTypeName(kind, str(value[kind])) for kind in ChargeType}
+    )
+
+
+def _days(_instance: Any, attribute: Any, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidValueError(f"{attribute.name} must be a whole number of days >= 0, not {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class Rulebook:
+    """The parameters of one published rulebook.
+
+    - ``spellings``: how each :class:`ChargeType` is written in this rulebook's files;
+    - ``trial_conversion``: how a trial becomes paid; ``trial_months``: its length;
+    - ``trial_cancel``: the charge type of a trial's cancel line (it mirrors the trial line, 0);
+    - ``full_refund_days``: a cancel dated fewer than this many days after the purchase or
+      renewal (the start of the current term) refunds everything charged in the current cycle.
+      Dates carry no time, so 24 hours is 1 (the same day) and 72 hours is 3;
+    - ``prorated_refund_days``: otherwise, a cancel dated fewer than this many days after it
+      refunds the days from the cancel date to the cycle end; later cancels refund nothing and
+      end the subscription at term end;
+    - ``rounding``: the proration rounding policy;
+    - ``descriptions``: the texts written in the description column.
+    """
+
+    name: str
+    spellings: Mapping[ChargeType, ChargeTypeName] = attrs.field(converter=_spellings)
+    trial_conversion: TrialConversion
+    trial_months: int = attrs.field(default=1)
+    trial_cancel: ChargeType = ChargeType.CANCEL
+    full_refund_days: int = attrs.field(validator=_days)
+    prorated_refund_days: int = attrs.field(default=0, validator=_days)
+    rounding: Rounding
+    descriptions: Descriptions = Descriptions()
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.rounding, Rounding):
+            raise InvalidTypeError(f"rounding must be a licbill.Rounding, not {self.rounding!r}")
+        if not isinstance(self.trial_conversion, TrialConversion):
+            raise InvalidTypeError(f"trial_conversion must be a TrialConversion, not {self.trial_conversion!r}")
+        if isinstance(self.trial_months, bool) or not isinstance(self.trial_months, int) or self.trial_months < 1:
+            raise InvalidValueError(f"trial_months must be an int >= 1, not {self.trial_months!r}")
+
+    def name_of(self, kind: ChargeType) -> ChargeTypeName:
+        """Return *kind* as this rulebook spells it."""
+        return self.spellings[kind]
+
+
+def _pascal(kind: ChargeType) -> str:
+    return kind.value[0].upper() + kind.value[1:]
+
+
+#: The 2019 marketplace page (seed): ``New``, ``Renew``, ``Cancel``, ``Convert``,
+#: ``CancelImmediate``; kinds the page does not name follow its capitalisation. A trial becomes
+#: paid through a ``Renew`` line; full refund when cancelled within 72 hours; the recon-file
+#: rounding (``PER_UNIT_DOWN``).
+MARKETPLACE_2019 = Rulebook(
+    name="marketplace-2019",
+    spellings={kind: _pascal(kind) for kind in ChargeType},
+    trial_conversion=TrialConversion.RENEW,
+    trial_cancel=ChargeType.CANCEL,
+    full_refund_days=3,
+    prorated_refund_days=0,
+    rounding=Rounding.PER_UNIT_DOWN,
+)
+
+#: New commerce: lower-camel charge types; a trial becomes paid through a pair of ``convert``
+#: lines; full refund within 24 hours, prorated refund within 7 days; ``PER_UNIT_DOWN``.
+NEW_COMMERCE = Rulebook(
+    name="new-commerce",
+    spellings={kind: kind.value for kind in ChargeType},
+    trial_conversion=TrialConversion.CONVERT_PAIR,
+    trial_cancel=ChargeType.CANCEL_IMMEDIATE,
+    full_refund_days=1,
+    prorated_refund_days=7,
+    rounding=Rounding.PER_UNIT_DOWN,
+)
