@@ -253,7 +253,9 @@ class _Engine:
     def apply(self, event: Event) -> Iterator[ChargeLine]:
         if event.event_id is not None:
             if event.event_id in self.event_ids:
-                raise DuplicateEventError(f"event id {event.event_id!r} was already applied", event=event)
+                raise DuplicateEventError(
+                    f"event id {event.event_id!r} was already applied", event=event
+                )
             self.event_ids.add(event.event_id)
         if isinstance(event, Purchase):
             return self.purchase(event)
@@ -325,7 +327,9 @@ class _Engine:
 
     def change_quantity(self, sub: _Sub, event: ChangeQuantity) -> Iterator[ChargeLine]:
         if sub.sku.kind is not SkuKind.PER_SEAT:
-            raise QuantityError(f"SKU {sub.sku.id!r} is {sub.sku.kind.value}: it has no seats", event=event)
+            raise QuantityError(
+                f"SKU {sub.sku.id!r} is {sub.sku.kind.value}: it has no seats", event=event
+            )
         if event.quantity == sub.quantity:
             raise QuantityError(f"the quantity is already {sub.quantity}", event=event)
         if not sub.sku.allows(event.quantity):
@@ -334,7 +338,9 @@ class _Engine:
                 f"({sub.sku.min_quantity}..{sub.sku.max_quantity or 'no maximum'})",
                 event=event,
             )
-        kind = ChargeType.ADD_QUANTITY if event.quantity > sub.quantity else ChargeType.REMOVE_QUANTITY
+        kind = (
+            ChargeType.ADD_QUANTITY if event.quantity > sub.quantity else ChargeType.REMOVE_QUANTITY
+        )
         ref = sub.reference(event)
         yield self.prorated(sub, kind, event.on, ref, credit=True)
         sub.quantity = event.quantity
@@ -346,7 +352,8 @@ class _Engine:
             raise SameSkuError(f"subscription {sub.id!r} already has SKU {old.id!r}", event=event)
         if event.quantity is not None and event.quantity != sub.quantity:
             raise PlanAndQuantityError(
-                f"plan and quantity ({sub.quantity} -> {event.quantity}) cannot change in one event",
+                f"plan and quantity ({sub.quantity} -> {event.quantity}) cannot both change "
+                "in one event",
                 event=event,
             )
         if new.unit_price.currency != old.unit_price.currency:
@@ -392,7 +399,9 @@ class _Engine:
         sku = sub.sku
         cycle_days = (sub.cycle_end - sub.cycle_start).days + 1
         # Custom-meter lines are at the full unit price (RULEBOOK A7).
-        billing_days = cycle_days if sku.kind is SkuKind.CUSTOM_METER else (sub.cycle_end - day).days + 1
+        billing_days = (
+            cycle_days if sku.kind is SkuKind.CUSTOM_METER else (sub.cycle_end - day).days + 1
+        )
         total = _prorate(sku.unit_price, sub.quantity, billing_days, cycle_days, self.rounding)
         eup = effective_unit_price(
             unit_price=sku.unit_price, billing_days=billing_days, cycle_days=cycle_days
@@ -475,4 +484,3 @@ class _Engine:
             sub.purchase.on,
             sub.term_end,
         )
-

@@ -37,7 +37,7 @@ class InvalidTypeError(LicbillError, TypeError):
 
 
 class InvalidValueError(LicbillError, ValueError):
-    """A value of the right type that breaks a rule (a negative quantity, an inverted range, ...)."""
+    """A value of the right type that breaks a rule (a negative quantity, a crossed range)."""
 
 
 class UnknownCurrencyError(InvalidValueError):

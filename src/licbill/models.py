@@ -1,4 +1,4 @@
-"""The facts licbill bills from: the catalogue (SKUs) and what happened to subscriptions (events)."""
+"""The facts licbill bills from: the catalogue (SKUs) and what happened to subscriptions."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ __all__ = [
 
 
 class Term(enum.Enum):
-    """The commitment a subscription is bought for (ISO 8601 durations, as the marketplace writes)."""
+    """The commitment a subscription is bought for (ISO 8601 durations)."""
 
     P1M = 1
     P1Y = 12
@@ -76,7 +76,7 @@ def _non_empty_str(what: str) -> Any:
 
 def _instance_of(kind: type, what: str) -> Any:
     def check(_instance: Any, _attribute: Any, value: Any) -> None:
-        if isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
+        if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
             raise InvalidTypeError(f"{what} must be a {kind.__name__}, not {value!r}")
 
     return check
@@ -116,7 +116,9 @@ class Sku:
     kind: SkuKind = attrs.field(default=SkuKind.PER_SEAT, validator=_instance_of(SkuKind, "kind"))
     min_quantity: int = attrs.field(default=1, kw_only=True)
     max_quantity: int | None = attrs.field(default=None, kw_only=True)
-    product_id: str = attrs.field(default="", kw_only=True, validator=_instance_of(str, "product_id"))
+    product_id: str = attrs.field(
+        default="", kw_only=True, validator=_instance_of(str, "product_id")
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.unit_price.amount < 0:
@@ -131,12 +133,21 @@ class Sku:
                     f"SKU {self.id!r}: max_quantity {self.max_quantity} is below "
                     f"min_quantity {self.min_quantity}"
                 )
-        if self.kind is not SkuKind.PER_SEAT and (self.min_quantity, self.max_quantity) != (1, None):
+        if self.kind is not SkuKind.PER_SEAT and (self.min_quantity, self.max_quantity) != (
+            1,
+            None,
+        ):
             raise InvalidValueError(f"SKU {self.id!r} is {self.kind.value}: it has no seat limits")
 
     @classmethod
     def monthly(
-        cls, *, id: str, name: str, unit_price: Money, kind: SkuKind = SkuKind.PER_SEAT, **limits: Any
+        cls,
+        *,
+        id: str,
+        name: str,
+        unit_price: Money,
+        kind: SkuKind = SkuKind.PER_SEAT,
+        **limits: Any,
     ) -> Sku:
         """A one-month term billed monthly."""
         return cls(id, name, unit_price, Term.P1M, Billing.MONTHLY, kind, **limits)

@@ -59,7 +59,7 @@ def round_div(numerator: int, denominator: int, mode: RoundingMode) -> int:
 
 
 def _to_decimal(value: Any) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise InvalidTypeError(
             f"money amounts must be Decimal, int or str, not {type(value).__name__} {value!r}"
         )
@@ -147,7 +147,9 @@ class Money:
         if not weights or any(isinstance(w, bool) or not isinstance(w, int) for w in weights):
             raise InvalidTypeError(f"weights must be a non-empty sequence of ints, not {weights!r}")
         if any(w < 0 for w in weights) or sum(weights) == 0:
-            raise InvalidValueError(f"weights must be non-negative with a positive sum: {weights!r}")
+            raise InvalidValueError(
+                f"weights must be non-negative with a positive sum: {weights!r}"
+            )
         total = self.to_minor()
         sign = -1 if total < 0 else 1
         whole = sum(weights)

@@ -43,7 +43,9 @@ class Period:
 
     def __attrs_post_init__(self) -> None:
         if self.end < self.start:
-            raise InvalidValueError(f"a period cannot end ({self.end}) before it starts ({self.start})")
+            raise InvalidValueError(
+                f"a period cannot end ({self.end}) before it starts ({self.start})"
+            )
 
     @property
     def days(self) -> int:

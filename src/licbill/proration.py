@@ -99,9 +99,13 @@ def _prorate(
     scale = 10 ** MINOR_UNITS[unit_price.currency]
     scope, mode = rounding.value
     if scope is RoundingScope.PER_UNIT:
-        units = round_div(numerator * billing_days * scale, denominator * cycle_days, mode) * quantity
+        units = (
+            round_div(numerator * billing_days * scale, denominator * cycle_days, mode) * quantity
+        )
     else:
-        units = round_div(numerator * billing_days * quantity * scale, denominator * cycle_days, mode)
+        units = round_div(
+            numerator * billing_days * quantity * scale, denominator * cycle_days, mode
+        )
     return Money(Decimal(units).scaleb(-MINOR_UNITS[unit_price.currency]), unit_price.currency)
 
 

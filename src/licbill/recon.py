@@ -52,7 +52,11 @@ COLUMNS: Final = (
 )
 
 _TERMS: Final = {Term.P1M: "1 Month", Term.P1Y: "1 Year", Term.P3Y: "3 Years"}
-_FREQUENCIES: Final = {Billing.MONTHLY: "Monthly", Billing.ANNUAL: "Annual", Billing.UPFRONT: "OneTime"}
+_FREQUENCIES: Final = {
+    Billing.MONTHLY: "Monthly",
+    Billing.ANNUAL: "Annual",
+    Billing.UPFRONT: "OneTime",
+}
 _FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
 

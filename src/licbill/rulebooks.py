@@ -44,17 +44,19 @@ class Descriptions:
 def _spellings(value: Mapping[ChargeType, str]) -> Mapping[ChargeType, ChargeTypeName]:
     if not isinstance(value, Mapping):
         raise InvalidTypeError(f"spellings must map ChargeType to str, not {value!r}")
-    missing = [kind.name for kind in ChargeType if not isinstance(value.get(kind), str | ChargeTypeName)]
+    missing = [
+        kind.name for kind in ChargeType if not isinstance(value.get(kind), str | ChargeTypeName)
+    ]
     if missing:
         raise InvalidValueError(f"spellings lack a str for {', '.join(missing)}")
-    return MappingProxyType(
-        {kind: ChargeTypeName(kind, str(value[kind])) for kind in ChargeType}
-    )
+    return MappingProxyType({kind: ChargeTypeName(kind, str(value[kind])) for kind in ChargeType})
 
 
 def _days(_instance: Any, attribute: Any, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidValueError(f"{attribute.name} must be a whole number of days >= 0, not {value!r}")
+        raise InvalidValueError(
+            f"{attribute.name} must be a whole number of days >= 0, not {value!r}"
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -88,8 +90,14 @@ class Rulebook:
         if not isinstance(self.rounding, Rounding):
             raise InvalidTypeError(f"rounding must be a licbill.Rounding, not {self.rounding!r}")
         if not isinstance(self.trial_conversion, TrialConversion):
-            raise InvalidTypeError(f"trial_conversion must be a TrialConversion, not {self.trial_conversion!r}")
-        if isinstance(self.trial_months, bool) or not isinstance(self.trial_months, int) or self.trial_months < 1:
+            raise InvalidTypeError(
+                f"trial_conversion must be a TrialConversion, not {self.trial_conversion!r}"
+            )
+        if (
+            isinstance(self.trial_months, bool)
+            or not isinstance(self.trial_months, int)
+            or self.trial_months < 1
+        ):
             raise InvalidValueError(f"trial_months must be an int >= 1, not {self.trial_months!r}")
 
     def name_of(self, kind: ChargeType) -> ChargeTypeName:

@@ -1,0 +1,244 @@
+"""Hypothesis strategies for licbill values: the ones licbill's own property tests use.
+
+Install with ``pip install 'licbill[hypothesis]'``. Every strategy is a plural noun whose parts
+are keyword arguments, and each shrinks toward the simplest case: USD, quantity 1, a monthly
+per-seat SKU, a plain date, one subscription. Month-end and leap-day anchors are drawn often.
+
+Hypothesis's ``from_type`` knows licbill's types once licbill is installed (through the
+``hypothesis`` entry point), so ``st.from_type(lb.Sku)`` works.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from hypothesis import strategies as st
+
+from .models import (
+    Billing,
+    Cancel,
+    ChangeQuantity,
+    ConvertSku,
+    Event,
+    Purchase,
+    SetAutoRenew,
+    Sku,
+    SkuKind,
+    Term,
+)
+from .money import MINOR_UNITS, Money
+from .periods import add_months
+
+__all__ = [
+    "anchor_dates",
+    "currencies",
+    "event_histories",
+    "monies",
+    "purchases",
+    "skus",
+]
+
+_COMMON = ("USD", "EUR", "JPY", "BHD", "GBP", "CHF")
+
+
+def currencies(*, codes: tuple[str, ...] | None = None) -> st.SearchStrategy[str]:
+    """ISO 4217 codes: by default the common ones first (USD, EUR, JPY with 0 and BHD with 3
+    minor units), then any code babel knows."""
+    if codes is not None:
+        return st.sampled_from(codes)
+    rest = tuple(code for code in MINOR_UNITS if code not in _COMMON)
+    return st.one_of(st.sampled_from(_COMMON), st.sampled_from(rest))
+
+
+@st.composite
+def _money(
+    draw: st.DrawFn,
+    currencies: st.SearchStrategy[str],
+    min_value: int,
+    max_value: int,
+    extra_places: int,
+) -> Money:
+    currency = draw(currencies)
+    places = MINOR_UNITS[currency] + draw(st.integers(0, extra_places))
+    units = draw(st.integers(min_value * 10**places, max_value * 10**places))
+    return Money(Decimal(units).scaleb(-places), currency)
+
+
+def monies(
+    *,
+    currencies: st.SearchStrategy[str] | None = None,
+    min_value: int = 0,
+    max_value: int = 10_000,
+    extra_places: int = 0,
+) -> st.SearchStrategy[Money]:
+    """Money between *min_value* and *max_value* whole units, at the currency's minor unit plus
+    up to *extra_places* more digits (unit prices such as 0.0125 USD)."""
+    return _money(currencies or globals()["currencies"](), min_value, max_value, extra_places)
+
+
+def anchor_dates(
+    *, min_value: dt.date = dt.date(2019, 1, 1), max_value: dt.date = dt.date(2027, 12, 31)
+) -> st.SearchStrategy[dt.date]:
+    """Dates in a range, with month ends (28th to 31st) and 29 February drawn often."""
+    month_ends = st.builds(
+        lambda year, month, back: add_months(dt.date(year, month, 1), 1) - dt.timedelta(days=back),
+        st.integers(min_value.year, max_value.year),
+        st.integers(1, 12),
+        st.integers(1, 4),
+    ).filter(lambda d: min_value <= d <= max_value)
+    leap_days = st.sampled_from(
+        [dt.date(y, 2, 29) for y in range(min_value.year, max_value.year + 1) if y % 4 == 0]
+        or [min_value]
+    ).filter(lambda d: min_value <= d <= max_value)
+    return st.one_of(st.dates(min_value, max_value), month_ends, leap_days)
+
+
+_PLANS = (
+    (Term.P1M, Billing.MONTHLY),
+    (Term.P1Y, Billing.MONTHLY),
+    (Term.P1Y, Billing.ANNUAL),
+    (Term.P1Y, Billing.UPFRONT),
+    (Term.P3Y, Billing.ANNUAL),
+    (Term.P3Y, Billing.MONTHLY),
+    (Term.P1M, Billing.UPFRONT),
+    (Term.P3Y, Billing.UPFRONT),
+)
+
+
+@st.composite
+def skus(
+    draw: st.DrawFn,
+    *,
+    ids: st.SearchStrategy[str] | None = None,
+    unit_prices: st.SearchStrategy[Money] | None = None,
+    plans: st.SearchStrategy[tuple[Term, Billing]] | None = None,
+    kinds: st.SearchStrategy[SkuKind] | None = None,
+) -> Sku:
+    """Valid SKUs: a term and billing frequency that go together, limits that do not cross."""
+    sku_id = draw(ids or st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8))
+    price = draw(unit_prices or monies())
+    term, billing = draw(plans or st.sampled_from(_PLANS))
+    kind = draw(kinds or st.sampled_from(SkuKind))
+    low, high = 1, None
+    if kind is SkuKind.PER_SEAT and draw(st.booleans()):
+        low = draw(st.integers(1, 5))
+        high = draw(st.integers(low, 500))
+    return Sku(
+        id=sku_id,
+        name=sku_id.title(),
+        unit_price=price,
+        term=term,
+        billing=billing,
+        kind=kind,
+        min_quantity=low,
+        max_quantity=high,
+    )
+
+
+@st.composite
+def purchases(
+    draw: st.DrawFn,
+    *,
+    subscription_ids: st.SearchStrategy[str] | None = None,
+    skus: st.SearchStrategy[Sku] | None = None,
+    dates: st.SearchStrategy[dt.date] | None = None,
+    quantities: st.SearchStrategy[int] | None = None,
+    trials: st.SearchStrategy[bool] | None = None,
+) -> Purchase:
+    """Valid purchases: the quantity respects the SKU's limits (1 for flat SKUs)."""
+    sku = draw(skus or globals()["skus"]())
+    quantity = 1
+    if sku.kind is SkuKind.PER_SEAT:
+        # Clamped rather than filtered, so that small quantities stay the shrink target.
+        wanted = draw(quantities or st.integers(1, 50))
+        quantity = min(max(wanted, sku.min_quantity), sku.max_quantity or wanted)
+    return Purchase(
+        subscription_id=draw(subscription_ids or st.just("S1")),
+        on=draw(dates or anchor_dates()),
+        sku=sku,
+        quantity=quantity,
+        trial=draw(trials or st.booleans()),
+    )
+
+
+@st.composite
+def event_histories(
+    draw: st.DrawFn,
+    *,
+    subscriptions: st.SearchStrategy[int] | None = None,
+    currencies: st.SearchStrategy[str] | None = None,
+    unit_prices: st.SearchStrategy[Money] | None = None,
+    plans: st.SearchStrategy[tuple[Term, Billing]] | None = None,
+    kinds: st.SearchStrategy[SkuKind] | None = None,
+    dates: st.SearchStrategy[dt.date] | None = None,
+    max_events: int = 6,
+    max_gap_days: int = 70,
+) -> tuple[Event, ...]:
+    """Valid interleaved event streams for several subscriptions, sorted by date.
+
+    Each subscription has a purchase (perhaps a trial), then seat changes, conversions between
+    SKUs of one family (same term, billing, kind and currency), auto-renew switches, and
+    perhaps a cancellation as its last event. A trial is changed only after it has converted.
+    """
+    count = draw(subscriptions or st.integers(1, 3))
+    currency = draw(currencies or st.sampled_from(_COMMON))
+    term, billing = draw(plans or st.sampled_from(_PLANS))
+    kind = draw(kinds or st.sampled_from(SkuKind))
+    prices = unit_prices or monies(currencies=st.just(currency), max_value=500, extra_places=2)
+    family = [
+        Sku(
+            id=f"sku{i}",
+            name=f"Sku {i}",
+            unit_price=draw(prices),
+            term=term,
+            billing=billing,
+            kind=kind,
+        )
+        for i in range(draw(st.integers(1, 3)))
+    ]
+    events: list[Event] = []
+    for n in range(count):
+        sid = f"S{n + 1}"
+        purchase = draw(
+            purchases(
+                subscription_ids=st.just(sid),
+                skus=st.sampled_from(family),
+                dates=dates or anchor_dates(max_value=dt.date(2026, 12, 31)),
+            )
+        )
+        events.append(purchase)
+        day, sku, quantity = purchase.on, purchase.sku, purchase.quantity
+        if purchase.trial:
+            if draw(st.booleans()):
+                cancel_on = day + dt.timedelta(days=draw(st.integers(0, 27)))
+                events.append(Cancel(subscription_id=sid, on=cancel_on))
+                continue
+            # Changes begin once the trial has converted to paid.
+            day = add_months(purchase.on, 1)
+        for _ in range(draw(st.integers(0, max_events))):
+            day += dt.timedelta(days=draw(st.integers(0, max_gap_days)))
+            choice = draw(st.sampled_from(("quantity", "convert", "cancel", "auto-renew-off")))
+            if choice == "quantity" and kind is SkuKind.PER_SEAT:
+                new = draw(st.integers(1, 59))
+                new = new + 1 if new >= quantity else new
+                events.append(ChangeQuantity(subscription_id=sid, on=day, quantity=new))
+                quantity = new
+            elif choice == "convert" and len(family) > 1:
+                to = draw(st.sampled_from([s for s in family if s.id != sku.id]))
+                events.append(ConvertSku(subscription_id=sid, on=day, to=to))
+                sku = to
+            elif choice == "cancel":
+                events.append(Cancel(subscription_id=sid, on=day))
+                break
+            elif choice == "auto-renew-off":
+                events.append(SetAutoRenew(subscription_id=sid, on=day, enabled=False))
+                break
+    return tuple(sorted(events, key=lambda e: e.on))
+
+
+def _hypothesis_setup_hook() -> None:
+    """Register licbill's types with Hypothesis (the ``hypothesis`` entry point calls this)."""
+    st.register_type_strategy(Money, monies())
+    st.register_type_strategy(Sku, skus())
+    st.register_type_strategy(Purchase, purchases())
