@@ -59,7 +59,7 @@ class Rounding(enum.Enum):
         Per-line policies are off by less than one minor unit; per-unit ones by less than one per
         unit, so less than *quantity* minor units.
         """
-        return quantity if self.scope is RoundingScope.PER_UNIT else 1
+        return max(quantity, 1) if self.scope is RoundingScope.PER_UNIT else 1
 
 
 def effective_unit_price(*, unit_price: Money, billing_days: int, cycle_days: int) -> Money:

@@ -1,0 +1,243 @@
+"""Every lifecycle event of RULEBOOK A4, under both shipped rulebooks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import attrs
+import pytest
+
+import licbill as lb
+
+D = dt.date
+MP, NC = lb.rulebooks.MARKETPLACE_2019, lb.rulebooks.NEW_COMMERCE
+SEATS = lb.Sku.monthly(id="std", name="Standard", unit_price=lb.Money("30.00", "USD"))
+PRO = lb.Sku.monthly(id="pro", name="Pro", unit_price=lb.Money("60.00", "USD"))
+YEARLY = lb.Sku.annual(
+    id="yr", name="Yearly", unit_price=lb.Money("12.00", "USD"), billing=lb.Billing.MONTHLY
+)
+
+
+def _run(events: list[lb.Event], through: dt.date, rulebook: lb.Rulebook = NC) -> list[tuple]:
+    lines = lb.charge_lines(events, through=through, rulebook=rulebook)
+    return [
+        (str(x.charge_type), x.order_date, x.charge_start, x.charge_end, x.quantity, x.total.amount)
+        for x in lines
+    ]
+
+
+def test_purchase_charges_the_first_cycle() -> None:
+    """A purchase is one new line for the first cycle at unit price times quantity."""
+    assert _run([lb.Purchase("S", D(2024, 3, 15), SEATS, 4)], D(2024, 3, 31)) == [
+        ("new", D(2024, 3, 15), D(2024, 3, 15), D(2024, 4, 14), 4, Decimal("120.00"))
+    ]
+
+
+def test_monthly_term_renews_every_month_from_the_anchor() -> None:
+    """A monthly term renews on the anchor day, clamped, and returns to the 31st."""
+    lines = _run([lb.Purchase("S", D(2023, 1, 31), SEATS)], D(2023, 4, 30))
+    assert [(t, s, e) for t, _, s, e, _, _ in lines] == [
+        ("new", D(2023, 1, 31), D(2023, 2, 27)),
+        ("renew", D(2023, 2, 28), D(2023, 3, 30)),
+        ("renew", D(2023, 3, 31), D(2023, 4, 29)),
+        ("renew", D(2023, 4, 30), D(2023, 5, 30)),
+    ]
+
+
+def test_annual_term_billed_monthly_has_cycle_charges_then_renews() -> None:
+    """Twelve cycles of a yearly term: new, eleven cycleCharge lines, then renew."""
+    lines = _run([lb.Purchase("S", D(2023, 5, 1), YEARLY, 2)], D(2024, 5, 1))
+    assert [t for t, *_ in lines] == ["new"] + ["cycleCharge"] * 11 + ["renew"]
+    assert {total for *_, total in lines} == {Decimal("24.00")}
+
+
+def test_annual_billing_charges_the_year_at_once() -> None:
+    """An annual term billed annually has one line per year."""
+    sku = lb.Sku.annual(id="a", name="A", unit_price=lb.Money("100", "USD"))
+    lines = _run([lb.Purchase("S", D(2021, 5, 1), sku)], D(2022, 12, 31))
+    assert [(t, s, e) for t, _, s, e, _, _ in lines] == [
+        ("new", D(2021, 5, 1), D(2022, 4, 30)),
+        ("renew", D(2022, 5, 1), D(2023, 4, 30)),
+    ]
+
+
+def test_three_year_term_upfront() -> None:
+    """A three-year term paid up front is one line covering 25 May 2021 to 24 May 2024."""
+    sku = lb.Sku(
+        id="t",
+        name="T",
+        unit_price=lb.Money("900", "USD"),
+        term=lb.Term.P3Y,
+        billing=lb.Billing.UPFRONT,
+    )
+    assert _run([lb.Purchase("S", D(2021, 5, 25), sku)], D(2024, 5, 24)) == [
+        ("new", D(2021, 5, 25), D(2021, 5, 25), D(2024, 5, 24), 1, Decimal("900.00"))
+    ]
+
+
+def test_auto_renew_off_ends_the_subscription_at_term_end() -> None:
+    """With auto-renew off the term runs out and no renew line follows."""
+    events = [
+        lb.Purchase("S", D(2024, 1, 10), SEATS),
+        lb.SetAutoRenew("S", D(2024, 1, 20), enabled=False),
+    ]
+    assert [t for t, *_ in _run(events, D(2024, 6, 30))] == ["new"]
+    with pytest.raises(lb.SubscriptionEndedError, match="auto-renew was off"):
+        lb.charge_lines(
+            [*events, lb.ChangeQuantity("S", D(2024, 3, 1), 2)], through=D(2024, 6, 30), rulebook=NC
+        )
+
+
+def test_auto_renew_can_be_switched_back_on() -> None:
+    """Switching auto-renew off and on again before term end keeps the renewals."""
+    events = [
+        lb.Purchase("S", D(2024, 1, 10), SEATS, auto_renew=False),
+        lb.SetAutoRenew("S", D(2024, 1, 20), enabled=True),
+    ]
+    assert [t for t, *_ in _run(events, D(2024, 2, 10))] == ["new", "renew"]
+
+
+def test_new_commerce_trial_converts_with_a_pair_of_convert_lines() -> None:
+    """New commerce turns a trial into paid with the trial's zero credit and the paid charge."""
+    lines = _run([lb.Purchase("S", D(2019, 6, 10), SEATS, 3, trial=True)], D(2019, 7, 10))
+    assert lines == [
+        ("new", D(2019, 6, 10), D(2019, 6, 10), D(2019, 7, 9), 3, Decimal(0)),
+        ("convert", D(2019, 7, 10), D(2019, 6, 10), D(2019, 7, 9), 3, Decimal(0)),
+        ("convert", D(2019, 7, 10), D(2019, 7, 10), D(2019, 8, 9), 3, Decimal("90.00")),
+    ]
+
+
+def test_trial_without_auto_renew_just_ends() -> None:
+    """A trial with auto-renew off ends at trial end with no paid line."""
+    events = [lb.Purchase("S", D(2019, 6, 10), SEATS, trial=True, auto_renew=False)]
+    assert [t for t, *_ in _run(events, D(2019, 12, 31), MP)] == ["New"]
+
+
+def test_trial_cancel_in_new_commerce_is_a_zero_cancel_immediate() -> None:
+    """New commerce has no plain cancel: a trial is cancelled with a zero cancelImmediate."""
+    events = [lb.Purchase("S", D(2019, 6, 10), SEATS, trial=True), lb.Cancel("S", D(2019, 6, 20))]
+    assert _run(events, D(2019, 12, 31))[1] == (
+        "cancelImmediate",
+        D(2019, 6, 20),
+        D(2019, 6, 10),
+        D(2019, 7, 9),
+        1,
+        Decimal(0),
+    )
+
+
+@pytest.mark.parametrize(
+    ("rulebook", "cancel_on", "expected"),
+    [
+        (NC, D(2024, 4, 10), ("cancelImmediate", Decimal("-60.00"))),  # same day: full
+        (NC, D(2024, 4, 11), ("cancelImmediate", Decimal("-58.00"))),  # day 2: 29 of 30 days
+        (NC, D(2024, 4, 16), ("cancelImmediate", Decimal("-48.00"))),  # day 7: 24 of 30 days
+        (NC, D(2024, 4, 17), None),  # outside 7 days: no refund
+        (MP, D(2024, 4, 12), ("CancelImmediate", Decimal("-60.00"))),  # within 72 h: full
+        (MP, D(2024, 4, 13), None),  # after 72 h: no refund
+    ],
+)
+def test_refund_windows(
+    rulebook: lb.Rulebook, cancel_on: dt.date, expected: tuple[str, Decimal] | None
+) -> None:
+    """Cancels refund fully, prorated or not at all, by the rulebook's windows."""
+    events = [lb.Purchase("S", D(2024, 4, 10), SEATS, 2), lb.Cancel("S", cancel_on)]
+    lines = _run(events, D(2024, 4, 30), rulebook)
+    assert [(t, total) for t, *_, total in lines[1:]] == ([expected] if expected else [])
+
+
+def test_cancel_after_the_window_runs_out_the_term() -> None:
+    """A late cancel of a yearly term keeps charging its cycles, then ends without renewal."""
+    events = [lb.Purchase("S", D(2023, 5, 1), YEARLY), lb.Cancel("S", D(2023, 6, 15))]
+    lines = _run(events, D(2024, 12, 31))
+    assert [t for t, *_ in lines] == ["new"] + ["cycleCharge"] * 11
+    with pytest.raises(lb.SubscriptionEndedError, match="cannot be changed or reactivated"):
+        lb.charge_lines(
+            [*events, lb.SetAutoRenew("S", D(2023, 7, 1), enabled=True)],
+            through=D(2024, 1, 1),
+            rulebook=NC,
+        )
+
+
+def test_full_refund_returns_what_the_cycle_charged_including_seat_changes() -> None:
+    """Within 72 hours, a cancel refunds everything the cycle charged, seat changes included."""
+    events = [
+        lb.Purchase("S", D(2024, 4, 10), SEATS, 2),
+        lb.ChangeQuantity("S", D(2024, 4, 11), 5),
+        lb.Cancel("S", D(2024, 4, 12)),
+    ]
+    lines = lb.charge_lines(events, through=D(2024, 6, 30), rulebook=MP)
+    assert sum((x.total for x in lines), lb.Money.zero("USD")) == lb.Money.zero("USD")
+    assert str(lines[-1].charge_type) == "CancelImmediate"
+
+
+def test_seat_change_is_a_credit_and_a_charge_to_cycle_end() -> None:
+    """Adding seats credits the old quantity and charges the new one to the cycle end."""
+    events = [lb.Purchase("S", D(2024, 4, 10), SEATS, 2), lb.ChangeQuantity("S", D(2024, 4, 25), 5)]
+    assert _run(events, D(2024, 4, 30))[1:] == [
+        ("addQuantity", D(2024, 4, 25), D(2024, 4, 25), D(2024, 5, 9), 2, Decimal("-30.00")),
+        ("addQuantity", D(2024, 4, 25), D(2024, 4, 25), D(2024, 5, 9), 5, Decimal("75.00")),
+    ]
+
+
+def test_removing_seats_is_remove_quantity_and_later_cycles_use_the_new_quantity() -> None:
+    """Removing seats gives removeQuantity lines, and the next renewal bills the new quantity."""
+    events = [lb.Purchase("S", D(2024, 4, 10), SEATS, 5), lb.ChangeQuantity("S", D(2024, 4, 25), 1)]
+    lines = _run(events, D(2024, 5, 10))
+    assert [t for t, *_ in lines] == ["new", "removeQuantity", "removeQuantity", "renew"]
+    assert lines[-1][4:] == (1, Decimal("30.00"))
+
+
+def test_conversion_credits_the_old_sku_and_charges_the_new_one() -> None:
+    """A plan change credits the old SKU's unused days and charges the new SKU for them."""
+    events = [lb.Purchase("S", D(2024, 4, 10), SEATS, 2), lb.ConvertSku("S", D(2024, 4, 25), PRO)]
+    lines = lb.charge_lines(events, through=D(2024, 5, 10), rulebook=NC)
+    assert [(x.sku_id, str(x.charge_type), x.total.amount, x.description) for x in lines] == [
+        ("std", "new", Decimal("60.00"), "Paid subscription"),
+        ("std", "convert", Decimal("-30.00"), "Prorated rebill for paid subscription"),
+        ("pro", "convert", Decimal("60.00"), "Paid subscription"),
+        ("pro", "renew", Decimal("120.00"), "Paid subscription"),
+    ]
+
+
+def test_rulebook_variants_derive_with_evolve() -> None:
+    """A derived rulebook changes only what it names: here the rounding policy."""
+    per_line = attrs.evolve(NC, rounding=lb.Rounding.PER_LINE_DOWN)
+    events = [lb.Purchase("S", D(2024, 1, 31), YEARLY, 10), lb.ChangeQuantity("S", D(2024, 2, 10), 12)]
+    per_unit_lines = lb.charge_lines(events, through=D(2024, 2, 10), rulebook=NC)
+    per_line_lines = lb.charge_lines(events, through=D(2024, 2, 10), rulebook=per_line)
+    assert [x.total.amount for x in per_unit_lines[1:]] == [Decimal("-78.60"), Decimal("94.32")]
+    assert [x.total.amount for x in per_line_lines[1:]] == [Decimal("-78.62"), Decimal("94.34")]
+    assert per_line.spellings == NC.spellings
+
+
+def test_same_day_events_of_other_subscriptions_do_not_change_order() -> None:
+    """Lines are ordered by date then subscription id, whatever the input interleaving."""
+    a = [lb.Purchase("B", D(2024, 1, 1), SEATS), lb.Purchase("A", D(2024, 1, 1), SEATS)]
+    lines = lb.charge_lines(a, through=D(2024, 1, 1), rulebook=NC)
+    assert [x.subscription_id for x in lines] == ["A", "B"]
+    assert lines == lb.charge_lines(a[::-1], through=D(2024, 1, 1), rulebook=NC)
+
+
+def test_events_after_through_wait_for_a_later_run() -> None:
+    """Events dated after ``through`` are not billed yet; a later run bills them."""
+    events = [lb.Purchase("S", D(2024, 1, 1), SEATS), lb.ChangeQuantity("S", D(2024, 1, 20), 2)]
+    early = lb.charge_lines(events, through=D(2024, 1, 10), rulebook=NC)
+    late = lb.charge_lines(events, through=D(2024, 1, 31), rulebook=NC)
+    assert len(early) == 1 and late[:1] == early and len(late) == 3
+
+
+def test_lazy_iterator_gives_the_same_lines() -> None:
+    """iter_charge_lines over date-ordered events yields what charge_lines returns."""
+    events = [lb.Purchase("S", D(2024, 1, 1), SEATS), lb.ChangeQuantity("S", D(2024, 1, 20), 2)]
+    lazy = lb.iter_charge_lines(events, through=D(2024, 3, 1), rulebook=NC)
+    assert tuple(lazy) == lb.charge_lines(events, through=D(2024, 3, 1), rulebook=NC)
+
+
+def test_lines_are_immutable() -> None:
+    """A charge line cannot be edited."""
+    line = lb.charge_lines([lb.Purchase("S", D(2024, 1, 1), SEATS)], through=D(2024, 1, 1), rulebook=NC)[0]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        line.quantity = 3  # type: ignore[misc]
+    assert line.charge_type.kind is lb.ChargeType.NEW and line.currency == "USD"

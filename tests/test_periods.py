@@ -1,0 +1,85 @@
+"""Dates of RULEBOOK A2: month-end clamping, cycles from the anchor, leap days."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from dateutil.relativedelta import relativedelta
+from hypothesis import given
+from hypothesis import strategies as st
+
+import licbill as lb
+from licbill.strategies import anchor_dates
+
+D = dt.date
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "end"),
+    [
+        (D(2019, 6, 10), 1, D(2019, 7, 9)),
+        (D(2021, 1, 31), 1, D(2021, 2, 27)),
+        (D(2021, 5, 31), 1, D(2021, 6, 29)),
+        (D(2021, 7, 31), 1, D(2021, 8, 30)),
+        (D(2021, 5, 1), 12, D(2022, 4, 30)),
+        (D(2021, 5, 25), 36, D(2024, 5, 24)),
+        (D(2024, 2, 29), 12, D(2025, 2, 27)),
+    ],
+)
+def test_rulebook_period_ends(start: dt.date, months: int, end: dt.date) -> None:
+    """Every end date listed in RULEBOOK A2 comes out exactly."""
+    assert lb.cycle(anchor=start, index=0, months=months).end == end
+
+
+def test_cycles_of_a_31_january_anchor_come_back_to_the_31st() -> None:
+    """Cycles are computed from the anchor, so they never drift to the 28th."""
+    cycles = [lb.cycle(anchor=D(2021, 1, 31), index=k, months=1) for k in range(5)]
+    assert [(c.start, c.end) for c in cycles] == [
+        (D(2021, 1, 31), D(2021, 2, 27)),
+        (D(2021, 2, 28), D(2021, 3, 30)),
+        (D(2021, 3, 31), D(2021, 4, 29)),
+        (D(2021, 4, 30), D(2021, 5, 30)),
+        (D(2021, 5, 31), D(2021, 6, 29)),
+    ]
+
+
+def test_a_leap_day_anchor_stays_on_29_february() -> None:
+    """An annual term from 29 Feb 2024 ends 27 Feb 2025; the fourth year returns to 29 Feb."""
+    assert lb.cycle(anchor=D(2024, 2, 29), index=1, months=12).start == D(2025, 2, 28)
+    assert lb.cycle(anchor=D(2024, 2, 29), index=4, months=12).start == D(2028, 2, 29)
+
+
+def test_period_days_are_inclusive() -> None:
+    """10 Jun to 9 Jul counts 30 days; billing days count from the event date to the end."""
+    period = lb.Period(D(2019, 6, 10), D(2019, 7, 9))
+    assert period.days == 30
+    assert period.days_from(D(2019, 7, 9)) == 1
+    assert D(2019, 6, 10) in period and D(2019, 7, 10) not in period
+
+
+def test_bad_periods_are_refused() -> None:
+    """Inverted ranges, datetimes and days outside a period are refused with licbill errors."""
+    with pytest.raises(lb.InvalidValueError, match="before it starts"):
+        lb.Period(D(2020, 1, 2), D(2020, 1, 1))
+    with pytest.raises(lb.InvalidTypeError):
+        lb.Period(dt.datetime(2020, 1, 1), D(2020, 1, 2))
+    with pytest.raises(lb.InvalidValueError):
+        lb.Period(D(2020, 1, 1), D(2020, 1, 2)).days_from(D(2020, 1, 3))
+    with pytest.raises(lb.InvalidValueError):
+        lb.cycle(anchor=D(2020, 1, 1), index=-1, months=1)
+
+
+@given(day=anchor_dates(), months=st.integers(-400, 400))
+def test_add_months_agrees_with_relativedelta(day: dt.date, months: int) -> None:
+    """licbill's month arithmetic is dateutil's relativedelta, to the day."""
+    assert lb.add_months(day, months) == day + relativedelta(months=months)
+
+
+@given(anchor=anchor_dates(), months=st.sampled_from([1, 12, 36]), count=st.integers(1, 40))
+def test_cycles_are_contiguous(anchor: dt.date, months: int, count: int) -> None:
+    """Each cycle starts the day after the previous one ends: no gap, no overlap."""
+    cycles = [lb.cycle(anchor=anchor, index=k, months=months) for k in range(count)]
+    assert cycles[0].start == anchor
+    for before, after in zip(cycles, cycles[1:], strict=False):
+        assert after.start == before.end + dt.timedelta(days=1)
