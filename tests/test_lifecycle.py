@@ -204,7 +204,10 @@ def test_conversion_credits_the_old_sku_and_charges_the_new_one() -> None:
 def test_rulebook_variants_derive_with_evolve() -> None:
     """A derived rulebook changes only what it names: here the rounding policy."""
     per_line = attrs.evolve(NC, rounding=lb.Rounding.PER_LINE_DOWN)
-    events = [lb.Purchase("S", D(2024, 1, 31), YEARLY, 10), lb.ChangeQuantity("S", D(2024, 2, 10), 12)]
+    events = [
+        lb.Purchase("S", D(2024, 1, 31), YEARLY, 10),
+        lb.ChangeQuantity("S", D(2024, 2, 10), 12),
+    ]
     per_unit_lines = lb.charge_lines(events, through=D(2024, 2, 10), rulebook=NC)
     per_line_lines = lb.charge_lines(events, through=D(2024, 2, 10), rulebook=per_line)
     assert [x.total.amount for x in per_unit_lines[1:]] == [Decimal("-78.60"), Decimal("94.32")]
@@ -237,7 +240,9 @@ def test_lazy_iterator_gives_the_same_lines() -> None:
 
 def test_lines_are_immutable() -> None:
     """A charge line cannot be edited."""
-    line = lb.charge_lines([lb.Purchase("S", D(2024, 1, 1), SEATS)], through=D(2024, 1, 1), rulebook=NC)[0]
+    line = lb.charge_lines(
+        [lb.Purchase("S", D(2024, 1, 1), SEATS)], through=D(2024, 1, 1), rulebook=NC
+    )[0]
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         line.quantity = 3  # type: ignore[misc]
     assert line.charge_type.kind is lb.ChargeType.NEW and line.currency == "USD"

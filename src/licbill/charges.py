@@ -57,7 +57,12 @@ def charge_lines(
     refuses (see :mod:`licbill.errors`); nothing is skipped silently.
     """
     ordered = sorted(_checked_events(events), key=_event_day)
-    return tuple(iter_charge_lines(ordered, through=through, rulebook=rulebook))
+    check_date(through, "through")
+    if not isinstance(rulebook, Rulebook):
+        raise InvalidTypeError(f"rulebook must be a licbill.Rulebook, not {rulebook!r}")
+    # Knowing every purchase date lets an event that precedes its purchase say so.
+    purchased = {e.subscription_id: e.on for e in ordered if isinstance(e, Purchase)}
+    return tuple(_Engine(rulebook, through, purchased).run(iter(ordered)))
 
 
 def iter_charge_lines(
@@ -152,7 +157,10 @@ class _Sub:
 
 
 class _Engine:
-    def __init__(self, rulebook: Rulebook, through: dt.date) -> None:
+    def __init__(
+        self, rulebook: Rulebook, through: dt.date, purchased: dict[str, dt.date] | None = None
+    ) -> None:
+        self.purchased = purchased or {}
         self.rulebook = rulebook
         self.rounding = rulebook.rounding
         self.descriptions = rulebook.descriptions
@@ -266,12 +274,15 @@ class _Engine:
                 raise SubscriptionEndedError(
                     f"subscription {event.subscription_id!r} has ended ({why})", event=event
                 )
+            if event.subscription_id in self.purchased:
+                raise EventOrderError(
+                    f"event precedes the purchase on {self.purchased[event.subscription_id]}",
+                    event=event,
+                )
             raise UnknownSubscriptionError(
                 f"no purchase of subscription {event.subscription_id!r} precedes this event",
                 event=event,
             )
-        if event.on < sub.purchase.on:
-            raise EventOrderError(f"event precedes the purchase on {sub.purchase.on}", event=event)
         if sub.cancelled:
             raise SubscriptionEndedError(
                 f"subscription {sub.id!r} was cancelled and ends on {sub.term_end}; "

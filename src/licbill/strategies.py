@@ -74,7 +74,8 @@ def monies(
 ) -> st.SearchStrategy[Money]:
     """Money between *min_value* and *max_value* whole units, at the currency's minor unit plus
     up to *extra_places* more digits (unit prices such as 0.0125 USD)."""
-    return _money(currencies or globals()["currencies"](), min_value, max_value, extra_places)
+    codes = globals()["currencies"]() if currencies is None else currencies
+    return _money(codes, min_value, max_value, extra_places)
 
 
 def anchor_dates(
@@ -116,10 +117,10 @@ def skus(
     kinds: st.SearchStrategy[SkuKind] | None = None,
 ) -> Sku:
     """Valid SKUs: a term and billing frequency that go together, limits that do not cross."""
-    sku_id = draw(ids or st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8))
-    price = draw(unit_prices or monies())
-    term, billing = draw(plans or st.sampled_from(_PLANS))
-    kind = draw(kinds or st.sampled_from(SkuKind))
+    sku_id = draw(st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8) if ids is None else ids)
+    price = draw(monies() if unit_prices is None else unit_prices)
+    term, billing = draw(st.sampled_from(_PLANS) if plans is None else plans)
+    kind = draw(st.sampled_from(SkuKind) if kinds is None else kinds)
     low, high = 1, None
     if kind is SkuKind.PER_SEAT and draw(st.booleans()):
         low = draw(st.integers(1, 5))
@@ -147,18 +148,18 @@ def purchases(
     trials: st.SearchStrategy[bool] | None = None,
 ) -> Purchase:
     """Valid purchases: the quantity respects the SKU's limits (1 for flat SKUs)."""
-    sku = draw(skus or globals()["skus"]())
+    sku = draw(globals()["skus"]() if skus is None else skus)
     quantity = 1
     if sku.kind is SkuKind.PER_SEAT:
         # Clamped rather than filtered, so that small quantities stay the shrink target.
-        wanted = draw(quantities or st.integers(1, 50))
+        wanted = draw(st.integers(1, 50) if quantities is None else quantities)
         quantity = min(max(wanted, sku.min_quantity), sku.max_quantity or wanted)
     return Purchase(
-        subscription_id=draw(subscription_ids or st.just("S1")),
-        on=draw(dates or anchor_dates()),
+        subscription_id=draw(st.just("S1") if subscription_ids is None else subscription_ids),
+        on=draw(anchor_dates() if dates is None else dates),
         sku=sku,
         quantity=quantity,
-        trial=draw(trials or st.booleans()),
+        trial=draw(st.booleans() if trials is None else trials),
     )
 
 
@@ -181,11 +182,15 @@ def event_histories(
     SKUs of one family (same term, billing, kind and currency), auto-renew switches, and
     perhaps a cancellation as its last event. A trial is changed only after it has converted.
     """
-    count = draw(subscriptions or st.integers(1, 3))
-    currency = draw(currencies or st.sampled_from(_COMMON))
-    term, billing = draw(plans or st.sampled_from(_PLANS))
-    kind = draw(kinds or st.sampled_from(SkuKind))
-    prices = unit_prices or monies(currencies=st.just(currency), max_value=500, extra_places=2)
+    count = draw(st.integers(1, 3) if subscriptions is None else subscriptions)
+    currency = draw(st.sampled_from(_COMMON) if currencies is None else currencies)
+    term, billing = draw(st.sampled_from(_PLANS) if plans is None else plans)
+    kind = draw(st.sampled_from(SkuKind) if kinds is None else kinds)
+    prices = (
+        monies(currencies=st.just(currency), max_value=500, extra_places=2)
+        if unit_prices is None
+        else unit_prices
+    )
     family = [
         Sku(
             id=f"sku{i}",
@@ -204,7 +209,7 @@ def event_histories(
             purchases(
                 subscription_ids=st.just(sid),
                 skus=st.sampled_from(family),
-                dates=dates or anchor_dates(max_value=dt.date(2026, 12, 31)),
+                dates=anchor_dates(max_value=dt.date(2026, 12, 31)) if dates is None else dates,
             )
         )
         events.append(purchase)
@@ -218,20 +223,22 @@ def event_histories(
             day = add_months(purchase.on, 1)
         for _ in range(draw(st.integers(0, max_events))):
             day += dt.timedelta(days=draw(st.integers(0, max_gap_days)))
-            choice = draw(st.sampled_from(("quantity", "convert", "cancel", "auto-renew-off")))
-            if choice == "quantity" and kind is SkuKind.PER_SEAT:
+            choices = ["quantity"] * 3 if kind is SkuKind.PER_SEAT else []
+            choices += ["convert"] * 2 if len(family) > 1 else []
+            choice = draw(st.sampled_from([*choices, "cancel", "auto-renew-off"]))
+            if choice == "quantity":
                 new = draw(st.integers(1, 59))
                 new = new + 1 if new >= quantity else new
                 events.append(ChangeQuantity(subscription_id=sid, on=day, quantity=new))
                 quantity = new
-            elif choice == "convert" and len(family) > 1:
+            elif choice == "convert":
                 to = draw(st.sampled_from([s for s in family if s.id != sku.id]))
                 events.append(ConvertSku(subscription_id=sid, on=day, to=to))
                 sku = to
             elif choice == "cancel":
                 events.append(Cancel(subscription_id=sid, on=day))
                 break
-            elif choice == "auto-renew-off":
+            else:
                 events.append(SetAutoRenew(subscription_id=sid, on=day, enabled=False))
                 break
     return tuple(sorted(events, key=lambda e: e.on))

@@ -1,0 +1,169 @@
+"""Bad input meets a clear licbill error that names it; nothing is skipped silently."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import licbill as lb
+
+D = dt.date
+NC = lb.rulebooks.NEW_COMMERCE
+STD = lb.Sku.monthly(id="std", name="Std", unit_price=lb.Money("30", "USD"), max_quantity=10)
+PRO = lb.Sku.monthly(id="pro", name="Pro", unit_price=lb.Money("60", "USD"))
+EUR = lb.Sku.monthly(id="eur", name="Eur", unit_price=lb.Money("60", "EUR"))
+YEARLY = lb.Sku.annual(id="yr", name="Yr", unit_price=lb.Money("60", "USD"))
+BUY = lb.Purchase("S1", D(2024, 1, 10), STD, 2)
+
+
+def _bill(*events: lb.Event) -> tuple[lb.ChargeLine, ...]:
+    return lb.charge_lines(events, through=D(2024, 12, 31), rulebook=NC)
+
+
+@pytest.mark.parametrize(
+    ("event", "error", "message"),
+    [
+        (lb.ChangeQuantity("S1", D(2024, 1, 9), 3), lb.EventOrderError, "precedes the purchase"),
+        (lb.ChangeQuantity("S9", D(2024, 2, 1), 3), lb.UnknownSubscriptionError, "'S9'"),
+        (lb.ConvertSku("S1", D(2024, 2, 1), STD), lb.SameSkuError, "already has SKU 'std'"),
+        (lb.ChangeQuantity("S1", D(2024, 2, 1), 2), lb.QuantityError, "already 2"),
+        (lb.ChangeQuantity("S1", D(2024, 2, 1), 11), lb.QuantityError, "outside the limits"),
+        (lb.ConvertSku("S1", D(2024, 2, 1), PRO, quantity=3), lb.PlanAndQuantityError, "2 -> 3"),
+        (lb.ConvertSku("S1", D(2024, 2, 1), EUR), lb.CurrencyMismatchError, "EUR"),
+        (lb.ConvertSku("S1", D(2024, 2, 1), YEARLY), lb.IncompatibleSkuError, "'yr'"),
+        (lb.Purchase("S1", D(2024, 2, 1), STD), lb.DuplicateSubscriptionError, "already purchased"),
+    ],
+)
+def test_refused_events(event: lb.Event, error: type[Exception], message: str) -> None:
+    """Each rule of the subscription API refuses the event with its own error, naming it."""
+    with pytest.raises(error, match=message) as caught:
+        _bill(BUY, event)
+    assert isinstance(caught.value, lb.LicbillError)
+    if isinstance(caught.value, lb.EventError):
+        assert caught.value.event is event
+        assert repr(event) in str(caught.value)
+
+
+def test_a_cancelled_subscription_cannot_be_changed() -> None:
+    """After a cancel with refund, any further event is refused."""
+    with pytest.raises(lb.SubscriptionEndedError, match="full refund"):
+        _bill(BUY, lb.Cancel("S1", D(2024, 1, 10)), lb.ChangeQuantity("S1", D(2024, 1, 11), 3))
+
+
+def test_a_trial_cannot_be_restarted_or_changed() -> None:
+    """A trial's seats are fixed, and a cancelled trial cannot be bought again."""
+    trial = lb.Purchase("T", D(2024, 1, 10), STD, trial=True)
+    with pytest.raises(lb.TrialError):
+        _bill(trial, lb.ChangeQuantity("T", D(2024, 1, 11), 3))
+    with pytest.raises(lb.DuplicateSubscriptionError):
+        _bill(
+            trial, lb.Cancel("T", D(2024, 1, 11)), lb.Purchase("T", D(2024, 1, 12), STD, trial=True)
+        )
+
+
+def test_flat_skus_have_no_seats() -> None:
+    """A flat SKU refuses a quantity other than one, at purchase and as a change."""
+    flat = lb.Sku.monthly(id="f", name="F", unit_price=lb.Money("5", "USD"), kind=lb.SkuKind.FLAT)
+    with pytest.raises(lb.QuantityError):
+        _bill(lb.Purchase("F", D(2024, 1, 1), flat, 2))
+    with pytest.raises(lb.QuantityError, match="no seats"):
+        _bill(lb.Purchase("F", D(2024, 1, 1), flat), lb.ChangeQuantity("F", D(2024, 1, 2), 2))
+
+
+def test_duplicate_event_ids_are_refused() -> None:
+    """An event id given twice is refused rather than applied twice."""
+    first = lb.ChangeQuantity("S1", D(2024, 2, 1), 3, event_id="e-1")
+    again = lb.ChangeQuantity("S1", D(2024, 2, 2), 4, event_id="e-1")
+    with pytest.raises(lb.DuplicateEventError, match="'e-1'"):
+        _bill(BUY, first, again)
+    assert _bill(BUY, first)[1].reference_id == "e-1"
+
+
+def test_a_date_ordered_stream_must_not_go_back() -> None:
+    """The lazy iterator refuses an event dated before the previous one."""
+    stream = lb.iter_charge_lines(
+        [BUY, lb.ChangeQuantity("S1", D(2024, 3, 1), 3), lb.ChangeQuantity("S1", D(2024, 2, 1), 4)],
+        through=D(2024, 12, 31),
+        rulebook=NC,
+    )
+    with pytest.raises(lb.EventOrderError, match="predecessor"):
+        list(stream)
+
+
+@pytest.mark.parametrize(
+    ("build", "error"),
+    [
+        (lambda: lb.Purchase("S", D(2024, 1, 1), STD, 0), lb.InvalidValueError),
+        (lambda: lb.Purchase("S", D(2024, 1, 1), STD, -3), lb.InvalidValueError),
+        (lambda: lb.Purchase("S", D(2024, 1, 1), STD, 1.0), lb.InvalidTypeError),
+        (lambda: lb.Purchase("S", dt.datetime(2024, 1, 1), STD), lb.InvalidTypeError),
+        (lambda: lb.Purchase("", D(2024, 1, 1), STD), lb.InvalidTypeError),
+        (lambda: lb.Purchase("S", D(2024, 1, 1), "std"), lb.InvalidTypeError),
+        (lambda: lb.Purchase("S", D(2024, 1, 1), STD, trial="yes"), lb.InvalidTypeError),
+        (lambda: lb.ChangeQuantity("S", "2024-01-01", 2), lb.InvalidTypeError),
+        (lambda: lb.SetAutoRenew("S", D(2024, 1, 1), enabled=1), lb.InvalidTypeError),
+        (lambda: lb.Cancel("S", D(2024, 1, 1), event_id=""), lb.InvalidTypeError),
+        (lambda: lb.Sku.monthly(id="x", name="X", unit_price=lb.Money(-1, "USD")), lb.InvalidValueError),
+        (lambda: lb.Sku.monthly(id="x", name="X", unit_price=1), lb.InvalidTypeError),
+        (
+            lambda: lb.Sku.monthly(id="x", name="X", unit_price=lb.Money(1, "USD"), min_quantity=5, max_quantity=2),
+            lb.InvalidValueError,
+        ),
+        (
+            lambda: lb.Sku(id="x", name="X", unit_price=lb.Money(1, "USD"), term=lb.Term.P1M, billing=lb.Billing.ANNUAL),
+            lb.InvalidValueError,
+        ),
+        (
+            lambda: lb.Sku.monthly(id="x", name="X", unit_price=lb.Money(1, "USD"), kind=lb.SkuKind.FLAT, max_quantity=3),
+            lb.InvalidValueError,
+        ),
+    ],
+)  # fmt: skip
+def test_constructors_validate(build: object, error: type[Exception]) -> None:
+    """Events and SKUs refuse wrong types and values when they are made."""
+    with pytest.raises(error):
+        build()  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("events", "kwargs", "error"),
+    [
+        ("not events", {}, lb.InvalidTypeError),
+        ([BUY, "cancel"], {}, lb.InvalidTypeError),
+        ([BUY], {"through": dt.datetime(2024, 1, 1)}, lb.InvalidTypeError),
+        ([BUY], {"rulebook": "new-commerce"}, lb.InvalidTypeError),
+    ],
+)
+def test_charge_lines_validates_its_arguments(
+    events: object, kwargs: dict[str, object], error: type[Exception]
+) -> None:
+    """Wrong events, horizons and rulebooks are refused up front."""
+    args: dict[str, object] = {"through": D(2024, 1, 1), "rulebook": NC} | kwargs
+    with pytest.raises(error):
+        lb.charge_lines(events, **args)  # type: ignore[arg-type]
+
+
+def test_rulebook_parameters_are_validated() -> None:
+    """A rulebook refuses negative windows, a missing spelling or a wrong rounding policy."""
+    import attrs
+
+    with pytest.raises(lb.InvalidValueError):
+        attrs.evolve(NC, full_refund_days=-1)
+    with pytest.raises(lb.InvalidValueError, match="CANCEL"):
+        attrs.evolve(NC, spellings={lb.ChargeType.NEW: "New"})
+    with pytest.raises(lb.InvalidTypeError):
+        attrs.evolve(NC, rounding="down")
+    with pytest.raises(lb.InvalidValueError):
+        attrs.evolve(NC, trial_months=0)
+
+
+def test_errors_subclass_the_matching_builtins() -> None:
+    """Every licbill error is a LicbillError and the builtin a caller would catch."""
+    assert issubclass(lb.InvalidTypeError, TypeError)
+    assert issubclass(lb.InvalidValueError, ValueError)
+    assert issubclass(lb.UnknownSubscriptionError, LookupError)
+    assert issubclass(lb.EventError, ValueError)
+    assert all(
+        issubclass(getattr(lb, n), lb.LicbillError) for n in lb.__all__ if n.endswith("Error")
+    )

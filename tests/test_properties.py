@@ -1,0 +1,187 @@
+"""Hypothesis properties of the charge engine, over the strategies licbill ships."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from fractions import Fraction
+
+import attrs
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import licbill as lb
+from licbill.strategies import event_histories
+
+RULEBOOKS = st.sampled_from([lb.rulebooks.MARKETPLACE_2019, lb.rulebooks.NEW_COMMERCE]).flatmap(
+    lambda book: st.sampled_from(lb.Rounding).map(lambda r: attrs.evolve(book, rounding=r))
+)
+THROUGH = dt.date(2027, 12, 31)
+FULL_CYCLE = {lb.ChargeType.NEW, lb.ChargeType.RENEW, lb.ChargeType.CYCLE_CHARGE}
+SEAT_CHANGE = {lb.ChargeType.ADD_QUANTITY, lb.ChargeType.REMOVE_QUANTITY}
+
+
+def _by_subscription(lines: tuple[lb.ChargeLine, ...]) -> dict[str, list[lb.ChargeLine]]:
+    grouped: dict[str, list[lb.ChargeLine]] = defaultdict(list)
+    for line in lines:
+        grouped[line.subscription_id].append(line)
+    return grouped
+
+
+def _is_cycle_charge(line: lb.ChargeLine) -> bool:
+    """A line that charges one whole cycle at the unit price (trial lines included)."""
+    kind = line.charge_type.kind
+    whole = line.total.amount >= 0 and line.effective_unit_price == line.unit_price
+    return whole and (
+        kind in FULL_CYCLE or (kind is lb.ChargeType.CONVERT and line.total.amount > 0)
+    )
+
+
+def _cycles(sub_lines: list[lb.ChargeLine]) -> list[lb.ChargeLine]:
+    """The lines that open a cycle: trial, purchase, renewals, cycle charges, trial conversion."""
+    opening = []
+    for before, line in zip([None, *sub_lines], sub_lines, strict=False):
+        kind = line.charge_type.kind
+        converts_trial = (
+            kind is lb.ChargeType.CONVERT
+            and not line.product_qualifiers
+            and before is not None
+            and before.charge_type.kind is lb.ChargeType.CONVERT
+            and before.product_qualifiers
+        )
+        if kind in FULL_CYCLE or converts_trial:
+            opening.append(line)
+    return opening
+
+
+@settings(max_examples=150)
+@given(
+    events=event_histories(kinds=st.sampled_from([lb.SkuKind.PER_SEAT, lb.SkuKind.FLAT])),
+    rulebook=RULEBOOKS,
+)
+def test_cycles_are_contiguous(events: tuple[lb.Event, ...], rulebook: lb.Rulebook) -> None:
+    """A subscription's cycles follow each other with no gap and no overlap."""
+    lines = lb.charge_lines(events, through=THROUGH, rulebook=rulebook)
+    for sub_lines in _by_subscription(lines).values():
+        cycles = _cycles(sub_lines)
+        assert cycles[0].charge_start == cycles[0].subscription_start
+        for before, after in zip(cycles, cycles[1:], strict=False):
+            assert after.charge_start == before.charge_end + dt.timedelta(days=1)
+            assert after.order_date == after.charge_start
+
+
+@settings(max_examples=150)
+@given(events=event_histories(), rulebook=RULEBOOKS)
+def test_credits_never_exceed_charges(events: tuple[lb.Event, ...], rulebook: lb.Rulebook) -> None:
+    """Each credit is at most what was charged for the same SKU, seats and days before it, and
+    a cycle's running net never goes below zero."""
+    lines = lb.charge_lines(events, through=THROUGH, rulebook=rulebook)
+    for sub_lines in _by_subscription(lines).values():
+        for i, line in enumerate(sub_lines):
+            if line.total.amount >= 0:
+                continue
+            earlier = sub_lines[:i]
+            if line.charge_type.kind is lb.ChargeType.CANCEL_IMMEDIATE and (
+                line.effective_unit_price == line.unit_price
+            ):
+                # A full refund returns what its cycle charged, no more.
+                cycle = [x for x in earlier if x.order_date >= _cycle_start(earlier, line)]
+                assert -line.total <= sum((x.total for x in cycle), lb.Money.zero(line.currency))
+                continue
+            charged = [
+                x
+                for x in earlier
+                if x.total.amount > 0
+                and (x.sku_id, x.quantity, x.charge_end)
+                == (line.sku_id, line.quantity, line.charge_end)
+                or x.total.amount > 0
+                and x.charge_start == x.charge_end
+                and (x.sku_id, x.quantity) == (line.sku_id, line.quantity)
+            ]
+            assert charged, line
+            assert -line.total <= charged[-1].total
+        for end in {x.charge_end for x in sub_lines if x.charge_start != x.charge_end}:
+            running = 0
+            for x in sub_lines:
+                if x.charge_end == end:
+                    running += x.total.amount
+                    assert running >= 0
+
+
+def _cycle_start(earlier: list[lb.ChargeLine], refund: lb.ChargeLine) -> dt.date:
+    starts = [
+        x.order_date for x in earlier if _is_cycle_charge(x) and x.charge_end == refund.charge_end
+    ]
+    starts += [
+        x.order_date
+        for x in earlier
+        if refund.charge_start == refund.charge_end and _is_cycle_charge(x)
+    ]
+    return max(starts)
+
+
+@settings(max_examples=150)
+@given(events=event_histories(kinds=st.just(lb.SkuKind.PER_SEAT)), rulebook=RULEBOOKS)
+def test_seat_change_nets_to_the_price_of_the_difference(
+    events: tuple[lb.Event, ...], rulebook: lb.Rulebook
+) -> None:
+    """A seat change's credit and charge net to the exact price of the added or removed seats
+    for the remaining days, within the rounding policy's bound."""
+    lines = lb.charge_lines(events, through=THROUGH, rulebook=rulebook)
+    for sub_lines in _by_subscription(lines).values():
+        for credit, charge in zip(sub_lines, sub_lines[1:], strict=False):
+            if credit.charge_type.kind not in SEAT_CHANGE or credit.total.amount >= 0:
+                continue
+            assert charge.reference_id == credit.reference_id
+            cycle = next(
+                x
+                for x in reversed(sub_lines[: sub_lines.index(credit)])
+                if _is_cycle_charge(x) and x.charge_end == credit.charge_end
+            )
+            cycle_days = (cycle.charge_end - cycle.charge_start).days + 1
+            billing_days = (credit.charge_end - credit.charge_start).days + 1
+            exact = (
+                Fraction(credit.unit_price.amount)
+                * (charge.quantity - credit.quantity)
+                * billing_days
+                / cycle_days
+            )
+            net = Fraction((charge.total + credit.total).amount)
+            bound = rulebook.rounding.bound(credit.quantity) + rulebook.rounding.bound(
+                charge.quantity
+            )
+            assert abs(net - exact) * 10**credit.total.minor_units < bound
+
+
+@given(events=event_histories(subscriptions=st.integers(2, 4)), rulebook=RULEBOOKS, data=st.data())
+def test_same_day_interleaving_does_not_matter(
+    events: tuple[lb.Event, ...], rulebook: lb.Rulebook, data: st.DataObject
+) -> None:
+    """The same events in any order that respects their dates give the same lines."""
+    ids = sorted({e.subscription_id for e in events})
+    rank = dict(zip(data.draw(st.permutations(ids)), range(len(ids)), strict=True))
+    shuffled = sorted(events, key=lambda e: (e.on, rank[e.subscription_id]))
+    assert lb.charge_lines(shuffled, through=THROUGH, rulebook=rulebook) == lb.charge_lines(
+        events, through=THROUGH, rulebook=rulebook
+    )
+
+
+@given(events=event_histories(), rulebook=RULEBOOKS, data=st.data())
+def test_incremental_runs_agree(
+    events: tuple[lb.Event, ...], rulebook: lb.Rulebook, data: st.DataObject
+) -> None:
+    """Billing through D gives exactly the first lines of billing through a later D'."""
+    first = data.draw(st.dates(events[0].on, THROUGH))
+    second = data.draw(st.dates(first, THROUGH))
+    early = lb.charge_lines(events, through=first, rulebook=rulebook)
+    late = lb.charge_lines(events, through=second, rulebook=rulebook)
+    assert late[: len(early)] == early
+    assert all(x.order_date > first for x in late[len(early) :])
+    assert all(x.order_date <= first for x in early)
+
+
+@given(events=event_histories(), rulebook=RULEBOOKS)
+def test_lazy_and_eager_agree(events: tuple[lb.Event, ...], rulebook: lb.Rulebook) -> None:
+    """The lazy iterator over date-ordered events yields the eager result, line for line."""
+    lazy = tuple(lb.iter_charge_lines(events, through=THROUGH, rulebook=rulebook))
+    assert lazy == lb.charge_lines(events, through=THROUGH, rulebook=rulebook)
