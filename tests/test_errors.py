@@ -10,6 +10,7 @@ import licbill as lb
 
 D = dt.date
 NC = lb.rulebooks.NEW_COMMERCE
+ONE = lb.Money(1, "USD")
 STD = lb.Sku.monthly(id="std", name="Std", unit_price=lb.Money("30", "USD"), max_quantity=10)
 PRO = lb.Sku.monthly(id="pro", name="Pro", unit_price=lb.Money("60", "USD"))
 EUR = lb.Sku.monthly(id="eur", name="Eur", unit_price=lb.Money("60", "EUR"))
@@ -104,18 +105,20 @@ def test_a_date_ordered_stream_must_not_go_back() -> None:
         (lambda: lb.ChangeQuantity("S", "2024-01-01", 2), lb.InvalidTypeError),
         (lambda: lb.SetAutoRenew("S", D(2024, 1, 1), enabled=1), lb.InvalidTypeError),
         (lambda: lb.Cancel("S", D(2024, 1, 1), event_id=""), lb.InvalidTypeError),
-        (lambda: lb.Sku.monthly(id="x", name="X", unit_price=lb.Money(-1, "USD")), lb.InvalidValueError),
+        (lambda: lb.Sku.monthly(id="x", name="X", unit_price=-ONE), lb.InvalidValueError),
         (lambda: lb.Sku.monthly(id="x", name="X", unit_price=1), lb.InvalidTypeError),
         (
-            lambda: lb.Sku.monthly(id="x", name="X", unit_price=lb.Money(1, "USD"), min_quantity=5, max_quantity=2),
+            lambda: lb.Sku.monthly(id="x", name="X", unit_price=ONE, min_quantity=5,
+                                   max_quantity=2),
             lb.InvalidValueError,
         ),
         (
-            lambda: lb.Sku(id="x", name="X", unit_price=lb.Money(1, "USD"), term=lb.Term.P1M, billing=lb.Billing.ANNUAL),
+            lambda: lb.Sku("x", "X", ONE, lb.Term.P1M, lb.Billing.ANNUAL),
             lb.InvalidValueError,
         ),
         (
-            lambda: lb.Sku.monthly(id="x", name="X", unit_price=lb.Money(1, "USD"), kind=lb.SkuKind.FLAT, max_quantity=3),
+            lambda: lb.Sku.monthly(id="x", name="X", unit_price=ONE, kind=lb.SkuKind.FLAT,
+                                   max_quantity=3),
             lb.InvalidValueError,
         ),
     ],

@@ -46,7 +46,9 @@ def test_arithmetic_within_one_currency() -> None:
     assert -a == lb.Money("-10.08", "EUR")
     assert a * 3 == 3 * a == lb.Money("30.24", "EUR")
     assert a * Decimal("0.5") == lb.Money("5.04", "EUR")
-    assert b < a and a >= b and abs(-a) == a
+    assert b < a
+    assert a >= b
+    assert abs(-a) == a
 
 
 def test_mixed_currencies_are_refused() -> None:

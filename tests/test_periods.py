@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -55,7 +56,8 @@ def test_period_days_are_inclusive() -> None:
     period = lb.Period(D(2019, 6, 10), D(2019, 7, 9))
     assert period.days == 30
     assert period.days_from(D(2019, 7, 9)) == 1
-    assert D(2019, 6, 10) in period and D(2019, 7, 10) not in period
+    assert D(2019, 6, 10) in period
+    assert D(2019, 7, 10) not in period
 
 
 def test_bad_periods_are_refused() -> None:
@@ -81,5 +83,5 @@ def test_cycles_are_contiguous(anchor: dt.date, months: int, count: int) -> None
     """Each cycle starts the day after the previous one ends: no gap, no overlap."""
     cycles = [lb.cycle(anchor=anchor, index=k, months=months) for k in range(count)]
     assert cycles[0].start == anchor
-    for before, after in zip(cycles, cycles[1:], strict=False):
+    for before, after in itertools.pairwise(cycles):
         assert after.start == before.end + dt.timedelta(days=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import defaultdict
 from fractions import Fraction
 
@@ -65,7 +66,7 @@ def test_cycles_are_contiguous(events: tuple[lb.Event, ...], rulebook: lb.Rulebo
     for sub_lines in _by_subscription(lines).values():
         cycles = _cycles(sub_lines)
         assert cycles[0].charge_start == cycles[0].subscription_start
-        for before, after in zip(cycles, cycles[1:], strict=False):
+        for before, after in itertools.pairwise(cycles):
             assert after.charge_start == before.charge_end + dt.timedelta(days=1)
             assert after.order_date == after.charge_start
 
@@ -91,12 +92,16 @@ def test_credits_never_exceed_charges(events: tuple[lb.Event, ...], rulebook: lb
             charged = [
                 x
                 for x in earlier
-                if x.total.amount > 0
-                and (x.sku_id, x.quantity, x.charge_end)
-                == (line.sku_id, line.quantity, line.charge_end)
-                or x.total.amount > 0
-                and x.charge_start == x.charge_end
-                and (x.sku_id, x.quantity) == (line.sku_id, line.quantity)
+                if (
+                    x.total.amount > 0
+                    and (x.sku_id, x.quantity, x.charge_end)
+                    == (line.sku_id, line.quantity, line.charge_end)
+                )
+                or (
+                    x.total.amount > 0
+                    and x.charge_start == x.charge_end
+                    and (x.sku_id, x.quantity) == (line.sku_id, line.quantity)
+                )
             ]
             assert charged, line
             assert -line.total <= charged[-1].total
@@ -129,7 +134,7 @@ def test_seat_change_nets_to_the_price_of_the_difference(
     for the remaining days, within the rounding policy's bound."""
     lines = lb.charge_lines(events, through=THROUGH, rulebook=rulebook)
     for sub_lines in _by_subscription(lines).values():
-        for credit, charge in zip(sub_lines, sub_lines[1:], strict=False):
+        for credit, charge in itertools.pairwise(sub_lines):
             if credit.charge_type.kind not in SEAT_CHANGE or credit.total.amount >= 0:
                 continue
             assert charge.reference_id == credit.reference_id

@@ -36,7 +36,8 @@ def test_columns_and_values_of_seed_three() -> None:
         ("Bronze", "Convert", "10.00", "2019-06-10"),
     ]
     first = rows[0]
-    assert first["PartnerId"] == "P-1" and first["Currency"] == "USD"
+    assert first["PartnerId"] == "P-1"
+    assert first["Currency"] == "USD"
     assert (
         first["TaxTotal"] == first["Total"] == first["CustomerId"] == first["InvoiceNumber"] == ""
     )
@@ -55,8 +56,10 @@ def test_trial_qualifier_and_customer_and_tax_columns() -> None:
         invoice_number="INV-7",
     )
     rows = _read(out.getvalue())
-    assert rows[0]["ProductQualifiers"] == '["Trial"]' and rows[1]["ProductQualifiers"] == ""
-    assert rows[1]["CustomerName"] == "Contoso" and rows[1]["InvoiceNumber"] == "INV-7"
+    assert rows[0]["ProductQualifiers"] == '["Trial"]'
+    assert rows[1]["ProductQualifiers"] == ""
+    assert rows[1]["CustomerName"] == "Contoso"
+    assert rows[1]["InvoiceNumber"] == "INV-7"
     assert (rows[1]["TaxTotal"], rows[1]["Total"]) == ("0.42", "2.42")
 
 
@@ -72,7 +75,8 @@ def test_formula_cells_are_neutralised_and_numbers_are_not() -> None:
     lb.recon.write_csv(lines, out)
     rows = _read(out.getvalue())
     assert rows[0]["SkuId"] == "'=cmd|' /C calc'!A0"
-    assert rows[0]["SkuName"] == "'@SUM(1)" and rows[0]["SubscriptionId"] == "'+S"
+    assert rows[0]["SkuName"] == "'@SUM(1)"
+    assert rows[0]["SubscriptionId"] == "'+S"
     assert rows[1]["Subtotal"] == "-5.00"
 
 

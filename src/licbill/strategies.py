@@ -117,7 +117,11 @@ def skus(
     kinds: st.SearchStrategy[SkuKind] | None = None,
 ) -> Sku:
     """Valid SKUs: a term and billing frequency that go together, limits that do not cross."""
-    sku_id = draw(st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8) if ids is None else ids)
+    sku_id = draw(
+        st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8)
+        if ids is None
+        else ids
+    )
     price = draw(monies() if unit_prices is None else unit_prices)
     term, billing = draw(st.sampled_from(_PLANS) if plans is None else plans)
     kind = draw(st.sampled_from(SkuKind) if kinds is None else kinds)
