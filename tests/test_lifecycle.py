@@ -245,7 +245,7 @@ def test_lines_are_immutable() -> None:
     line = lb.charge_lines(
         [lb.Purchase("S", D(2024, 1, 1), SEATS)], through=D(2024, 1, 1), rulebook=NC
     )[0]
-    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         line.quantity = 3  # type: ignore[misc]
     assert line.charge_type.kind is lb.ChargeType.NEW
     assert line.currency == "USD"

@@ -18,6 +18,7 @@ from .errors import (
     CurrencyMismatchError,
     DuplicateEventError,
     DuplicateSubscriptionError,
+    EventError,
     EventOrderError,
     IncompatibleSkuError,
     InvalidTypeError,
@@ -29,10 +30,10 @@ from .errors import (
     UnknownSubscriptionError,
 )
 from .lines import ChargeLine, ChargeType
-from .models import Cancel, ChangeQuantity, ConvertSku, Event, Purchase, SetAutoRenew, SkuKind
+from .models import Cancel, ChangeQuantity, ConvertSku, Event, Purchase, SetAutoRenew, Sku, SkuKind
 from .money import Money
 from .periods import add_months, check_date
-from .proration import _prorate, effective_unit_price
+from .proration import _effective_unit_price, _prorate
 from .rulebooks import Rulebook, TrialConversion
 
 __all__ = ["charge_lines", "iter_charge_lines"]
@@ -101,8 +102,11 @@ class _Sub:
         "auto_renew",
         "cancelled",
         "cycle_end",
+        "cycle_months",
         "cycle_net",
         "cycle_start",
+        "cycles_per_term",
+        "full_total",
         "id",
         "index",
         "offset",
@@ -111,6 +115,7 @@ class _Sub:
         "refs",
         "sku",
         "term_end",
+        "term_months",
         "term_start",
         "trial",
     )
@@ -118,7 +123,7 @@ class _Sub:
     def __init__(self, purchase: Purchase, trial_months: int) -> None:
         self.id = purchase.subscription_id
         self.purchase = purchase
-        self.sku = purchase.sku
+        self.set_sku(purchase.sku)
         self.quantity = purchase.quantity
         self.anchor = purchase.on
         self.auto_renew = purchase.auto_renew
@@ -133,43 +138,56 @@ class _Sub:
             self.cycle_start = self.term_start = purchase.on
             self.cycle_end = self.term_end = add_months(purchase.on, trial_months) - _ONE_DAY
         else:
-            self.index = 0
-            self.cycle_start = self.term_start = self.cycle_end = self.term_end = purchase.on
+            self.index = -1
             self.enter_cycle(0)
 
+    def set_sku(self, sku: Sku) -> None:
+        self.full_total: Money | None = None
+        self.sku = sku
+        self.cycle_months = sku.cycle_months
+        self.cycles_per_term = sku.cycles_per_term
+        self.term_months = sku.term.months
+
     def enter_cycle(self, index: int) -> None:
-        sku = self.sku
-        months = sku.cycle_months
+        # Cycle k is computed from the anchor, never from cycle k-1 (RULEBOOK A2); its start
+        # is the day after cycle k-1's end, which was itself computed from the anchor.
+        months = self.offset + index * self.cycle_months
+        if index == self.index + 1 and index > 0:
+            self.cycle_start = self.cycle_end + _ONE_DAY
+        else:
+            self.cycle_start = add_months(self.anchor, months)
         self.index = index
-        self.cycle_start = add_months(self.anchor, self.offset + index * months)
-        self.cycle_end = add_months(self.anchor, self.offset + (index + 1) * months) - _ONE_DAY
-        if index % sku.cycles_per_term == 0:
+        self.cycle_end = add_months(self.anchor, months + self.cycle_months) - _ONE_DAY
+        if index % self.cycles_per_term == 0:
             self.term_start = self.cycle_start
-            self.term_end = add_months(self.anchor, self.offset + index * months + sku.term.months)
-            self.term_end -= _ONE_DAY
+            self.term_end = add_months(self.anchor, months + self.term_months) - _ONE_DAY
         self.cycle_net = Decimal(0)
 
     def reference(self, event: Event | None) -> str:
         self.refs += 1
         if event is not None and event.event_id is not None:
             return event.event_id
-        return f"{self.id}-{self.refs:04d}"
+        return f"{self.id}-{self.refs:04}"
 
 
 class _Engine:
+    """One billing run. Methods append to ``out``; ``run`` hands each day's lines on."""
+
     def __init__(
         self, rulebook: Rulebook, through: dt.date, purchased: dict[str, dt.date] | None = None
     ) -> None:
-        self.purchased = purchased or {}
         self.rulebook = rulebook
         self.rounding = rulebook.rounding
         self.descriptions = rulebook.descriptions
         self.names = rulebook.spellings
         self.through = through
+        self.purchased = purchased or {}
         self.subs: dict[str, _Sub] = {}
         self.ended: dict[str, str] = {}
         self.event_ids: set[str] = set()
-        self.boundaries: list[tuple[dt.date, str]] = []
+        # (ordinal of the boundary day, subscription id): ints compare faster than dates.
+        self.boundaries: list[tuple[int, str]] = []
+        self.out: list[ChargeLine] = []
 
     # The run --------------------------------------------------------------------------------
 
@@ -196,13 +214,21 @@ class _Engine:
             yield from self.day(todays[0].on, todays)
         yield from self.boundaries_until(through, inclusive=True)
 
+    def flush(self) -> list[ChargeLine]:
+        lines, self.out = self.out, []
+        return lines
+
     def boundaries_until(self, day: dt.date, *, inclusive: bool) -> Iterator[ChargeLine]:
-        heap = self.boundaries
-        while heap and (heap[0][0] <= day if inclusive else heap[0][0] < day):
+        heap, subs = self.boundaries, self.subs
+        last = day.toordinal() if inclusive else day.toordinal() - 1
+        while heap and heap[0][0] <= last:
             when, sub_id = heapq.heappop(heap)
-            sub = self.subs.get(sub_id)
+            sub = subs.get(sub_id)
             if sub is not None:
-                yield from self.boundary(sub, when)
+                self.boundary(sub, dt.date.fromordinal(when))
+                if len(self.out) >= 512:
+                    yield from self.flush()
+        yield from self.flush()
 
     def day(self, day: dt.date, events: list[Event]) -> Iterator[ChargeLine]:
         yield from self.boundaries_until(day, inclusive=False)
@@ -211,26 +237,28 @@ class _Engine:
             per_sub.setdefault(event.subscription_id, []).append(event)
         heap = self.boundaries
         due: set[str] = set()
-        while heap and heap[0][0] == day:
+        today = day.toordinal()
+        while heap and heap[0][0] == today:
             due.add(heapq.heappop(heap)[1])
         for sub_id in sorted(due | per_sub.keys()):
             if sub_id in due and sub_id in self.subs:
-                yield from self.boundary(self.subs[sub_id], day)
+                self.boundary(self.subs[sub_id], day)
             # A purchase always comes first among one subscription's events of one day.
             todays = sorted(per_sub.get(sub_id, ()), key=lambda e: not isinstance(e, Purchase))
             for event in todays:
-                yield from self.apply(event)
+                self.apply(event)
+        yield from self.flush()
 
     # Cycle boundaries -----------------------------------------------------------------------
 
     def schedule(self, sub: _Sub) -> None:
-        heapq.heappush(self.boundaries, (sub.cycle_end + _ONE_DAY, sub.id))
+        heapq.heappush(self.boundaries, (sub.cycle_end.toordinal() + 1, sub.id))
 
     def end(self, sub: _Sub, why: str) -> None:
         del self.subs[sub.id]
         self.ended[sub.id] = why
 
-    def boundary(self, sub: _Sub, day: dt.date) -> Iterator[ChargeLine]:
+    def boundary(self, sub: _Sub, day: dt.date) -> None:
         if sub.trial:
             if not sub.auto_renew:
                 self.end(sub, f"its free trial ended on {sub.cycle_end} without auto-renew")
@@ -240,25 +268,25 @@ class _Engine:
             sub.trial = False
             sub.enter_cycle(0)
             if self.rulebook.trial_conversion is TrialConversion.RENEW:
-                yield self.full_cycle(sub, ChargeType.RENEW, day, ref)
+                self.full_cycle(sub, ChargeType.RENEW, day, ref)
             else:
-                yield trial_credit
-                yield self.full_cycle(sub, ChargeType.CONVERT, day, ref)
-        elif (sub.index + 1) % sub.sku.cycles_per_term == 0:
+                self.out.append(trial_credit)
+                self.full_cycle(sub, ChargeType.CONVERT, day, ref)
+        elif (sub.index + 1) % sub.cycles_per_term == 0:
             if sub.cancelled or not sub.auto_renew:
                 why = "it was cancelled" if sub.cancelled else "auto-renew was off"
                 self.end(sub, f"its term ended on {sub.term_end} and {why}")
                 return
             sub.enter_cycle(sub.index + 1)
-            yield self.full_cycle(sub, ChargeType.RENEW, day, sub.reference(None))
+            self.full_cycle(sub, ChargeType.RENEW, day, sub.reference(None))
         else:
             sub.enter_cycle(sub.index + 1)
-            yield self.full_cycle(sub, ChargeType.CYCLE_CHARGE, day, sub.reference(None))
+            self.full_cycle(sub, ChargeType.CYCLE_CHARGE, day, sub.reference(None))
         self.schedule(sub)
 
     # Events ---------------------------------------------------------------------------------
 
-    def apply(self, event: Event) -> Iterator[ChargeLine]:
+    def apply(self, event: Event) -> None:
         if event.event_id is not None:
             if event.event_id in self.event_ids:
                 raise DuplicateEventError(
@@ -266,23 +294,11 @@ class _Engine:
                 )
             self.event_ids.add(event.event_id)
         if isinstance(event, Purchase):
-            return self.purchase(event)
+            self.purchase(event)
+            return
         sub = self.subs.get(event.subscription_id)
         if sub is None:
-            if event.subscription_id in self.ended:
-                why = self.ended[event.subscription_id]
-                raise SubscriptionEndedError(
-                    f"subscription {event.subscription_id!r} has ended ({why})", event=event
-                )
-            if event.subscription_id in self.purchased:
-                raise EventOrderError(
-                    f"event precedes the purchase on {self.purchased[event.subscription_id]}",
-                    event=event,
-                )
-            raise UnknownSubscriptionError(
-                f"no purchase of subscription {event.subscription_id!r} precedes this event",
-                event=event,
-            )
+            raise self.missing(event)
         if sub.cancelled:
             raise SubscriptionEndedError(
                 f"subscription {sub.id!r} was cancelled and ends on {sub.term_end}; "
@@ -290,17 +306,31 @@ class _Engine:
                 event=event,
             )
         if isinstance(event, Cancel):
-            return self.cancel(sub, event)
-        if isinstance(event, SetAutoRenew):
+            self.cancel(sub, event)
+        elif isinstance(event, SetAutoRenew):
             sub.auto_renew = event.enabled
-            return iter(())
-        if sub.trial:
+        elif sub.trial:
             raise TrialError("seats and plan of a free trial cannot change", event=event)
-        if isinstance(event, ChangeQuantity):
-            return self.change_quantity(sub, event)
-        return self.convert(sub, event)
+        elif isinstance(event, ChangeQuantity):
+            self.change_quantity(sub, event)
+        else:
+            self.convert(sub, event)
 
-    def purchase(self, event: Purchase) -> Iterator[ChargeLine]:
+    def missing(self, event: Event) -> EventError:
+        sub_id = event.subscription_id
+        if sub_id in self.ended:
+            return SubscriptionEndedError(
+                f"subscription {sub_id!r} has ended ({self.ended[sub_id]})", event=event
+            )
+        if sub_id in self.purchased:
+            return EventOrderError(
+                f"event precedes the purchase on {self.purchased[sub_id]}", event=event
+            )
+        return UnknownSubscriptionError(
+            f"no purchase of subscription {sub_id!r} precedes this event", event=event
+        )
+
+    def purchase(self, event: Purchase) -> None:
         if event.subscription_id in self.subs or event.subscription_id in self.ended:
             raise DuplicateSubscriptionError(
                 f"subscription {event.subscription_id!r} was already purchased", event=event
@@ -315,49 +345,48 @@ class _Engine:
         self.schedule(sub)
         ref = sub.reference(event)
         if sub.trial:
-            yield self.trial_line(sub, ChargeType.NEW, event.on, ref)
+            self.out.append(self.trial_line(sub, ChargeType.NEW, event.on, ref))
         else:
-            yield self.full_cycle(sub, ChargeType.NEW, event.on, ref)
+            self.full_cycle(sub, ChargeType.NEW, event.on, ref)
 
-    def cancel(self, sub: _Sub, event: Cancel) -> Iterator[ChargeLine]:
+    def cancel(self, sub: _Sub, event: Cancel) -> None:
         ref = sub.reference(event)
         if sub.trial:
             self.end(sub, f"its free trial was cancelled on {event.on}")
-            yield self.trial_line(sub, self.rulebook.trial_cancel, event.on, ref)
+            self.out.append(self.trial_line(sub, self.rulebook.trial_cancel, event.on, ref))
             return
         since_renewal = (event.on - sub.term_start).days
         if since_renewal < self.rulebook.full_refund_days:
             self.end(sub, f"it was cancelled with a full refund on {event.on}")
-            yield self.full_refund(sub, event.on, ref)
+            self.full_refund(sub, event.on, ref)
         elif since_renewal < self.rulebook.prorated_refund_days:
             self.end(sub, f"it was cancelled with a prorated refund on {event.on}")
-            yield self.prorated(sub, ChargeType.CANCEL_IMMEDIATE, event.on, ref, credit=True)
+            self.prorated(sub, ChargeType.CANCEL_IMMEDIATE, event.on, ref, credit=True)
         else:
             # Outside every window: no refund, the paid term runs out (cycle charges included).
             sub.cancelled = True
 
-    def change_quantity(self, sub: _Sub, event: ChangeQuantity) -> Iterator[ChargeLine]:
-        if sub.sku.kind is not SkuKind.PER_SEAT:
-            raise QuantityError(
-                f"SKU {sub.sku.id!r} is {sub.sku.kind.value}: it has no seats", event=event
-            )
+    def change_quantity(self, sub: _Sub, event: ChangeQuantity) -> None:
+        sku = sub.sku
+        if sku.kind is not SkuKind.PER_SEAT:
+            raise QuantityError(f"SKU {sku.id!r} is {sku.kind.value}: it has no seats", event=event)
         if event.quantity == sub.quantity:
             raise QuantityError(f"the quantity is already {sub.quantity}", event=event)
-        if not sub.sku.allows(event.quantity):
+        if not sku.allows(event.quantity):
             raise QuantityError(
-                f"quantity {event.quantity} is outside the limits of SKU {sub.sku.id!r} "
-                f"({sub.sku.min_quantity}..{sub.sku.max_quantity or 'no maximum'})",
+                f"quantity {event.quantity} is outside the limits of SKU {sku.id!r} "
+                f"({sku.min_quantity}..{sku.max_quantity or 'no maximum'})",
                 event=event,
             )
-        kind = (
-            ChargeType.ADD_QUANTITY if event.quantity > sub.quantity else ChargeType.REMOVE_QUANTITY
-        )
+        up = event.quantity > sub.quantity
+        kind = ChargeType.ADD_QUANTITY if up else ChargeType.REMOVE_QUANTITY
         ref = sub.reference(event)
-        yield self.prorated(sub, kind, event.on, ref, credit=True)
+        self.prorated(sub, kind, event.on, ref, credit=True)
         sub.quantity = event.quantity
-        yield self.prorated(sub, kind, event.on, ref, credit=False)
+        sub.full_total = None
+        self.prorated(sub, kind, event.on, ref, credit=False)
 
-    def convert(self, sub: _Sub, event: ConvertSku) -> Iterator[ChargeLine]:
+    def convert(self, sub: _Sub, event: ConvertSku) -> None:
         old, new = sub.sku, event.to
         if new.id == old.id:
             raise SameSkuError(f"subscription {sub.id!r} already has SKU {old.id!r}", event=event)
@@ -384,18 +413,20 @@ class _Engine:
                 f"quantity {sub.quantity} is outside the limits of SKU {new.id!r}", event=event
             )
         ref = sub.reference(event)
-        yield self.prorated(sub, ChargeType.CONVERT, event.on, ref, credit=True, rebill=True)
-        sub.sku = new
-        yield self.prorated(sub, ChargeType.CONVERT, event.on, ref, credit=False)
+        self.prorated(sub, ChargeType.CONVERT, event.on, ref, credit=True, rebill=True)
+        sub.set_sku(new)
+        self.prorated(sub, ChargeType.CONVERT, event.on, ref, credit=False)
 
     # Lines ----------------------------------------------------------------------------------
 
-    def full_cycle(self, sub: _Sub, kind: ChargeType, day: dt.date, ref: str) -> ChargeLine:
-        sku = sub.sku
-        days = (sub.cycle_end - sub.cycle_start).days + 1
-        total = _prorate(sku.unit_price, sub.quantity, days, days, self.rounding)
+    def full_cycle(self, sub: _Sub, kind: ChargeType, day: dt.date, ref: str) -> None:
+        price = sub.sku.unit_price
+        total = sub.full_total
+        if total is None:
+            # A whole cycle costs the same each time, until the SKU or the quantity changes.
+            total = sub.full_total = _prorate(price, sub.quantity, 1, 1, self.rounding)
         sub.cycle_net += total.amount
-        return self.line(sub, kind, day, sku.unit_price, total, ref)
+        self.line(sub, kind, day, price, total, ref, sub.cycle_start, False)
 
     def prorated(
         self,
@@ -406,27 +437,26 @@ class _Engine:
         *,
         credit: bool,
         rebill: bool = False,
-    ) -> ChargeLine:
+    ) -> None:
         sku = sub.sku
         cycle_days = (sub.cycle_end - sub.cycle_start).days + 1
         # Custom-meter lines are at the full unit price (RULEBOOK A7).
-        billing_days = (
-            cycle_days if sku.kind is SkuKind.CUSTOM_METER else (sub.cycle_end - day).days + 1
+        custom = sku.kind is SkuKind.CUSTOM_METER
+        billing_days = cycle_days if custom else (sub.cycle_end - day).days + 1
+        price, rounding = sku.unit_price, self.rounding
+        total = _prorate(
+            price, sub.quantity, billing_days, cycle_days, rounding, -1 if credit else 1
         )
-        total = _prorate(sku.unit_price, sub.quantity, billing_days, cycle_days, self.rounding)
-        eup = effective_unit_price(
-            unit_price=sku.unit_price, billing_days=billing_days, cycle_days=cycle_days
-        )
-        if credit:
-            total = -total
+        eup = _effective_unit_price(price, billing_days, cycle_days)
         sub.cycle_net += total.amount
-        return self.line(sub, kind, day, eup, total, ref, start=day, rebill=rebill)
+        self.line(sub, kind, day, eup, total, ref, day, rebill)
 
-    def full_refund(self, sub: _Sub, day: dt.date, ref: str) -> ChargeLine:
+    def full_refund(self, sub: _Sub, day: dt.date, ref: str) -> None:
         # Everything charged in the current cycle goes back, seat changes included.
         total = Money(-sub.cycle_net, sub.sku.unit_price.currency)
         sub.cycle_net = Decimal(0)
-        return self.line(sub, ChargeType.CANCEL_IMMEDIATE, day, sub.sku.unit_price, total, ref)
+        price = sub.sku.unit_price
+        self.line(sub, ChargeType.CANCEL_IMMEDIATE, day, price, total, ref, sub.cycle_start, False)
 
     def trial_line(self, sub: _Sub, kind: ChargeType, day: dt.date, ref: str) -> ChargeLine:
         # Every line of a trial mirrors the trial itself: its days, its seats, amount zero.
@@ -461,37 +491,37 @@ class _Engine:
         eup: Money,
         total: Money,
         ref: str,
-        *,
-        start: dt.date | None = None,
-        rebill: bool = False,
-    ) -> ChargeLine:
+        start: dt.date,
+        rebill: bool,
+    ) -> None:
         sku = sub.sku
+        texts = self.descriptions
         if sku.kind is SkuKind.CUSTOM_METER:
             start = end = day
-            description = (
-                self.descriptions.custom_meter_rebill if rebill else self.descriptions.custom_meter
-            )
+            description = texts.custom_meter_rebill if rebill else texts.custom_meter
         else:
-            start, end = start or sub.cycle_start, sub.cycle_end
-            description = self.descriptions.paid_rebill if rebill else self.descriptions.paid
-        return ChargeLine(
-            sub.id,
-            day,
-            sku.id,
-            sku.name,
-            start,
-            end,
-            sku.unit_price,
-            eup,
-            sub.quantity,
-            total,
-            self.names[kind],
-            description,
-            ref,
-            (),
-            sku.product_id,
-            sku.term,
-            sku.billing,
-            sub.purchase.on,
-            sub.term_end,
+            end = sub.cycle_end
+            description = texts.paid_rebill if rebill else texts.paid
+        self.out.append(
+            ChargeLine(
+                sub.id,
+                day,
+                sku.id,
+                sku.name,
+                start,
+                end,
+                sku.unit_price,
+                eup,
+                sub.quantity,
+                total,
+                self.names[kind],
+                description,
+                ref,
+                (),
+                sku.product_id,
+                sku.term,
+                sku.billing,
+                sub.purchase.on,
+                sub.term_end,
+            )
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import NamedTuple
 
 import attrs
 
@@ -41,13 +42,14 @@ class ChargeTypeName:
         return self.spelling
 
 
-@attrs.frozen
-class ChargeLine:
+class ChargeLine(NamedTuple):
     """One row of the reconciliation file. Lines are never edited; changes are new lines.
 
-    ``total`` is signed (credits are negative) and rounded to the currency's minor unit by the
-    rulebook's policy; ``effective_unit_price`` is the prorated unit price for display.
-    ``subscription_start`` and ``subscription_end`` are the term in force when the line was made.
+    A named tuple: immutable, light enough to stream millions of, and ``line._asdict()`` gives
+    a plain record. ``total`` is signed (credits are negative) and rounded to the currency's
+    minor unit by the rulebook's policy; ``effective_unit_price`` is the prorated unit price,
+    for display. ``subscription_start`` and ``subscription_end`` are the term in force when the
+    line was made (the trial, for trial lines).
     """
 
     subscription_id: str

@@ -113,6 +113,14 @@ class Money:
             raise InvalidTypeError(f"minor units must be an int, not {units!r}")
         return cls(Decimal(units).scaleb(-minor_units(currency)), currency)
 
+    @classmethod
+    def _trusted(cls, amount: Decimal, currency: str) -> Money:
+        # For licbill's own hot paths, with a Decimal and a currency already known valid.
+        money = object.__new__(cls)
+        object.__setattr__(money, "amount", amount)
+        object.__setattr__(money, "currency", currency)
+        return money
+
     @property
     def minor_units(self) -> int:
         """The number of minor-unit digits of this currency."""

@@ -22,15 +22,22 @@ def check_date(value: Any, what: str) -> dt.date:
     return value
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """Return *day* moved by *months*, clamped to the end of a shorter month (31 Jan + 1 = 28 Feb).
 
-    This is ``day + dateutil.relativedelta(months=months)``, written out because the charge
-    engine calls it for every line.
+    This is ``day + dateutil.relativedelta(months=months)`` (a property test holds them equal),
+    written out because the charge engine calls it for every cycle.
     """
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
-    last = calendar.monthrange(year, month)[1]
+    if day.day <= 28:
+        return dt.date(year, month, day.day)
+    last = _MONTH_DAYS[month - 1]
+    if month == 2 and calendar.isleap(year):
+        last = 29
     return dt.date(year, month, day.day if day.day <= last else last)
 
 

@@ -63,12 +63,12 @@ class Rounding(enum.Enum):
 
 
 def effective_unit_price(*, unit_price: Money, billing_days: int, cycle_days: int) -> Money:
-    """Return ``unit price / cycle days * billing days`` to :data:`EUP_PLACES` places (display)."""
+    """Return ``unit price / cycle days * billing days`` to :data:`EUP_PLACES` places, half-even.
+
+    For display: totals are never computed from it.
+    """
     _check_days(billing_days, cycle_days)
-    if billing_days == cycle_days:
-        return unit_price
-    exact = unit_price.amount * billing_days / cycle_days
-    return Money(exact.quantize(Decimal(1).scaleb(-EUP_PLACES)), unit_price.currency)
+    return _effective_unit_price(unit_price, billing_days, cycle_days)
 
 
 def prorate(
@@ -91,22 +91,41 @@ def prorate(
     return _prorate(unit_price, quantity, billing_days, cycle_days, rounding)
 
 
+# The engine's hot paths below take arguments that are already validated.
+
+_POLICIES = {policy: (policy.scope is RoundingScope.PER_UNIT, policy.mode) for policy in Rounding}
+_EUP_SCALE = 10**EUP_PLACES
+
+
 def _prorate(
-    unit_price: Money, quantity: int, billing_days: int, cycle_days: int, rounding: Rounding
+    unit_price: Money,
+    quantity: int,
+    billing_days: int,
+    cycle_days: int,
+    rounding: Rounding,
+    sign: int = 1,
 ) -> Money:
-    # The engine's hot path: arguments are already validated.
     numerator, denominator = unit_price.amount.as_integer_ratio()
-    scale = 10 ** MINOR_UNITS[unit_price.currency]
-    scope, mode = rounding.value
-    if scope is RoundingScope.PER_UNIT:
-        units = (
-            round_div(numerator * billing_days * scale, denominator * cycle_days, mode) * quantity
-        )
+    places = MINOR_UNITS[unit_price.currency]
+    per_unit, mode = _POLICIES[rounding]
+    if per_unit:
+        units = round_div(numerator * billing_days * 10**places, denominator * cycle_days, mode)
+        units *= quantity
     else:
         units = round_div(
-            numerator * billing_days * quantity * scale, denominator * cycle_days, mode
+            numerator * billing_days * quantity * 10**places, denominator * cycle_days, mode
         )
-    return Money(Decimal(units).scaleb(-MINOR_UNITS[unit_price.currency]), unit_price.currency)
+    return Money._trusted(Decimal(sign * units).scaleb(-places), unit_price.currency)
+
+
+def _effective_unit_price(unit_price: Money, billing_days: int, cycle_days: int) -> Money:
+    if billing_days == cycle_days:
+        return unit_price
+    numerator, denominator = unit_price.amount.as_integer_ratio()
+    units = round_div(
+        numerator * billing_days * _EUP_SCALE, denominator * cycle_days, RoundingMode.HALF_EVEN
+    )
+    return Money._trusted(Decimal(units).scaleb(-EUP_PLACES), unit_price.currency)
 
 
 def _check_days(billing_days: int, cycle_days: int) -> None:

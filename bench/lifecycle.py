@@ -1,0 +1,139 @@
+"""Benchmark: charge lines for many per-seat subscriptions over a year.
+
+    python bench/lifecycle.py [--subscriptions 100000] [--months 12]
+
+Prints lines per second for the lazy iterator and for ``charge_lines``, beside a floor in the
+same run: building the same number of plain tuples with the same ``Decimal`` arithmetic. Then
+the lazy iterator's peak traced memory (tracemalloc, in a separate pass) for a growing horizon
+and a growing number of subscriptions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import time
+import tracemalloc
+from collections.abc import Iterator
+from decimal import ROUND_DOWN, Decimal
+
+import licbill as lb
+
+START = dt.date(2024, 1, 1)
+SKUS = [
+    lb.Sku.annual(
+        id=f"plan-{i}", name=f"Plan {i}", unit_price=lb.Money(price, "USD"), billing=lb.Billing.MONTHLY
+    )
+    for i, price in enumerate(["8.00", "12.50", "20.00", "36.00"])
+]
+
+
+def events(subscriptions: int, months: int, seed: int = 7) -> Iterator[lb.Event]:
+    """Yield a date-ordered stream: purchases through January, then seat changes, conversions
+    and cancellations spread over the horizon (about 3 events per subscription)."""
+    rng = random.Random(seed)
+    horizon = (lb.add_months(START, months) - START).days
+    plan: dict[int, list[tuple[int, int, int]]] = {}
+    for n in range(subscriptions):
+        bought = rng.randrange(31)
+        quantity = rng.randrange(1, 40)
+        plan.setdefault(bought, []).append((n, 0, quantity))
+        day = bought
+        sku = n % len(SKUS)
+        for _ in range(rng.randrange(5)):
+            day += rng.randrange(10, 90)
+            if day >= horizon:
+                break
+            roll = rng.random()
+            if roll < 0.6:
+                quantity = quantity + rng.randrange(1, 5) if roll < 0.4 or quantity < 5 else quantity - 2
+                plan.setdefault(day, []).append((n, 1, quantity))
+            elif roll < 0.85:
+                sku = (sku + 1) % len(SKUS)
+                plan.setdefault(day, []).append((n, 2, sku))
+            else:
+                plan.setdefault(day, []).append((n, 3, 0))
+                break
+    for offset in sorted(plan):
+        on = START + dt.timedelta(days=offset)
+        for n, kind, value in plan.pop(offset):
+            sid = f"S{n:06d}"
+            if kind == 0:
+                yield lb.Purchase(sid, on, SKUS[n % len(SKUS)], value)
+            elif kind == 1:
+                yield lb.ChangeQuantity(sid, on, value)
+            elif kind == 2:
+                yield lb.ConvertSku(sid, on, SKUS[value])
+            else:
+                yield lb.Cancel(sid, on)
+
+
+def lazy_run(subscriptions: int, months: int) -> int:
+    through = lb.add_months(START, months) - dt.timedelta(days=1)
+    count = 0
+    for _ in lb.iter_charge_lines(
+        events(subscriptions, months), through=through, rulebook=lb.rulebooks.NEW_COMMERCE
+    ):
+        count += 1
+    return count
+
+
+def eager_run(subscriptions: int, months: int) -> int:
+    through = lb.add_months(START, months) - dt.timedelta(days=1)
+    stream = list(events(subscriptions, months))
+    return len(lb.charge_lines(stream, through=through, rulebook=lb.rulebooks.NEW_COMMERCE))
+
+
+def floor(count: int) -> None:
+    """The same number of plain tuples, each with one prorated Decimal total."""
+    cent = Decimal("0.01")
+    price = Decimal("36.00")
+    rows = []
+    for i in range(count):
+        billing, cycle = 1 + i % 30, 30
+        total = (price * billing / cycle).quantize(cent, rounding=ROUND_DOWN) * (1 + i % 40)
+        rows.append(("S", START, "plan", "Plan", START, START, price, price, 1, total, "new"))
+
+
+def timed(what: str, fn: object, *args: int) -> tuple[int, float]:
+    began = time.perf_counter()
+    count = fn(*args)  # type: ignore[operator]
+    seconds = time.perf_counter() - began
+    return count, seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--subscriptions", type=int, default=100_000)
+    parser.add_argument("--months", type=int, default=12)
+    args = parser.parse_args()
+    subs, months = args.subscriptions, args.months
+
+    began = time.perf_counter()
+    n_events = sum(1 for _ in events(subs, months))
+    gen_seconds = time.perf_counter() - began
+    print(f"{subs:,} subscriptions, {months} months, {n_events:,} events "
+          f"(generating the events alone: {gen_seconds:.2f} s)")
+    lines, seconds = timed("lazy", lazy_run, subs, months)
+    print(f"iter_charge_lines: {lines:,} lines in {seconds:.2f} s = {lines / seconds:,.0f} lines/s "
+          f"({lines / (seconds - gen_seconds):,.0f} lines/s without event generation)")
+    lines, seconds = timed("eager", eager_run, subs, months)
+    print(f"charge_lines:      {lines:,} lines in {seconds:.2f} s = {lines / seconds:,.0f} lines/s")
+    began = time.perf_counter()
+    floor(lines)
+    seconds = time.perf_counter() - began
+    print(f"floor (tuples):    {lines:,} rows  in {seconds:.2f} s = {lines / seconds:,.0f} rows/s")
+
+    print("\npeak traced memory of iter_charge_lines (events generated lazily too):")
+    for s, m in [(subs // 4, months), (subs // 4, months * 2), (subs // 4, months * 4),
+                 (subs // 2, months), (subs, months)]:
+        tracemalloc.start()
+        count = lazy_run(s, m)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        print(f"  {s:>7,} subscriptions, {m:>2} months: {count:>9,} lines, peak {peak / 2**20:6.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
