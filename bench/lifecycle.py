@@ -23,7 +23,10 @@ import licbill as lb
 START = dt.date(2024, 1, 1)
 SKUS = [
     lb.Sku.annual(
-        id=f"plan-{i}", name=f"Plan {i}", unit_price=lb.Money(price, "USD"), billing=lb.Billing.MONTHLY
+        id=f"plan-{i}",
+        name=f"Plan {i}",
+        unit_price=lb.Money(price, "USD"),
+        billing=lb.Billing.MONTHLY,
     )
     for i, price in enumerate(["8.00", "12.50", "20.00", "36.00"])
 ]
@@ -47,7 +50,9 @@ def events(subscriptions: int, months: int, seed: int = 7) -> Iterator[lb.Event]
                 break
             roll = rng.random()
             if roll < 0.6:
-                quantity = quantity + rng.randrange(1, 5) if roll < 0.4 or quantity < 5 else quantity - 2
+                quantity = (
+                    quantity + rng.randrange(1, 5) if roll < 0.4 or quantity < 5 else quantity - 2
+                )
                 plan.setdefault(day, []).append((n, 1, quantity))
             elif roll < 0.85:
                 sku = (sku + 1) % len(SKUS)
@@ -113,11 +118,15 @@ def main() -> None:
     began = time.perf_counter()
     n_events = sum(1 for _ in events(subs, months))
     gen_seconds = time.perf_counter() - began
-    print(f"{subs:,} subscriptions, {months} months, {n_events:,} events "
-          f"(generating the events alone: {gen_seconds:.2f} s)")
+    print(
+        f"{subs:,} subscriptions, {months} months, {n_events:,} events "
+        f"(generating the events alone: {gen_seconds:.2f} s)"
+    )
     lines, seconds = timed("lazy", lazy_run, subs, months)
-    print(f"iter_charge_lines: {lines:,} lines in {seconds:.2f} s = {lines / seconds:,.0f} lines/s "
-          f"({lines / (seconds - gen_seconds):,.0f} lines/s without event generation)")
+    print(
+        f"iter_charge_lines: {lines:,} lines in {seconds:.2f} s = {lines / seconds:,.0f} lines/s "
+        f"({lines / (seconds - gen_seconds):,.0f} lines/s without event generation)"
+    )
     lines, seconds = timed("eager", eager_run, subs, months)
     print(f"charge_lines:      {lines:,} lines in {seconds:.2f} s = {lines / seconds:,.0f} lines/s")
     began = time.perf_counter()
@@ -126,13 +135,21 @@ def main() -> None:
     print(f"floor (tuples):    {lines:,} rows  in {seconds:.2f} s = {lines / seconds:,.0f} rows/s")
 
     print("\npeak traced memory of iter_charge_lines (events generated lazily too):")
-    for s, m in [(subs // 4, months), (subs // 4, months * 2), (subs // 4, months * 4),
-                 (subs // 2, months), (subs, months)]:
+    for s, m in [
+        (subs // 4, months),
+        (subs // 4, months * 2),
+        (subs // 4, months * 4),
+        (subs // 2, months),
+        (subs, months),
+    ]:
         tracemalloc.start()
         count = lazy_run(s, m)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        print(f"  {s:>7,} subscriptions, {m:>2} months: {count:>9,} lines, peak {peak / 2**20:6.1f} MiB")
+        print(
+            f"  {s:>7,} subscriptions, {m:>2} months: {count:>9,} lines, "
+            f"peak {peak / 2**20:6.1f} MiB"
+        )
 
 
 if __name__ == "__main__":

@@ -170,3 +170,38 @@ def test_errors_subclass_the_matching_builtins() -> None:
     assert all(
         issubclass(getattr(lb, n), lb.LicbillError) for n in lb.__all__ if n.endswith("Error")
     )
+
+
+def test_lazy_runs_validate_their_arguments() -> None:
+    """The lazy iterator refuses a wrong horizon or rulebook before it starts."""
+    with pytest.raises(lb.InvalidTypeError):
+        lb.iter_charge_lines([BUY], through="2024-01-01", rulebook=NC)  # type: ignore[arg-type]
+    with pytest.raises(lb.InvalidTypeError):
+        lb.iter_charge_lines([BUY], through=D(2024, 1, 1), rulebook=None)  # type: ignore[arg-type]
+
+
+def test_conversion_to_a_sku_whose_limits_exclude_the_quantity() -> None:
+    """Converting to a SKU that cannot hold the current seats is refused."""
+    small = lb.Sku.monthly(id="small", name="Small", unit_price=ONE, max_quantity=1)
+    with pytest.raises(lb.QuantityError, match="'small'"):
+        _bill(BUY, lb.ConvertSku("S1", D(2024, 2, 1), small))
+
+
+def test_money_refuses_foreign_operands() -> None:
+    """Money meets only money: other operands and bad minor units are refused."""
+    with pytest.raises(lb.InvalidTypeError):
+        lb.Money(1, "USD") + 1  # type: ignore[operator]
+    with pytest.raises(lb.InvalidTypeError):
+        _ = lb.Money(1, "USD") > 0  # type: ignore[operator]
+    with pytest.raises(lb.InvalidTypeError):
+        lb.Money.from_minor(1.0, "USD")  # type: ignore[arg-type]
+
+
+def test_rulebook_fields_are_type_checked() -> None:
+    """Spellings must be a mapping and the trial conversion a TrialConversion."""
+    import attrs
+
+    with pytest.raises(lb.InvalidTypeError):
+        attrs.evolve(NC, spellings=["new"])
+    with pytest.raises(lb.InvalidTypeError):
+        attrs.evolve(NC, trial_conversion="renew")

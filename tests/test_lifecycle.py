@@ -249,3 +249,11 @@ def test_lines_are_immutable() -> None:
         line.quantity = 3  # type: ignore[misc]
     assert line.charge_type.kind is lb.ChargeType.NEW
     assert line.currency == "USD"
+
+
+def test_many_renewals_on_one_day_stream_in_batches() -> None:
+    """A day with more renewals than one batch still yields every line, in id order."""
+    events = [lb.Purchase(f"S{n:04d}", D(2024, 1, 1), SEATS) for n in range(700)]
+    lazy = list(lb.iter_charge_lines(events, through=D(2024, 2, 1), rulebook=NC))
+    assert len(lazy) == 1400
+    assert [x.subscription_id for x in lazy[700:]] == sorted(f"S{n:04d}" for n in range(700))

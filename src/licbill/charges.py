@@ -57,10 +57,8 @@ def charge_lines(
     Raises a :class:`~licbill.LicbillError` subclass naming the event for anything the rulebook
     refuses (see :mod:`licbill.errors`); nothing is skipped silently.
     """
+    _check_run(through, rulebook)
     ordered = sorted(_checked_events(events), key=_event_day)
-    check_date(through, "through")
-    if not isinstance(rulebook, Rulebook):
-        raise InvalidTypeError(f"rulebook must be a licbill.Rulebook, not {rulebook!r}")
     # Knowing every purchase date lets an event that precedes its purchase say so.
     purchased = {e.subscription_id: e.on for e in ordered if isinstance(e, Purchase)}
     return tuple(_Engine(rulebook, through, purchased).run(iter(ordered)))
@@ -75,10 +73,14 @@ def iter_charge_lines(
     :class:`~licbill.EventOrderError` (when iterated) if an event is dated before its
     predecessor in the stream.
     """
+    _check_run(through, rulebook)
+    return _Engine(rulebook, through).run(_checked_events(events))
+
+
+def _check_run(through: dt.date, rulebook: Rulebook) -> None:
     check_date(through, "through")
     if not isinstance(rulebook, Rulebook):
         raise InvalidTypeError(f"rulebook must be a licbill.Rulebook, not {rulebook!r}")
-    return _Engine(rulebook, through).run(_checked_events(events))
 
 
 def _event_day(event: Event) -> dt.date:
@@ -201,14 +203,12 @@ class _Engine:
                     f"event dated before its predecessor ({day}) in a date-ordered stream",
                     event=event,
                 )
-            if event.on > through:
-                day = event.on
-                continue
-            if event.on != day:
-                if todays:
-                    yield from self.day(todays[0].on, todays)
+            day = event.on
+            if day > through:
+                continue  # billed by a later run
+            if todays and day != todays[0].on:
+                yield from self.day(todays[0].on, todays)
                 todays = []
-                day = event.on
             todays.append(event)
         if todays:
             yield from self.day(todays[0].on, todays)

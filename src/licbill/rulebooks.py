@@ -100,10 +100,6 @@ class Rulebook:
         ):
             raise InvalidValueError(f"trial_months must be an int >= 1, not {self.trial_months!r}")
 
-    def name_of(self, kind: ChargeType) -> ChargeTypeName:
-        """Return *kind* as this rulebook spells it."""
-        return self.spellings[kind]
-
 
 def _pascal(kind: ChargeType) -> str:
     return kind.value[0].upper() + kind.value[1:]
