@@ -1,25 +1,32 @@
 """licbill: billing rules for licence-based (per-seat, per-module) software subscriptions."""
 
-from . import recon, rulebooks
+from . import directory, recon, reports, rulebooks
 from .charges import charge_lines, iter_charge_lines
 from .errors import (
     CurrencyMismatchError,
+    DirectoryError,
     DuplicateEventError,
     DuplicateSubscriptionError,
+    EditRefusedError,
     EventError,
     EventOrderError,
     IncompatibleSkuError,
     InvalidTypeError,
     InvalidValueError,
     LicbillError,
+    MissingPriceError,
     PlanAndQuantityError,
     QuantityError,
     SameSkuError,
     SubscriptionEndedError,
     TrialError,
     UnknownCurrencyError,
+    UnknownGroupError,
     UnknownSubscriptionError,
+    UnknownUserError,
 )
+from .invoice import Invoice, InvoiceLine, PriceList, monthly_invoice
+from .legacy import MODULES_FROM, LicenceModel, licence_model
 from .lines import ChargeLine, ChargeType, ChargeTypeName
 from .models import (
     Billing,
@@ -36,37 +43,67 @@ from .models import (
 from .money import Money, RoundingMode
 from .periods import Period, add_months, cycle
 from .proration import Rounding, RoundingScope, effective_unit_price, prorate
+from .provisioning import ProvisioningKey
 from .rulebooks import Descriptions, Rulebook, TrialConversion
+from .seats import Counting, Month, Revision, SeatCount, count_seats
+from .workspace import (
+    BillingInfo,
+    Group,
+    LegacyEdition,
+    Module,
+    User,
+    UserKind,
+    UserStatus,
+    Workspace,
+    effective_modules,
+)
 
 __all__ = [
     "Billing",
+    "BillingInfo",
     "Cancel",
     "ChangeQuantity",
     "ChargeLine",
     "ChargeType",
     "ChargeTypeName",
     "ConvertSku",
+    "Counting",
     "CurrencyMismatchError",
     "Descriptions",
+    "DirectoryError",
     "DuplicateEventError",
     "DuplicateSubscriptionError",
+    "EditRefusedError",
     "Event",
     "EventError",
     "EventOrderError",
+    "Group",
     "IncompatibleSkuError",
     "InvalidTypeError",
     "InvalidValueError",
+    "Invoice",
+    "InvoiceLine",
+    "LegacyEdition",
     "LicbillError",
+    "LicenceModel",
+    "MODULES_FROM",
+    "MissingPriceError",
+    "Module",
     "Money",
+    "Month",
     "Period",
     "PlanAndQuantityError",
+    "PriceList",
+    "ProvisioningKey",
     "Purchase",
     "QuantityError",
+    "Revision",
     "Rounding",
     "RoundingMode",
     "RoundingScope",
     "Rulebook",
     "SameSkuError",
+    "SeatCount",
     "SetAutoRenew",
     "Sku",
     "SkuKind",
@@ -75,13 +112,25 @@ __all__ = [
     "TrialConversion",
     "TrialError",
     "UnknownCurrencyError",
+    "UnknownGroupError",
     "UnknownSubscriptionError",
+    "UnknownUserError",
+    "User",
+    "UserKind",
+    "UserStatus",
+    "Workspace",
     "add_months",
     "charge_lines",
+    "count_seats",
     "cycle",
+    "directory",
+    "effective_modules",
     "effective_unit_price",
     "iter_charge_lines",
+    "licence_model",
+    "monthly_invoice",
     "prorate",
     "recon",
+    "reports",
     "rulebooks",
 ]

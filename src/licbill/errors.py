@@ -10,7 +10,9 @@ from typing import Any
 
 __all__ = [
     "CurrencyMismatchError",
+    "DirectoryError",
     "DuplicateEventError",
+    "EditRefusedError",
     "DuplicateSubscriptionError",
     "EventError",
     "EventOrderError",
@@ -18,13 +20,16 @@ __all__ = [
     "InvalidTypeError",
     "InvalidValueError",
     "LicbillError",
+    "MissingPriceError",
     "PlanAndQuantityError",
     "QuantityError",
     "SameSkuError",
     "SubscriptionEndedError",
     "TrialError",
     "UnknownCurrencyError",
+    "UnknownGroupError",
     "UnknownSubscriptionError",
+    "UnknownUserError",
 ]
 
 
@@ -94,3 +99,27 @@ class PlanAndQuantityError(EventError):
 
 class TrialError(EventError):
     """A change that a free trial does not allow (seats and plan are fixed until it converts)."""
+
+
+class UnknownGroupError(LicbillError, LookupError):
+    """A user belongs to a group that was not given."""
+
+
+class MissingPriceError(LicbillError, LookupError):
+    """A price list has no price for a product and user kind that is billed."""
+
+
+class DirectoryError(LicbillError, ValueError):
+    """A directory event that cannot be applied; ``event`` is the offending event."""
+
+    def __init__(self, message: str, *, event: Any) -> None:
+        super().__init__(f"{message}: {event!r}")
+        self.event = event
+
+
+class UnknownUserError(DirectoryError, LookupError):
+    """A directory event names a user the workspace does not have."""
+
+
+class EditRefusedError(DirectoryError):
+    """A manual status edit while sync is running, or while the directory manages status."""

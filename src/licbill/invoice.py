@@ -1,0 +1,207 @@
+"""The monthly workspace invoice (RULEBOOK B4): active seats times a price list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_HALF_EVEN, Decimal
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from .errors import CurrencyMismatchError, InvalidTypeError, InvalidValueError, MissingPriceError
+from .legacy import LicenceModel, licence_model
+from .money import Money
+from .proration import Rounding, RoundingScope, prorate
+from .seats import Counting, Month, Product, Revision, SeatKey, count_seats
+from .workspace import BillingInfo, Group, LegacyEdition, Module, User, UserKind, Workspace
+
+__all__ = ["Invoice", "InvoiceLine", "PriceList", "monthly_invoice"]
+
+#: Decimal places of a daily-prorated quantity shown on a line (totals never use it).
+QUANTITY_PLACES = 4
+
+
+def _prices(value: Any) -> Mapping[SeatKey, Money]:
+    if not isinstance(value, Mapping):
+        raise InvalidTypeError(f"a price list maps (product, UserKind) to Money, not {value!r}")
+    prices: dict[SeatKey, Money] = {}
+    for key, price in value.items():
+        if (
+            not isinstance(key, tuple)
+            or len(key) != 2
+            or not isinstance(key[0], Module | LegacyEdition)
+            or not isinstance(key[1], UserKind)
+        ):
+            raise InvalidTypeError(
+                f"a price list key is (Module or LegacyEdition, UserKind): {key!r}"
+            )
+        if not isinstance(price, Money):
+            raise InvalidTypeError(
+                f"the price of {key[0].value} {key[1].value} is not Money: {price!r}"
+            )
+        if price.amount < 0:
+            raise InvalidValueError(
+                f"the price of {key[0].value} {key[1].value} is negative: {price}"
+            )
+        prices[key] = price
+    if not prices:
+        raise InvalidValueError("a price list needs at least one price")
+    currencies = {price.currency for price in prices.values()}
+    if len(currencies) > 1:
+        raise CurrencyMismatchError(f"a price list holds one currency, not {sorted(currencies)}")
+    return MappingProxyType(prices)
+
+
+@attrs.frozen
+class PriceList:
+    """Prices per product (module or edition) and user kind, in one currency.
+
+    ``PriceList({(Module.HYBRID, UserKind.REGULAR): Money("5.00", "EUR"), ...})``. Prices are
+    always an input: none are published. A missing price is an error, never a zero.
+    """
+
+    prices: Mapping[SeatKey, Money] = attrs.field(converter=_prices)
+
+    @property
+    def currency(self) -> str:
+        """The currency of every price."""
+        return next(iter(self.prices.values())).currency
+
+    def price(self, product: Product, kind: UserKind) -> Money:
+        """Return the price of *product* for *kind*; raise :class:`MissingPriceError` if none."""
+        try:
+            return self.prices[product, kind]
+        except KeyError:
+            raise MissingPriceError(
+                f"the price list has no price for {product.value} ({kind.value} users)"
+            ) from None
+
+
+@attrs.frozen
+class InvoiceLine:
+    """One product and user kind on an invoice.
+
+    ``quantity`` is a whole number of seats, or, under ``DAILY_PRORATED``, seat-days divided by
+    the month's days shown to four places. A trial module of a legacy workspace has a zero price.
+    """
+
+    product: Product
+    user_kind: UserKind
+    quantity: Decimal
+    unit_price: Money
+    total: Money
+
+
+@attrs.frozen
+class Invoice:
+    """A workspace's invoice for one month."""
+
+    workspace_id: str
+    billing: BillingInfo
+    month: Month
+    model: LicenceModel
+    counting: Counting
+    currency: str
+    lines: tuple[InvoiceLine, ...]
+
+    @property
+    def total(self) -> Money:
+        """The sum of the lines."""
+        return sum((line.total for line in self.lines), Money.zero(self.currency))
+
+
+def monthly_invoice(
+    workspace: Workspace,
+    *,
+    users: Iterable[User],
+    groups: Iterable[Group] = (),
+    month: Month,
+    prices: PriceList,
+    counting: Counting = Counting.MONTH_END,
+    history: Iterable[Revision] = (),
+    rounding: Rounding | None = None,
+) -> Invoice:
+    """Return *workspace*'s invoice for *month*: one line per product and user kind.
+
+    Seats are counted by :func:`~licbill.count_seats` under *counting*. *rounding* is needed,
+    and must be named, when an amount does not fall on the minor unit: always under
+    ``DAILY_PRORATED``, and for prices with more digits than the currency has. Legacy
+    workspaces are billed per active user at their edition's price; modules they try appear
+    at a zero price. Raises :class:`~licbill.MissingPriceError` for a billed product without a
+    price.
+    """
+    if not isinstance(prices, PriceList):
+        raise InvalidTypeError(f"prices must be a licbill.PriceList, not {prices!r}")
+    if not isinstance(counting, Counting):
+        raise InvalidTypeError(f"counting must be a licbill.Counting, not {counting!r}")
+    if rounding is not None and not isinstance(rounding, Rounding):
+        raise InvalidTypeError(f"rounding must be a licbill.Rounding or None, not {rounding!r}")
+    if counting is Counting.DAILY_PRORATED and rounding is None:
+        raise InvalidValueError("DAILY_PRORATED counting needs an explicit rounding policy")
+    model = licence_model(workspace)
+    seats = count_seats(workspace, users=users, groups=groups, month=month, history=history)
+    currency = prices.currency
+    lines = []
+    for (product, kind), seat in seats.items():
+        trial = model is LicenceModel.LEGACY and isinstance(product, Module)
+        price = Money.zero(currency) if trial else prices.price(product, kind)
+        if counting is Counting.DAILY_PRORATED:
+            assert rounding is not None
+            quantity = (Decimal(seat.seat_days) / month.days).quantize(
+                Decimal(1).scaleb(-QUANTITY_PLACES), rounding=ROUND_HALF_EVEN
+            )
+            total = _prorated_total(price, seat.held_days, month.days, rounding)
+        else:
+            count = seat.quantity(counting, month.days)
+            assert isinstance(count, int)
+            quantity = Decimal(count)
+            total = _whole_total(price, count, rounding, product, kind)
+        if quantity or total.amount:
+            lines.append(InvoiceLine(product, kind, quantity, price, total))
+    return Invoice(
+        workspace_id=workspace.id,
+        billing=workspace.billing,
+        month=month,
+        model=model,
+        counting=counting,
+        currency=currency,
+        lines=tuple(lines),
+    )
+
+
+def _whole_total(
+    price: Money, count: int, rounding: Rounding | None, product: Product, kind: UserKind
+) -> Money:
+    if rounding is None:
+        if not price.is_rounded:
+            raise InvalidValueError(
+                f"the price {price} of {product.value} ({kind.value}) has digits beyond the "
+                "minor unit: name a rounding policy"
+            )
+        return price * count
+    return prorate(
+        unit_price=price, quantity=count, billing_days=1, cycle_days=1, rounding=rounding
+    )
+
+
+def _prorated_total(
+    price: Money, held_days: Mapping[int, int], days: int, rounding: Rounding
+) -> Money:
+    # A unit is one user's seat: per-unit policies round each user's share of the month,
+    # per-line policies round the sum once.
+    if rounding.scope is RoundingScope.PER_UNIT:
+        total = Money.zero(price.currency)
+        for held, users in held_days.items():
+            total += prorate(
+                unit_price=price,
+                quantity=users,
+                billing_days=held,
+                cycle_days=days,
+                rounding=rounding,
+            )
+        return total
+    seat_days = sum(held * users for held, users in held_days.items())
+    return prorate(
+        unit_price=price, quantity=seat_days, billing_days=1, cycle_days=days, rounding=rounding
+    )

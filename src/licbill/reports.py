@@ -1,0 +1,249 @@
+"""Workspace reports (RULEBOOK B5): billing overview, users CSV, licensing reports.
+
+Serialisation stays here, at the edge: the values it reads are plain licbill values.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping
+from typing import Final, TextIO
+
+import attrs
+
+from .errors import InvalidTypeError, InvalidValueError
+from .invoice import PriceList, monthly_invoice
+from .legacy import licence_model
+from .proration import Rounding
+from .recon import neutralise
+from .seats import Counting, Month, count_seats
+from .workspace import (
+    Group,
+    LegacyEdition,
+    Module,
+    User,
+    UserKind,
+    UserStatus,
+    Workspace,
+    effective_modules,
+)
+
+__all__ = [
+    "USER_COLUMNS",
+    "LicensingReport",
+    "OverviewRow",
+    "WorkspaceUsers",
+    "billing_overview",
+    "licensing_report",
+    "write_partner_report",
+    "write_users_csv",
+]
+
+#: The columns of the users export, as RULEBOOK B5 lists them.
+USER_COLUMNS: Final = (
+    "First name",
+    "Last name",
+    "Email",
+    "Username",
+    "Status",
+    "Modules",
+    "Guest",
+    "Admin",
+)
+
+
+@attrs.frozen(kw_only=True)
+class WorkspaceUsers:
+    """A workspace with its users and groups, as reports take them."""
+
+    workspace: Workspace = attrs.field(validator=attrs.validators.instance_of(Workspace))
+    users: tuple[User, ...] = attrs.field(converter=tuple)
+    groups: tuple[Group, ...] = attrs.field(default=(), converter=tuple)
+
+
+@attrs.frozen
+class OverviewRow:
+    """One module on the billing page: how many regular and guest users hold it."""
+
+    module: Module
+    regular: int
+    guest: int
+
+
+def billing_overview(
+    workspace: Workspace, *, users: Iterable[User], groups: Iterable[Group] = ()
+) -> tuple[OverviewRow, ...]:
+    """The billing page's overview: each module held by active regular and guest users."""
+    seats = count_seats(workspace, users=users, groups=groups, month=_ANY_MONTH)
+    return tuple(
+        OverviewRow(
+            module,
+            seats[module, UserKind.REGULAR].month_end if (module, UserKind.REGULAR) in seats else 0,
+            seats[module, UserKind.GUEST].month_end if (module, UserKind.GUEST) in seats else 0,
+        )
+        for module in Module
+    )
+
+
+# Without history a snapshot's counts do not depend on the month.
+_ANY_MONTH: Final = Month(2024, 1)
+
+
+def write_users_csv(users: Iterable[User], file: TextIO, *, groups: Iterable[Group] = ()) -> int:
+    """Write the users export of one workspace (RULEBOOK B5); return the row count.
+
+    Users on the deleted list are not part of the export. Modules are the effective ones (own
+    and through groups), joined by ``, ``. Text is neutralised against formula injection.
+    """
+    group_map = {group.id: group for group in groups}
+    writer = csv.writer(file)
+    writer.writerow(USER_COLUMNS)
+    count = 0
+    for user in users:
+        if not isinstance(user, User):
+            raise InvalidTypeError(f"not a licbill.User: {user!r}")
+        if user.status is UserStatus.DELETED:
+            continue
+        modules = effective_modules(user, group_map)
+        writer.writerow(
+            [
+                neutralise(user.first_name),
+                neutralise(user.last_name),
+                neutralise(user.email),
+                neutralise(user.username),
+                user.status.value,
+                ", ".join(m.value for m in Module if m in modules),
+                "true" if user.guest else "false",
+                "true" if user.admin else "false",
+            ]
+        )
+        count += 1
+    return count
+
+
+@attrs.frozen
+class LicensingReport:
+    """The instance licensing report: one row per workspace, in API version 3.5 or 4.0."""
+
+    version: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    def write_csv(self, file: TextIO) -> int:
+        """Write the report as CSV with a header; return the row count."""
+        writer = csv.writer(file)
+        writer.writerow(self.columns)
+        writer.writerows(self.rows)
+        return len(self.rows)
+
+
+_INFO_COLUMNS: Final = ("WorkspaceId", "CompanyName", "Reference", "CustomerType", "Industry")
+
+
+def _seat_columns(version: str) -> tuple[tuple[Module | LegacyEdition, UserKind], ...]:
+    products: list[Module | LegacyEdition] = list(Module)
+    if version == "3.5":
+        products = [*LegacyEdition, *products]
+    return tuple((product, kind) for product in products for kind in UserKind)
+
+
+def licensing_report(workspaces: Iterable[WorkspaceUsers], *, version: str) -> LicensingReport:
+    """The licensing report of a hosting instance.
+
+    Version ``"3.5"`` covers the legacy editions and the modules, ``"4.0"`` the modules only.
+    Each row carries the workspace's billing information and its active seats per product and
+    user kind.
+    """
+    if version not in ("3.5", "4.0"):
+        raise InvalidValueError(f"licensing report versions are '3.5' and '4.0', not {version!r}")
+    seat_columns = _seat_columns(version)
+    columns = (
+        *_INFO_COLUMNS,
+        *(("LicenceModel", "Edition") if version == "3.5" else ()),
+        *(f"{product.value}{kind.value.title()}" for product, kind in seat_columns),
+    )
+    rows = []
+    for entry in workspaces:
+        if not isinstance(entry, WorkspaceUsers):
+            raise InvalidTypeError(f"not a licbill.WorkspaceUsers: {entry!r}")
+        ws = entry.workspace
+        seats = count_seats(ws, users=entry.users, groups=entry.groups, month=_ANY_MONTH)
+        info = [ws.id, ws.billing.company_name, ws.billing.reference, ws.billing.customer_type]
+        info.append(ws.billing.industry)
+        if version == "3.5":
+            info += [licence_model(ws).value, ws.edition.value if ws.edition else ""]
+        counts = [str(seats[key].month_end) if key in seats else "0" for key in seat_columns]
+        rows.append(tuple(neutralise(cell) for cell in info) + tuple(counts))
+    return LicensingReport(version, columns, tuple(rows))
+
+
+def write_partner_report(
+    workspaces: Iterable[WorkspaceUsers],
+    file: TextIO,
+    *,
+    month: Month,
+    prices: PriceList | Mapping[str, PriceList],
+    counting: Counting = Counting.MONTH_END,
+    rounding: Rounding | None = None,
+) -> int:
+    """Write the monthly report for a self-hosted partner: one row per workspace.
+
+    The file is CSV with a byte-order mark, so a spreadsheet opens it with the right encoding.
+    *prices* is one price list, or one per workspace id. Each row has the billing information,
+    the licence model, the billed seats per product and user kind, and the invoice total.
+    """
+    seat_columns = _seat_columns("3.5")
+    file.write("\ufeff")
+    writer = csv.writer(file)
+    writer.writerow(
+        (
+            *_INFO_COLUMNS,
+            "Month",
+            "LicenceModel",
+            "Edition",
+            *(f"{product.value}{kind.value.title()}" for product, kind in seat_columns),
+            "Total",
+            "Currency",
+        )
+    )
+    count = 0
+    for entry in workspaces:
+        if not isinstance(entry, WorkspaceUsers):
+            raise InvalidTypeError(f"not a licbill.WorkspaceUsers: {entry!r}")
+        ws = entry.workspace
+        price_list = prices if isinstance(prices, PriceList) else _price_list(prices, ws.id)
+        invoice = monthly_invoice(
+            ws,
+            users=entry.users,
+            groups=entry.groups,
+            month=month,
+            prices=price_list,
+            counting=counting,
+            rounding=rounding,
+        )
+        quantities = {(line.product, line.user_kind): line.quantity for line in invoice.lines}
+        billing = ws.billing
+        info = (ws.id, billing.company_name, billing.reference, billing.customer_type)
+        writer.writerow(
+            (
+                *(neutralise(cell) for cell in (*info, billing.industry)),
+                str(month),
+                invoice.model.value,
+                ws.edition.value if ws.edition else "",
+                *(str(quantities.get(key, 0)) for key in seat_columns),
+                str(invoice.total.amount),
+                invoice.currency,
+            )
+        )
+        count += 1
+    return count
+
+
+def _price_list(prices: Mapping[str, PriceList], workspace_id: str) -> PriceList:
+    try:
+        price_list = prices[workspace_id]
+    except KeyError:
+        raise InvalidValueError(f"no price list for workspace {workspace_id!r}") from None
+    if not isinstance(price_list, PriceList):
+        raise InvalidTypeError(f"not a licbill.PriceList: {price_list!r}")
+    return price_list

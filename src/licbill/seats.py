@@ -1,0 +1,304 @@
+"""Which users hold a billable seat in a month, under each counting policy (RULEBOOK B3, B4).
+
+A seat is held by an *active* user for each product it has: in the modules model each module
+(its own plus its groups'), in the legacy model the workspace's edition and any trial module.
+The count for a month is taken by sweeping the days on which something changed, never by
+rebuilding a snapshot per day: users and groups untouched during the month are counted once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from operator import attrgetter
+from typing import Any
+
+import attrs
+
+from .errors import InvalidTypeError, InvalidValueError
+from .legacy import seat_products
+from .periods import add_months, check_date
+from .workspace import (
+    Group,
+    LegacyEdition,
+    Module,
+    User,
+    UserKind,
+    UserStatus,
+    Workspace,
+    effective_modules,
+)
+
+__all__ = ["Counting", "Month", "Product", "Revision", "SeatCount", "count_seats"]
+
+#: What an invoice line bills: a module, or a legacy edition.
+Product = Module | LegacyEdition
+SeatKey = tuple[Product, UserKind]
+
+
+@attrs.frozen(order=True)
+class Month:
+    """A calendar month, ``Month(2024, 5)``."""
+
+    year: int = attrs.field()
+    month: int = attrs.field()
+
+    @year.validator
+    def _check_year(self, _attribute: Any, value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 9999:
+            raise InvalidValueError(f"a year must be an int in 1..9999, not {value!r}")
+
+    @month.validator
+    def _check_month(self, _attribute: Any, value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 12:
+            raise InvalidValueError(f"a month must be an int in 1..12, not {value!r}")
+
+    @classmethod
+    def of(cls, day: dt.date) -> Month:
+        """The month *day* falls in."""
+        check_date(day, "day")
+        return cls(day.year, day.month)
+
+    @property
+    def first(self) -> dt.date:
+        """The month's first day."""
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def last(self) -> dt.date:
+        """The month's last day."""
+        return add_months(self.first, 1) - dt.timedelta(days=1)
+
+    @property
+    def days(self) -> int:
+        """Days in the month."""
+        return self.last.day
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+class Counting(enum.Enum):
+    """How changes inside a month count (the seeds are silent; licbill names the choice)."""
+
+    #: The state on the last day of the month (the default).
+    MONTH_END = "month-end"
+    #: A seat held on any day of the month counts.
+    ANY_DAY = "any-day"
+    #: The highest number of seats held on one day.
+    PEAK = "peak"
+    #: Seat-days divided by the days in the month, priced with a proration rounding policy.
+    DAILY_PRORATED = "daily-prorated"
+
+
+@attrs.frozen
+class Revision:
+    """A new version of a user or group, in force from ``on`` until its next revision.
+
+    A user leaves the count by a revision with another status; a group loses its modules by a
+    revision without them.
+    """
+
+    on: dt.date = attrs.field(validator=lambda _i, _a, v: check_date(v, "on"))
+    value: User | Group = attrs.field()
+
+    @value.validator
+    def _check_value(self, _attribute: Any, value: Any) -> None:
+        if not isinstance(value, User | Group):
+            raise InvalidTypeError(f"a revision holds a licbill.User or Group, not {value!r}")
+
+
+@attrs.frozen
+class SeatCount:
+    """The seats of one product and user kind in one month, under every counting policy.
+
+    ``held_days`` maps a number of days to how many users held the seat that many days.
+    """
+
+    month_end: int
+    any_day: int
+    peak: int
+    seat_days: int
+    held_days: Mapping[int, int]
+
+    def quantity(self, counting: Counting, days: int) -> int | tuple[int, int]:
+        """The count under *counting*; for ``DAILY_PRORATED`` the pair (seat-days, days)."""
+        if counting is Counting.MONTH_END:
+            return self.month_end
+        if counting is Counting.ANY_DAY:
+            return self.any_day
+        if counting is Counting.PEAK:
+            return self.peak
+        return (self.seat_days, days)
+
+
+def _keyed(values: Iterable[Any], kind: type, what: str) -> dict[str, Any]:
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidTypeError(
+            f"{what} must be a collection of licbill.{kind.__name__}, not {values!r}"
+        )
+    keyed: dict[str, Any] = {}
+    for value in values:
+        if not isinstance(value, kind):
+            raise InvalidTypeError(f"not a licbill.{kind.__name__}: {value!r}")
+        value_id: str = getattr(value, "id")  # noqa: B009 - User and Group both have an id
+        if value_id in keyed:
+            raise InvalidValueError(f"two {what} have the id {value_id!r}")
+        keyed[value_id] = value
+    return keyed
+
+
+class _Holdings:
+    """Seats of the users whose state changes during the month, followed day by day."""
+
+    def __init__(self, edition: LegacyEdition | None, groups: dict[str, Group]) -> None:
+        self.edition = edition
+        self.groups = groups
+        self.current: dict[str, frozenset[SeatKey]] = {}
+        self.since: dict[str, dt.date] = {}
+        self.held: Counter[tuple[str, SeatKey]] = Counter()
+        self.delta: Counter[SeatKey] = Counter()
+
+    def seats(self, user: User | None) -> frozenset[SeatKey]:
+        if user is None or user.status is not UserStatus.ACTIVE:
+            return frozenset()
+        products = seat_products(self.edition, effective_modules(user, self.groups))
+        return frozenset((product, user.kind) for product in products)
+
+    def start(self, user_id: str, user: User | None, day: dt.date) -> None:
+        self.current[user_id] = self.seats(user)
+        self.since[user_id] = day
+
+    def change(self, user_id: str, user: User | None, day: dt.date) -> None:
+        before, after = self.current.get(user_id, frozenset()), self.seats(user)
+        self.close(user_id, day)
+        self.current[user_id], self.since[user_id] = after, day
+        for key in after - before:
+            self.delta[key] += 1
+        for key in before - after:
+            self.delta[key] -= 1
+
+    def close(self, user_id: str, day: dt.date) -> None:
+        days = (day - self.since.get(user_id, day)).days
+        if days:
+            for key in self.current.get(user_id, ()):
+                self.held[user_id, key] += days
+
+
+def count_seats(
+    workspace: Workspace,
+    *,
+    users: Iterable[User],
+    groups: Iterable[Group] = (),
+    month: Month,
+    history: Iterable[Revision] = (),
+) -> dict[SeatKey, SeatCount]:
+    """Count the seats of *workspace* in *month*, per product and user kind.
+
+    *users* and *groups* are the state before any revision in *history*; revisions dated on
+    or before the month's first day are folded into it, those inside the month are swept,
+    later ones are left for later months. Raises :class:`~licbill.UnknownGroupError` for a
+    membership of a group not given, and licbill type or value errors for malformed input.
+    """
+    if not isinstance(workspace, Workspace):
+        raise InvalidTypeError(f"not a licbill.Workspace: {workspace!r}")
+    if not isinstance(month, Month):
+        raise InvalidTypeError(f"month must be a licbill.Month, not {month!r}")
+    user_map: dict[str, User] = _keyed(users, User, "users")
+    group_map: dict[str, Group] = _keyed(groups, Group, "groups")
+    if isinstance(history, str | bytes) or not isinstance(history, Iterable):
+        raise InvalidTypeError(f"history must be a collection of licbill.Revision, not {history!r}")
+    revisions = sorted(_checked_revisions(history), key=attrgetter("on"))
+    inside: dict[dt.date, list[Revision]] = {}
+    for revision in revisions:
+        if revision.on <= month.first:
+            _store(revision, user_map, group_map)
+        elif revision.on <= month.last:
+            inside.setdefault(revision.on, []).append(revision)
+
+    changed_groups = {
+        r.value.id for rs in inside.values() for r in rs if isinstance(r.value, Group)
+    }
+    touched = {r.value.id for rs in inside.values() for r in rs if isinstance(r.value, User)}
+    touched.update(u.id for u in user_map.values() if u.groups & changed_groups)
+
+    counts: Counter[SeatKey] = Counter()
+    steady = (user for user_id, user in user_map.items() if user_id not in touched)
+    holdings = _Holdings(workspace.edition, group_map)
+    # Users that do not change all month count once, grouped by what decides their seats.
+    shapes = Counter(map(attrgetter("status", "guest", "modules", "groups"), steady))
+    for (status, guest, modules, member_of), number in shapes.items():
+        if status is UserStatus.ACTIVE:
+            kind = UserKind.GUEST if guest else UserKind.REGULAR
+            shape = User(id="_", username="", modules=modules, groups=member_of)
+            for product in seat_products(workspace.edition, effective_modules(shape, group_map)):
+                counts[product, kind] += number
+
+    for user_id in touched:
+        holdings.start(user_id, user_map.get(user_id), month.first)
+    start = Counter(key for seats in holdings.current.values() for key in seats)
+    running = counts + start
+    peak = Counter(running)
+    ever = {user_id: set(seats) for user_id, seats in holdings.current.items()}
+    for day in sorted(inside):
+        changed_users: set[str] = set()
+        for revision in inside[day]:
+            _store(revision, user_map, group_map)
+            if isinstance(revision.value, User):
+                changed_users.add(revision.value.id)
+        day_groups = {r.value.id for r in inside[day] if isinstance(r.value, Group)}
+        if day_groups:
+            changed_users.update(
+                user_id
+                for user_id in touched
+                if user_id in user_map and user_map[user_id].groups & day_groups
+            )
+        holdings.delta.clear()
+        for user_id in sorted(changed_users):
+            holdings.change(user_id, user_map.get(user_id), day)
+            ever[user_id].update(holdings.current[user_id])
+        running.update(holdings.delta)
+        for key, value in running.items():
+            if value > peak[key]:
+                peak[key] = value
+
+    end = month.last + dt.timedelta(days=1)
+    for user_id in touched:
+        holdings.close(user_id, end)
+    result: dict[SeatKey, SeatCount] = {}
+    for key in set(counts) | set(peak):
+        held = Counter(days for (user_id, k), days in holdings.held.items() if k == key)
+        if counts[key]:
+            held[month.days] += counts[key]
+        any_day = counts[key] + sum(1 for seats in ever.values() if key in seats)
+        result[key] = SeatCount(
+            month_end=running[key],
+            any_day=any_day,
+            peak=peak[key],
+            seat_days=sum(days * n for days, n in held.items()),
+            held_days=dict(sorted(held.items())),
+        )
+    return {key: result[key] for key in sorted(result, key=_key_order) if result[key].any_day}
+
+
+def _key_order(key: SeatKey) -> tuple[int, int, int]:
+    product, kind = key
+    group = 0 if isinstance(product, LegacyEdition) else 1
+    members = list(LegacyEdition) if group == 0 else list(Module)
+    return (group, members.index(product), list(UserKind).index(kind))  # type: ignore[arg-type]
+
+
+def _checked_revisions(history: Iterable[Any]) -> Iterable[Revision]:
+    for revision in history:
+        if not isinstance(revision, Revision):
+            raise InvalidTypeError(f"not a licbill.Revision: {revision!r}")
+        yield revision
+
+
+def _store(revision: Revision, users: dict[str, User], groups: dict[str, Group]) -> None:
+    if isinstance(revision.value, User):
+        users[revision.value.id] = revision.value
+    else:
+        groups[revision.value.id] = revision.value

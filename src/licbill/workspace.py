@@ -1,0 +1,201 @@
+"""Workspaces, users, groups and modules (RULEBOOK B1, B2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from .errors import InvalidTypeError, InvalidValueError, UnknownGroupError
+from .periods import check_date
+
+__all__ = [
+    "BillingInfo",
+    "Group",
+    "LegacyEdition",
+    "Module",
+    "User",
+    "UserKind",
+    "UserStatus",
+    "Workspace",
+    "effective_modules",
+]
+
+
+class Module(enum.Enum):
+    """The modules of the current licence model."""
+
+    HYBRID = "Hybrid"
+    ENGAGE = "Engage"
+    UNIFY = "Unify"
+
+
+class LegacyEdition(enum.Enum):
+    """The environment-wide editions of the legacy licence model."""
+
+    SIMPLIFY = "Simplify"
+    ADAPT = "Adapt"
+    BOOST = "Boost"
+
+
+class UserKind(enum.Enum):
+    """Regular users and guests are priced and counted apart."""
+
+    REGULAR = "regular"
+    GUEST = "guest"
+
+
+class UserStatus(enum.Enum):
+    """A user's status: only active users hold a billable seat."""
+
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    #: On the workspace's deleted users list (restorable).
+    DELETED = "deleted"
+
+
+def _text(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str):
+        raise InvalidTypeError(f"{attribute.name} must be a str, not {value!r}")
+
+
+def _identifier(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str) or not value:
+        raise InvalidTypeError(f"{attribute.name} must be a non-empty str, not {value!r}")
+
+
+def _flag(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise InvalidTypeError(f"{attribute.name} must be a bool, not {value!r}")
+
+
+def _modules(value: Any) -> frozenset[Module]:
+    if isinstance(value, Module):
+        raise InvalidTypeError(f"modules must be a collection of Module, not the single {value!r}")
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise InvalidTypeError(f"modules must be a collection of Module, not {value!r}")
+    modules = frozenset(value)
+    for module in modules:
+        if not isinstance(module, Module):
+            raise InvalidTypeError(f"not a licbill.Module: {module!r}")
+    return modules
+
+
+def _ids(value: Any) -> frozenset[str]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise InvalidTypeError(f"groups must be a collection of group ids, not {value!r}")
+    ids = frozenset(value)
+    for group_id in ids:
+        if not isinstance(group_id, str) or not group_id:
+            raise InvalidTypeError(f"a group id must be a non-empty str, not {group_id!r}")
+    return ids
+
+
+@attrs.frozen(kw_only=True)
+class BillingInfo:
+    """What a workspace shows on its invoice and reports (RULEBOOK B1)."""
+
+    company_name: str = attrs.field(default="", validator=_text)
+    reference: str = attrs.field(default="", validator=_text)
+    customer_type: str = attrs.field(default="", validator=_text)
+    industry: str = attrs.field(default="", validator=_text)
+
+
+@attrs.frozen(kw_only=True)
+class Group:
+    """A group of users; its modules go to every member."""
+
+    id: str = attrs.field(validator=_identifier)
+    name: str = attrs.field(default="", validator=_text)
+    modules: frozenset[Module] = attrs.field(default=frozenset(), converter=_modules)
+
+
+def _status(_instance: Any, _attribute: Any, value: Any) -> None:
+    if not isinstance(value, UserStatus):
+        raise InvalidTypeError(f"status must be a licbill.UserStatus, not {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class User:
+    """A workspace user: its own modules, its group memberships and its status.
+
+    A user's seats come from :func:`effective_modules`: its own modules plus its groups'.
+    """
+
+    id: str = attrs.field(validator=_identifier)
+    username: str = attrs.field(validator=_text)
+    email: str = attrs.field(default="", validator=_text)
+    first_name: str = attrs.field(default="", validator=_text)
+    last_name: str = attrs.field(default="", validator=_text)
+    guest: bool = attrs.field(default=False, validator=_flag)
+    admin: bool = attrs.field(default=False, validator=_flag)
+    status: UserStatus = attrs.field(default=UserStatus.ACTIVE, validator=_status)
+    modules: frozenset[Module] = attrs.field(default=frozenset(), converter=_modules)
+    groups: frozenset[str] = attrs.field(default=frozenset(), converter=_ids)
+
+    @property
+    def kind(self) -> UserKind:
+        """Guest or regular."""
+        return UserKind.GUEST if self.guest else UserKind.REGULAR
+
+
+def _edition(_instance: Any, _attribute: Any, value: Any) -> None:
+    if value is not None and not isinstance(value, LegacyEdition):
+        raise InvalidTypeError(f"edition must be a licbill.LegacyEdition or None, not {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class Workspace:
+    """A workspace (tenant environment): its creation date decides its licence model.
+
+    ``edition`` is required for a workspace created before 1 January 2024 (the legacy model) and
+    refused for a later one. ``default_modules`` are given to newly synced or imported users
+    (Engage unless the workspace sets its own); admins get every module.
+    """
+
+    id: str = attrs.field(validator=_identifier)
+    created_on: dt.date = attrs.field(validator=lambda _i, _a, v: check_date(v, "created_on"))
+    billing: BillingInfo = attrs.field(factory=BillingInfo)
+    edition: LegacyEdition | None = attrs.field(default=None, validator=_edition)
+    default_modules: frozenset[Module] = attrs.field(
+        default=frozenset({Module.ENGAGE}), converter=_modules
+    )
+
+    def __attrs_post_init__(self) -> None:
+        from .legacy import MODULES_FROM
+
+        if not isinstance(self.billing, BillingInfo):
+            raise InvalidTypeError(f"billing must be a licbill.BillingInfo, not {self.billing!r}")
+        if self.created_on < MODULES_FROM and self.edition is None:
+            raise InvalidValueError(
+                f"workspace {self.id!r} was created on {self.created_on}, before {MODULES_FROM}: "
+                "it is billed on the legacy model and needs an edition"
+            )
+        if self.created_on >= MODULES_FROM and self.edition is not None:
+            raise InvalidValueError(
+                f"workspace {self.id!r} was created on {self.created_on}: it uses modules, "
+                f"not the legacy edition {self.edition.value}"
+            )
+
+    def modules_for_new_user(self, *, admin: bool) -> frozenset[Module]:
+        """The modules a newly synced or imported user gets (RULEBOOK B2)."""
+        return frozenset(Module) if admin else self.default_modules
+
+
+def effective_modules(user: User, groups: Mapping[str, Group]) -> frozenset[Module]:
+    """Return *user*'s own modules plus those of every group it belongs to.
+
+    Raises :class:`UnknownGroupError` for a membership of a group not in *groups*.
+    """
+    modules = user.modules
+    for group_id in user.groups:
+        try:
+            modules = modules | groups[group_id].modules
+        except KeyError:
+            raise UnknownGroupError(
+                f"user {user.id!r} belongs to group {group_id!r}, which is not given"
+            ) from None
+    return modules
