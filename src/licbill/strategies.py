@@ -13,8 +13,26 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import attrs
 from hypothesis import strategies as st
 
+from .directory import (
+    ChangeDirectoryStatus,
+    Directory,
+    DirectoryEvent,
+    HardDelete,
+    LeaveScope,
+    Provisioning,
+    RestoreUser,
+    SetScimDefaultStatus,
+    SetStatus,
+    SetStatusSource,
+    StartSync,
+    StatusSource,
+    StopSync,
+    SyncUser,
+)
+from .legacy import MODULES_FROM
 from .models import (
     Billing,
     Cancel,
@@ -29,14 +47,23 @@ from .models import (
 )
 from .money import MINOR_UNITS, Money
 from .periods import add_months
+from .seats import Month, Revision
+from .workspace import BillingInfo, Group, LegacyEdition, Module, User, UserStatus, Workspace
 
 __all__ = [
+    "WorkspaceMonth",
     "anchor_dates",
     "currencies",
+    "directory_histories",
     "event_histories",
+    "groups",
+    "module_sets",
     "monies",
     "purchases",
     "skus",
+    "users",
+    "workspace_months",
+    "workspaces",
 ]
 
 _COMMON = ("USD", "EUR", "JPY", "BHD", "GBP", "CHF")
@@ -253,3 +280,159 @@ def _hypothesis_setup_hook() -> None:
     st.register_type_strategy(Money, monies())
     st.register_type_strategy(Sku, skus())
     st.register_type_strategy(Purchase, purchases())
+    st.register_type_strategy(User, users())
+    st.register_type_strategy(Group, groups())
+    st.register_type_strategy(Workspace, workspaces())
+
+
+# Workspace billing ---------------------------------------------------------------------------
+
+_NAMES = st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=6)
+
+
+def module_sets() -> st.SearchStrategy[frozenset[Module]]:
+    """Sets of modules, the empty set first."""
+    return st.frozensets(st.sampled_from(Module))
+
+
+@st.composite
+def groups(
+    draw: st.DrawFn,
+    *,
+    ids: st.SearchStrategy[str] | None = None,
+    modules: st.SearchStrategy[frozenset[Module]] | None = None,
+) -> Group:
+    """Groups with a name and a set of modules."""
+    group_id = draw(st.sampled_from(["g1", "g2", "g3"]) if ids is None else ids)
+    return Group(
+        id=group_id,
+        name=group_id.upper(),
+        modules=draw(module_sets() if modules is None else modules),
+    )
+
+
+@st.composite
+def users(
+    draw: st.DrawFn,
+    *,
+    ids: st.SearchStrategy[str] | None = None,
+    statuses: st.SearchStrategy[UserStatus] | None = None,
+    modules: st.SearchStrategy[frozenset[Module]] | None = None,
+    group_ids: st.SearchStrategy[frozenset[str]] | None = None,
+) -> User:
+    """Users of any kind and status, with modules and memberships of groups g1 to g3."""
+    name = draw(_NAMES)
+    return User(
+        id=draw(st.just("u1") if ids is None else ids),
+        username=name,
+        email=f"{name}@example.com",
+        first_name=name.title(),
+        last_name=draw(_NAMES).title(),
+        guest=draw(st.booleans()),
+        admin=draw(st.booleans()),
+        status=draw(st.sampled_from(UserStatus) if statuses is None else statuses),
+        modules=draw(module_sets() if modules is None else modules),
+        groups=draw(
+            st.frozensets(st.sampled_from(["g1", "g2", "g3"])) if group_ids is None else group_ids
+        ),
+    )
+
+
+@st.composite
+def workspaces(
+    draw: st.DrawFn,
+    *,
+    created: st.SearchStrategy[dt.date] | None = None,
+    editions: st.SearchStrategy[LegacyEdition] | None = None,
+) -> Workspace:
+    """Workspaces of both licence models: an edition exactly when created before 2024."""
+    created_on = draw(
+        st.dates(dt.date(2019, 1, 1), dt.date(2027, 12, 31)) if created is None else created
+    )
+    edition = None
+    if created_on < MODULES_FROM:
+        edition = draw(st.sampled_from(LegacyEdition) if editions is None else editions)
+    return Workspace(
+        id=draw(st.sampled_from(["w1", "w2"])),
+        created_on=created_on,
+        billing=BillingInfo(company_name=draw(_NAMES).title(), reference=draw(_NAMES)),
+        edition=edition,
+        default_modules=draw(st.just(frozenset({Module.ENGAGE})) | module_sets()),
+    )
+
+
+@attrs.frozen
+class WorkspaceMonth:
+    """A drawn workspace month: the state at its start and the revisions during it."""
+
+    workspace: Workspace
+    users: tuple[User, ...]
+    groups: tuple[Group, ...]
+    month: Month
+    history: tuple[Revision, ...]
+
+
+@st.composite
+def workspace_months(
+    draw: st.DrawFn,
+    *,
+    max_users: int = 12,
+    max_revisions: int = 10,
+    months: st.SearchStrategy[Month] | None = None,
+) -> WorkspaceMonth:
+    """A workspace with users and groups g1 to g3, and revisions of them inside one month."""
+    workspace = draw(workspaces())
+    month = draw(
+        st.builds(Month, st.integers(2019, 2027), st.integers(1, 12)) if months is None else months
+    )
+    group_list = tuple(draw(groups(ids=st.just(group_id))) for group_id in ("g1", "g2", "g3"))
+    count = draw(st.integers(0, max_users))
+    user_list = tuple(draw(users(ids=st.just(f"u{n}"))) for n in range(count))
+    history = []
+    for _ in range(draw(st.integers(0, max_revisions))):
+        on = month.first + dt.timedelta(days=draw(st.integers(0, month.days - 1)))
+        if draw(st.booleans()) or not count:
+            value: User | Group = draw(groups())
+        else:
+            value = draw(users(ids=st.sampled_from([f"u{n}" for n in range(count + 2)])))
+        history.append(Revision(on, value))
+    return WorkspaceMonth(workspace, user_list, group_list, month, tuple(history))
+
+
+@st.composite
+def directory_histories(
+    draw: st.DrawFn,
+    *,
+    provisioning: st.SearchStrategy[Provisioning] | None = None,
+    max_events: int = 15,
+) -> tuple[Directory, tuple[DirectoryEvent, ...]]:
+    """A fresh directory and a stream of directory events for it, valid or refused alike.
+
+    Events name a small pool of users, so they meet each other; some are refused (a manual edit
+    while sync runs), which tests of the state machine expect to see.
+    """
+    workspace = draw(workspaces())
+    mode = draw(st.sampled_from(Provisioning) if provisioning is None else provisioning)
+    directory = Directory(workspace=workspace, provisioning=mode)
+    ids = st.sampled_from(["u1", "u2", "u3"])
+    statuses = st.sampled_from([UserStatus.ACTIVE, UserStatus.INACTIVE])
+    event = st.one_of(
+        st.builds(
+            SyncUser,
+            user_id=ids,
+            username=_NAMES,
+            guest=st.booleans(),
+            admin=st.booleans(),
+            active=st.booleans(),
+        ),
+        st.builds(ChangeDirectoryStatus, ids, st.booleans()),
+        st.builds(SetStatus, ids, statuses),
+        st.builds(LeaveScope, ids),
+        st.builds(HardDelete, ids),
+        st.builds(RestoreUser, ids, statuses),
+        st.just(StopSync()),
+        st.just(StartSync()),
+        st.builds(SetStatusSource, st.sampled_from(StatusSource)),
+        st.builds(SetScimDefaultStatus, statuses),
+    )
+    return directory, tuple(draw(st.lists(event, max_size=max_events)))

@@ -1,0 +1,330 @@
+"""Seat counting and the monthly invoice (RULEBOOK B3, B4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+
+import licbill as lb
+from licbill.strategies import WorkspaceMonth, workspace_months
+
+M, K, S = lb.Module, lb.UserKind, lb.UserStatus
+D = dt.date
+MAY = lb.Month(2024, 5)
+WS = lb.Workspace(
+    id="w1",
+    created_on=D(2024, 3, 1),
+    billing=lb.BillingInfo(company_name="Contoso", reference="R-1", customer_type="MSP"),
+)
+LEGACY = lb.Workspace(id="w0", created_on=D(2022, 3, 1), edition=lb.LegacyEdition.ADAPT)
+SALES = lb.Group(id="sales", name="Sales", modules={M.HYBRID})
+PRICES = lb.PriceList(
+    {
+        (M.HYBRID, K.REGULAR): lb.Money("6.00", "EUR"),
+        (M.ENGAGE, K.REGULAR): lb.Money("4.00", "EUR"),
+        (M.ENGAGE, K.GUEST): lb.Money("1.00", "EUR"),
+        (M.UNIFY, K.REGULAR): lb.Money("8.00", "EUR"),
+        (lb.LegacyEdition.ADAPT, K.REGULAR): lb.Money("5.00", "EUR"),
+        (lb.LegacyEdition.ADAPT, K.GUEST): lb.Money("2.00", "EUR"),
+    }
+)
+USERS = (
+    lb.User(id="ann", username="ann", modules={M.ENGAGE}),
+    lb.User(id="bob", username="bob", groups={"sales"}),
+    lb.User(id="cat", username="cat", guest=True, modules={M.ENGAGE}),
+    lb.User(id="dan", username="dan", status=S.INACTIVE, modules={M.UNIFY}),
+    lb.User(id="eve", username="eve"),
+    lb.User(id="fay", username="fay", status=S.DELETED, modules={M.UNIFY}, admin=True),
+)
+# Mid-May: eve gets Unify on the 11th, ann is deactivated on the 16th, Sales loses Hybrid on
+# the 21st.
+HISTORY = (
+    lb.Revision(D(2024, 5, 11), lb.User(id="eve", username="eve", modules={M.UNIFY})),
+    lb.Revision(D(2024, 5, 16), lb.User(id="ann", username="ann", status=S.INACTIVE)),
+    lb.Revision(D(2024, 5, 21), lb.Group(id="sales", name="Sales")),
+)
+
+
+def _lines(invoice: lb.Invoice) -> list[tuple[str, str, str, str]]:
+    return [
+        (x.product.value, x.user_kind.value, str(x.quantity), str(x.total.amount))
+        for x in invoice.lines
+    ]
+
+
+def _invoice(counting: lb.Counting, **kwargs: object) -> lb.Invoice:
+    args: dict[str, object] = {
+        "users": USERS,
+        "groups": [SALES],
+        "month": MAY,
+        "prices": PRICES,
+        "counting": counting,
+        "history": HISTORY,
+    }
+    return lb.monthly_invoice(WS, **(args | kwargs))  # type: ignore[arg-type]
+
+
+def test_month_end_counts_active_users_with_modules() -> None:
+    """Without changes, an invoice counts active regular and guest users per module."""
+    invoice = _invoice(lb.Counting.MONTH_END, history=())
+    assert _lines(invoice) == [
+        ("Hybrid", "regular", "1", "6.00"),
+        ("Engage", "regular", "1", "4.00"),
+        ("Engage", "guest", "1", "1.00"),
+    ]
+    assert invoice.total == lb.Money("11.00", "EUR")
+    assert invoice.billing.company_name == "Contoso"
+    assert invoice.model is lb.LicenceModel.MODULES
+
+
+@pytest.mark.parametrize(
+    ("counting", "expected"),
+    [
+        (
+            lb.Counting.MONTH_END,
+            [("Engage", "guest", "1", "1.00"), ("Unify", "regular", "1", "8.00")],
+        ),
+        (
+            lb.Counting.ANY_DAY,
+            [
+                ("Hybrid", "regular", "1", "6.00"),
+                ("Engage", "regular", "1", "4.00"),
+                ("Engage", "guest", "1", "1.00"),
+                ("Unify", "regular", "1", "8.00"),
+            ],
+        ),
+        (
+            lb.Counting.PEAK,
+            [
+                ("Hybrid", "regular", "1", "6.00"),
+                ("Engage", "regular", "1", "4.00"),
+                ("Engage", "guest", "1", "1.00"),
+                ("Unify", "regular", "1", "8.00"),
+            ],
+        ),
+    ],
+)
+def test_counting_policies_on_a_month_with_changes(
+    counting: lb.Counting, expected: list[tuple[str, str, str, str]]
+) -> None:
+    """Each counting policy reads the same mid-month changes its own way."""
+    assert _lines(_invoice(counting)) == expected
+
+
+def test_daily_prorated_uses_seat_days() -> None:
+    """Daily prorating bills seat-days over 31 days: Hybrid 20, Engage 15, Unify 21 days."""
+    invoice = _invoice(lb.Counting.DAILY_PRORATED, rounding=lb.Rounding.PER_LINE_HALF_UP)
+    assert _lines(invoice) == [
+        ("Hybrid", "regular", "0.6452", "3.87"),
+        ("Engage", "regular", "0.4839", "1.94"),
+        ("Engage", "guest", "1.0000", "1.00"),
+        ("Unify", "regular", "0.6774", "5.42"),
+    ]
+    assert invoice.total == sum((x.total for x in invoice.lines), lb.Money.zero("EUR"))
+
+
+def test_daily_prorated_per_unit_rounds_each_users_share() -> None:
+    """Per-unit rounding prices each user's share of the month, then adds them up."""
+    users = [lb.User(id=f"u{n}", username="x", modules={M.HYBRID}) for n in range(3)]
+    history = [lb.Revision(D(2024, 5, 2), lb.User(id="u0", username="x", status=S.INACTIVE))]
+    totals = {
+        rounding: lb.monthly_invoice(
+            WS, users=users, month=MAY, prices=PRICES, history=history,
+            counting=lb.Counting.DAILY_PRORATED, rounding=rounding,
+        ).total.amount
+        for rounding in (lb.Rounding.PER_UNIT_DOWN, lb.Rounding.PER_LINE_DOWN)
+    }  # fmt: skip
+    # One day of Hybrid is 6/31 = 0.1935...: per unit 0.19 + 6 + 6; per line 12.19.
+    assert totals == {
+        lb.Rounding.PER_UNIT_DOWN: Decimal("12.19"),
+        lb.Rounding.PER_LINE_DOWN: Decimal("12.19"),
+    }
+
+
+def test_daily_prorated_needs_a_rounding_policy() -> None:
+    """Daily prorating without a named rounding policy is refused."""
+    with pytest.raises(lb.InvalidValueError, match="rounding"):
+        _invoice(lb.Counting.DAILY_PRORATED)
+
+
+def test_legacy_workspace_bills_its_edition_and_trial_modules_at_zero() -> None:
+    """A legacy workspace bills each active user at its edition; tried modules cost nothing."""
+    invoice = lb.monthly_invoice(LEGACY, users=USERS, groups=[SALES], month=MAY, prices=PRICES)
+    assert _lines(invoice) == [
+        ("Adapt", "regular", "3", "15.00"),
+        ("Adapt", "guest", "1", "2.00"),
+        ("Hybrid", "regular", "1", "0.00"),
+        ("Engage", "regular", "1", "0.00"),
+        ("Engage", "guest", "1", "0.00"),
+    ]
+    assert invoice.model is lb.LicenceModel.LEGACY
+    assert invoice.total == lb.Money("17.00", "EUR")
+
+
+def test_a_missing_price_is_an_error_never_a_zero() -> None:
+    """A billed product without a price raises MissingPriceError naming it."""
+    partial = lb.PriceList({(M.ENGAGE, K.REGULAR): lb.Money("4.00", "EUR")})
+    with pytest.raises(lb.MissingPriceError, match="Hybrid"):
+        lb.monthly_invoice(WS, users=USERS, groups=[SALES], month=MAY, prices=partial)
+
+
+def test_sub_cent_prices_need_a_rounding_policy() -> None:
+    """A price with digits beyond the cent is billed only with a named rounding policy."""
+    fine = lb.PriceList({(M.ENGAGE, K.REGULAR): lb.Money("0.125", "EUR")})
+    users = [lb.User(id="a", username="a", modules={M.ENGAGE})]
+    with pytest.raises(lb.InvalidValueError, match="rounding"):
+        lb.monthly_invoice(WS, users=users, month=MAY, prices=fine)
+    invoice = lb.monthly_invoice(
+        WS, users=users, month=MAY, prices=fine, rounding=lb.Rounding.PER_LINE_HALF_EVEN
+    )
+    assert invoice.total == lb.Money("0.12", "EUR")
+
+
+@pytest.mark.parametrize(
+    "prices",
+    [
+        {},
+        {(M.ENGAGE, K.REGULAR): 4},
+        {M.ENGAGE: lb.Money(4, "EUR")},
+        {(M.ENGAGE, K.REGULAR): lb.Money(-4, "EUR")},
+        {(M.ENGAGE, K.REGULAR): lb.Money(4, "EUR"), (M.ENGAGE, K.GUEST): lb.Money(1, "USD")},
+        [((M.ENGAGE, K.REGULAR), lb.Money(4, "EUR"))],
+    ],
+)
+def test_price_lists_are_validated(prices: object) -> None:
+    """Price lists refuse wrong keys, non-money, negative prices and mixed currencies."""
+    with pytest.raises(lb.LicbillError):
+        lb.PriceList(prices)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"users": [USERS[0], USERS[0]]},
+        {"users": ["ann"]},
+        {"users": "ann"},
+        {"month": "2024-05"},
+        {"history": ["eve"]},
+        {"history": None},
+        {"prices": {}},
+        {"counting": "peak"},
+        {"rounding": "down"},
+    ],
+)
+def test_invoice_input_is_validated(kwargs: dict[str, object]) -> None:
+    """Duplicate users, wrong types and malformed history are refused with licbill errors."""
+    with pytest.raises(lb.LicbillError):
+        _invoice(**({"counting": lb.Counting.MONTH_END} | kwargs))  # type: ignore[arg-type]
+
+
+def test_months() -> None:
+    """A month knows its days; invalid months are refused."""
+    assert (lb.Month(2024, 2).days, lb.Month(2023, 2).days, str(lb.Month(2024, 5))) == (
+        29,
+        28,
+        "2024-05",
+    )
+    assert lb.Month.of(D(2024, 12, 31)) == lb.Month(2024, 12)
+    for bad in ((2024, 13), (2024, 0), (0, 1), (2024, True)):
+        with pytest.raises(lb.InvalidValueError):
+            lb.Month(*bad)
+    with pytest.raises(lb.InvalidTypeError):
+        lb.Revision(D(2024, 5, 1), "user")  # type: ignore[arg-type]
+
+
+def _count(
+    drawn: WorkspaceMonth,
+) -> dict[tuple[lb.Module | lb.LegacyEdition, lb.UserKind], lb.SeatCount]:
+    return lb.count_seats(
+        drawn.workspace,
+        users=drawn.users,
+        groups=drawn.groups,
+        month=drawn.month,
+        history=drawn.history,
+    )
+
+
+@given(drawn=workspace_months())
+def test_counting_policies_are_ordered(drawn: WorkspaceMonth) -> None:
+    """Counts never exceed the users; MONTH_END <= PEAK <= ANY_DAY; prorated lies in 0..ANY_DAY."""
+    ids = {u.id for u in drawn.users} | {
+        r.value.id for r in drawn.history if isinstance(r.value, lb.User)
+    }
+    for seat in _count(drawn).values():
+        assert seat.any_day <= len(ids)
+        assert seat.month_end <= seat.peak <= seat.any_day
+        assert 0 <= seat.seat_days <= seat.any_day * drawn.month.days
+        assert sum(seat.held_days.values()) == seat.any_day
+
+
+@given(drawn=workspace_months())
+def test_counts_agree_with_a_day_by_day_recount(drawn: WorkspaceMonth) -> None:
+    """The sweep gives what counting every day from scratch gives (the slow, obvious way)."""
+    fast = _count(drawn)
+    daily: list[dict[tuple[object, object], set[str]]] = []
+    for offset in range(drawn.month.days):
+        day = drawn.month.first + dt.timedelta(days=offset)
+        users = {u.id: u for u in drawn.users}
+        groups = {g.id: g for g in drawn.groups}
+        for revision in sorted(drawn.history, key=lambda r: r.on):
+            if revision.on <= day:
+                target = users if isinstance(revision.value, lb.User) else groups
+                target[revision.value.id] = revision.value  # type: ignore[assignment]
+        held: dict[tuple[object, object], set[str]] = {}
+        for user in users.values():
+            if user.status is S.ACTIVE:
+                modules = lb.effective_modules(user, groups)  # type: ignore[arg-type]
+                products = [m for m in M if m in modules]
+                if drawn.workspace.edition is not None:
+                    products.insert(0, drawn.workspace.edition)  # type: ignore[arg-type]
+                for product in products:
+                    held.setdefault((product, user.kind), set()).add(user.id)
+        daily.append(held)
+    keys = {key for held in daily for key in held}
+    assert set(fast) == keys
+    for key in keys:
+        per_day = [len(held.get(key, ())) for held in daily]
+        seat = fast[key]  # type: ignore[index]
+        assert seat.month_end == per_day[-1]
+        assert seat.peak == max(per_day)
+        assert seat.seat_days == sum(per_day)
+        assert seat.any_day == len(set().union(*(held.get(key, set()) for held in daily)))
+
+
+@given(drawn=workspace_months())
+def test_invoice_total_is_the_sum_of_its_lines(drawn: WorkspaceMonth) -> None:
+    """Under every policy an invoice's total equals the sum of its lines."""
+    prices = lb.PriceList(
+        {(p, k): lb.Money("3.10", "EUR") for p in [*M, *lb.LegacyEdition] for k in K}
+    )
+    for counting in lb.Counting:
+        invoice = lb.monthly_invoice(
+            drawn.workspace, users=drawn.users, groups=drawn.groups, month=drawn.month,
+            prices=prices, counting=counting, history=drawn.history,
+            rounding=lb.Rounding.PER_UNIT_HALF_UP,
+        )  # fmt: skip
+        assert invoice.total == sum((x.total for x in invoice.lines), lb.Money.zero("EUR"))
+
+
+@given(drawn=workspace_months(max_revisions=0))
+def test_inactive_users_and_users_without_modules_never_change_an_invoice(
+    drawn: WorkspaceMonth,
+) -> None:
+    """Adding an inactive user, or (on the modules model) one without modules, changes nothing."""
+    prices = lb.PriceList(
+        {(p, k): lb.Money("2.00", "EUR") for p in [*M, *lb.LegacyEdition] for k in K}
+    )
+    extra = [lb.User(id="zz-inactive", username="z", status=S.INACTIVE, modules=set(M))]
+    if drawn.workspace.edition is None:
+        extra.append(lb.User(id="zz-none", username="z"))
+    base = lb.monthly_invoice(
+        drawn.workspace, users=drawn.users, groups=drawn.groups, month=drawn.month, prices=prices
+    )
+    more = lb.monthly_invoice(
+        drawn.workspace, users=drawn.users + tuple(extra), groups=drawn.groups, month=drawn.month,
+        prices=prices,
+    )  # fmt: skip
+    assert more == base

@@ -1,0 +1,89 @@
+"""Workspaces, users, groups and the two licence models (RULEBOOK B1, B2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import licbill as lb
+
+M, K = lb.Module, lb.UserKind
+
+
+def test_the_first_of_january_2024_divides_the_licence_models() -> None:
+    """Created on 31 Dec 2023: legacy with an edition; on 1 Jan 2024: modules."""
+    old = lb.Workspace(id="w", created_on=dt.date(2023, 12, 31), edition=lb.LegacyEdition.ADAPT)
+    new = lb.Workspace(id="w", created_on=dt.date(2024, 1, 1))
+    assert lb.licence_model(old) is lb.LicenceModel.LEGACY
+    assert lb.licence_model(new) is lb.LicenceModel.MODULES
+
+
+def test_edition_must_match_the_licence_model() -> None:
+    """A legacy workspace needs an edition; a modules workspace may not have one."""
+    with pytest.raises(lb.InvalidValueError, match="needs an edition"):
+        lb.Workspace(id="w", created_on=dt.date(2023, 6, 1))
+    with pytest.raises(lb.InvalidValueError, match="uses modules"):
+        lb.Workspace(id="w", created_on=dt.date(2024, 6, 1), edition=lb.LegacyEdition.BOOST)
+
+
+def test_effective_modules_are_own_plus_groups() -> None:
+    """A user holds its own modules and every module of its groups."""
+    groups = {"g": lb.Group(id="g", modules={M.HYBRID}), "h": lb.Group(id="h", modules={M.UNIFY})}
+    user = lb.User(id="u", username="u", modules={M.ENGAGE}, groups={"g", "h"})
+    assert lb.effective_modules(user, groups) == {M.HYBRID, M.ENGAGE, M.UNIFY}
+    only_groups = lb.User(id="v", username="v", groups={"g"})
+    assert lb.effective_modules(only_groups, groups) == {M.HYBRID}
+
+
+def test_an_unknown_group_is_an_error_naming_it() -> None:
+    """A membership of a group that was not given is a LookupError naming user and group."""
+    user = lb.User(id="u", username="u", groups={"ghost"})
+    with pytest.raises(lb.UnknownGroupError, match=r"'u'.*'ghost'"):
+        lb.effective_modules(user, {})
+
+
+def test_defaults_for_new_users() -> None:
+    """New users get Engage, admins every module, and a workspace may set its own default."""
+    plain = lb.Workspace(id="w", created_on=dt.date(2024, 2, 1))
+    assert plain.modules_for_new_user(admin=False) == {M.ENGAGE}
+    assert plain.modules_for_new_user(admin=True) == set(M)
+    own = lb.Workspace(id="w", created_on=dt.date(2024, 2, 1), default_modules={M.HYBRID})
+    assert own.modules_for_new_user(admin=False) == {M.HYBRID}
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: lb.User(id="", username="x"),
+        lambda: lb.User(id="u", username="x", modules=M.HYBRID),
+        lambda: lb.User(id="u", username="x", modules={"Hybrid"}),
+        lambda: lb.User(id="u", username="x", groups="g1"),
+        lambda: lb.User(id="u", username="x", groups={""}),
+        lambda: lb.User(id="u", username="x", guest="no"),
+        lambda: lb.User(id="u", username="x", status="active"),
+        lambda: lb.User(id="u", username=None),
+        lambda: lb.User(id="u", username="x", modules=3),
+        lambda: lb.Group(id="g", modules=None),
+        lambda: lb.Workspace(id="w", created_on=dt.datetime(2024, 1, 1)),
+        lambda: lb.Workspace(id="w", created_on=dt.date(2024, 1, 1), billing="Contoso"),
+        lambda: lb.Workspace(id="w", created_on=dt.date(2023, 1, 1), edition="Boost"),
+        lambda: lb.BillingInfo(company_name=3),
+    ],
+)
+def test_constructors_refuse_wrong_types(build: object) -> None:
+    """Users, groups, workspaces and billing information refuse malformed fields."""
+    with pytest.raises(lb.LicbillError):
+        build()  # type: ignore[operator]
+
+
+def test_user_kind() -> None:
+    """A guest is of kind GUEST, everyone else REGULAR."""
+    assert lb.User(id="u", username="u", guest=True).kind is K.GUEST
+    assert lb.User(id="u", username="u").kind is K.REGULAR
+
+
+def test_licence_model_needs_a_workspace() -> None:
+    """licence_model refuses anything but a Workspace."""
+    with pytest.raises(lb.InvalidTypeError):
+        lb.licence_model("w1")  # type: ignore[arg-type]
