@@ -20,6 +20,9 @@ __all__ = ["MODULES_FROM", "LicenceModel", "licence_model", "seat_products"]
 MODULES_FROM: Final = dt.date(2024, 1, 1)
 
 
+_MODULES: Final = tuple(Module)
+
+
 class LicenceModel(enum.Enum):
     """How a workspace is licensed."""
 
@@ -41,5 +44,5 @@ def seat_products(
 
     A modules-model user with no module holds no seat; a legacy user always holds the edition.
     """
-    products: tuple[LegacyEdition | Module, ...] = tuple(m for m in Module if m in modules)
+    products: tuple[LegacyEdition | Module, ...] = tuple(m for m in _MODULES if m in modules)
     return products if edition is None else (edition, *products)

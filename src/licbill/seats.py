@@ -29,6 +29,7 @@ from .workspace import (
     UserStatus,
     Workspace,
     effective_modules,
+    modules_with_groups,
 )
 
 __all__ = ["Counting", "Month", "Product", "Revision", "SeatCount", "count_seats"]
@@ -139,15 +140,29 @@ def _keyed(values: Iterable[Any], kind: type, what: str) -> dict[str, Any]:
         raise InvalidTypeError(
             f"{what} must be a collection of licbill.{kind.__name__}, not {values!r}"
         )
-    keyed: dict[str, Any] = {}
-    for value in values:
-        if not isinstance(value, kind):
-            raise InvalidTypeError(f"not a licbill.{kind.__name__}: {value!r}")
-        value_id: str = getattr(value, "id")  # noqa: B009 - User and Group both have an id
-        if value_id in keyed:
-            raise InvalidValueError(f"two {what} have the id {value_id!r}")
-        keyed[value_id] = value
+    items = values if isinstance(values, tuple | list) else tuple(values)
+    # Whole-collection checks in C first; the slow loop only runs to name the culprit.
+    if not set(map(type, items)) <= {kind}:
+        for value in items:
+            if not isinstance(value, kind):
+                raise InvalidTypeError(f"not a licbill.{kind.__name__}: {value!r}")
+    keyed = dict(zip(map(_ID, items), items, strict=True))
+    if len(keyed) != len(items):
+        twice = next(i for i, n in Counter(map(_ID, items)).items() if n > 1)
+        raise InvalidValueError(f"two {what} have the id {twice!r}")
     return keyed
+
+
+_ID = attrgetter("id")
+# What decides a user's seats; the status by its value, which hashes in C.
+_SHAPE = attrgetter("status._value_", "guest", "modules", "groups")
+_ACTIVE = UserStatus.ACTIVE.value
+_ORDER = {
+    (product, kind): n
+    for n, (product, kind) in enumerate(
+        (product, kind) for product in (*LegacyEdition, *Module) for kind in UserKind
+    )
+}
 
 
 class _Holdings:
@@ -212,10 +227,11 @@ def count_seats(
         raise InvalidTypeError(f"history must be a collection of licbill.Revision, not {history!r}")
     revisions = sorted(_checked_revisions(history), key=attrgetter("on"))
     inside: dict[dt.date, list[Revision]] = {}
+    first, last = month.first, month.last
     for revision in revisions:
-        if revision.on <= month.first:
+        if revision.on <= first:
             _store(revision, user_map, group_map)
-        elif revision.on <= month.last:
+        elif revision.on <= last:
             inside.setdefault(revision.on, []).append(revision)
 
     changed_groups = {
@@ -225,19 +241,25 @@ def count_seats(
     touched.update(u.id for u in user_map.values() if u.groups & changed_groups)
 
     counts: Counter[SeatKey] = Counter()
-    steady = (user for user_id, user in user_map.items() if user_id not in touched)
+    steady: Iterable[User] = user_map.values()
+    if touched:
+        steady = (user for user_id, user in user_map.items() if user_id not in touched)
     holdings = _Holdings(workspace.edition, group_map)
     # Users that do not change all month count once, grouped by what decides their seats.
-    shapes = Counter(map(attrgetter("status", "guest", "modules", "groups"), steady))
+    shapes = Counter(map(_SHAPE, steady))
+    products_of: dict[tuple[frozenset[Module], frozenset[str]], tuple[Product, ...]] = {}
     for (status, guest, modules, member_of), number in shapes.items():
-        if status is UserStatus.ACTIVE:
+        if status == _ACTIVE:
             kind = UserKind.GUEST if guest else UserKind.REGULAR
-            shape = User(id="_", username="", modules=modules, groups=member_of)
-            for product in seat_products(workspace.edition, effective_modules(shape, group_map)):
+            products = products_of.get((modules, member_of))
+            if products is None:
+                holds = modules_with_groups(modules, member_of, group_map, "a user")
+                products = products_of[modules, member_of] = seat_products(workspace.edition, holds)
+            for product in products:
                 counts[product, kind] += number
 
     for user_id in touched:
-        holdings.start(user_id, user_map.get(user_id), month.first)
+        holdings.start(user_id, user_map.get(user_id), first)
     start = Counter(key for seats in holdings.current.values() for key in seats)
     running = counts + start
     peak = Counter(running)
@@ -264,30 +286,27 @@ def count_seats(
             if value > peak[key]:
                 peak[key] = value
 
-    end = month.last + dt.timedelta(days=1)
+    end = last + dt.timedelta(days=1)
+    month_days = month.days
     for user_id in touched:
         holdings.close(user_id, end)
     result: dict[SeatKey, SeatCount] = {}
-    for key in set(counts) | set(peak):
-        held = Counter(days for (user_id, k), days in holdings.held.items() if k == key)
-        if counts[key]:
-            held[month.days] += counts[key]
-        any_day = counts[key] + sum(1 for seats in ever.values() if key in seats)
+    for key in sorted(set(counts) | set(peak), key=_ORDER.__getitem__):
+        held: dict[int, int] = {}
+        for (_user, k), days in holdings.held.items():
+            if k == key:
+                held[days] = held.get(days, 0) + 1
+        steady_count = counts[key]
+        if steady_count:
+            held[month_days] = held.get(month_days, 0) + steady_count
         result[key] = SeatCount(
             month_end=running[key],
-            any_day=any_day,
+            any_day=steady_count + sum(1 for seats in ever.values() if key in seats),
             peak=peak[key],
             seat_days=sum(days * n for days, n in held.items()),
             held_days=dict(sorted(held.items())),
         )
-    return {key: result[key] for key in sorted(result, key=_key_order) if result[key].any_day}
-
-
-def _key_order(key: SeatKey) -> tuple[int, int, int]:
-    product, kind = key
-    group = 0 if isinstance(product, LegacyEdition) else 1
-    members = list(LegacyEdition) if group == 0 else list(Module)
-    return (group, members.index(product), list(UserKind).index(kind))  # type: ignore[arg-type]
+    return {key: count for key, count in result.items() if count.any_day}
 
 
 def _checked_revisions(history: Iterable[Any]) -> Iterable[Revision]:
