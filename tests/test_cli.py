@@ -19,6 +19,8 @@ def test_demo_prints_every_seed_table(capsys: pytest.CaptureFixture[str]) -> Non
     assert "2019-07-10  SaaS plan  2019-07-10  2019-08-09     2    1   2.00  Renew" in out
     assert "-10.00  CancelImmediate  Custom meter SaaS subscription" in out
     assert "-62.06  cancelImmediate" in out
+    assert "DAILY_PRORATED  total                             12.23" in out
+    assert "MONTH_END  Adapt    regular         3  5.00  15.00" in out
 
 
 def test_unknown_command_exits_non_zero() -> None:

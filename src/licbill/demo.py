@@ -1,4 +1,4 @@
-"""The demo the README runs: seed scenarios and a seat-change month, printed as tables."""
+"""The demo the README runs: seed scenarios, a seat-change month and a workspace month."""
 
 from __future__ import annotations
 
@@ -7,11 +7,24 @@ from typing import TextIO
 
 from . import rulebooks
 from .charges import charge_lines
+from .invoice import InvoiceLine, PriceList, monthly_invoice
 from .lines import ChargeLine
 from .models import Billing, Cancel, ChangeQuantity, ConvertSku, Event, Purchase, Sku
 from .money import Money
+from .proration import Rounding
+from .seats import Counting, Month, Revision
 from .seeds import SCENARIOS
 from .tables import LINE_COLUMNS, line_cells, render
+from .workspace import (
+    BillingInfo,
+    Group,
+    LegacyEdition,
+    Module,
+    User,
+    UserKind,
+    UserStatus,
+    Workspace,
+)
 
 __all__ = ["run_demo"]
 
@@ -37,6 +50,80 @@ def run_demo(out: TextIO) -> None:
     ]
     lines = charge_lines(events, through=dt.date(2024, 3, 31), rulebook=rulebooks.NEW_COMMERCE)
     _section(out, "Seat changes, a conversion and a prorated cancel (new-commerce)", lines)
+    _workspace_month(out)
+
+
+def _workspace_month(out: TextIO) -> None:
+    m, kind, status = Module, UserKind, UserStatus
+    modern = Workspace(
+        id="ws-contoso",
+        created_on=dt.date(2024, 3, 1),
+        billing=BillingInfo(company_name="Contoso", reference="C-17", customer_type="MSP"),
+    )
+    legacy = Workspace(
+        id="ws-fabrikam", created_on=dt.date(2022, 9, 1), edition=LegacyEdition.ADAPT
+    )
+    sales = Group(id="sales", name="Sales", modules={m.HYBRID})
+    users = [
+        User(id="ann", username="ann", modules={m.ENGAGE}),
+        User(id="bob", username="bob", groups={"sales"}),
+        User(id="cat", username="cat", guest=True, modules={m.ENGAGE}),
+        User(id="dan", username="dan", status=status.INACTIVE, modules={m.UNIFY}),
+        User(id="eve", username="eve"),
+    ]
+    history = [
+        Revision(dt.date(2024, 5, 11), User(id="eve", username="eve", modules={m.UNIFY})),
+        Revision(dt.date(2024, 5, 16), User(id="ann", username="ann", status=status.INACTIVE)),
+        Revision(dt.date(2024, 5, 21), Group(id="sales", name="Sales")),
+    ]
+    prices = PriceList(
+        {
+            (m.HYBRID, kind.REGULAR): Money("6.00", "EUR"),
+            (m.ENGAGE, kind.REGULAR): Money("4.00", "EUR"),
+            (m.ENGAGE, kind.GUEST): Money("1.00", "EUR"),
+            (m.UNIFY, kind.REGULAR): Money("8.00", "EUR"),
+            (LegacyEdition.ADAPT, kind.REGULAR): Money("5.00", "EUR"),
+            (LegacyEdition.ADAPT, kind.GUEST): Money("2.00", "EUR"),
+        }
+    )
+    out.write(
+        "Workspace month May 2024 (Contoso): eve gets Unify on the 11th, ann is deactivated on "
+        "the 16th, Sales loses Hybrid on the 21st\n\n"
+    )
+    rows = []
+    for counting in Counting:
+        invoice = monthly_invoice(
+            modern,
+            users=users,
+            groups=[sales],
+            month=Month(2024, 5),
+            prices=prices,
+            counting=counting,
+            history=history,
+            rounding=Rounding.PER_LINE_HALF_UP,
+        )
+        for line in invoice.lines:
+            rows.append(_invoice_cells(counting.name, line))
+        rows.append((counting.name, "total", "", "", "", str(invoice.total.amount)))
+    header = ("counting", "product", "users", "quantity", "unit", "total")
+    out.write(render(header, rows) + "\n\n")
+    invoice = monthly_invoice(
+        legacy, users=users, groups=[sales], month=Month(2024, 5), prices=prices
+    )
+    out.write("Legacy workspace (Fabrikam, Adapt edition): tried modules are free\n\n")
+    rows = [_invoice_cells("MONTH_END", line) for line in invoice.lines]
+    out.write(render(header, rows) + "\n\n")
+
+
+def _invoice_cells(counting: str, line: InvoiceLine) -> tuple[str, ...]:
+    return (
+        counting,
+        line.product.value,
+        line.user_kind.value,
+        str(line.quantity),
+        str(line.unit_price.amount),
+        str(line.total.amount),
+    )
 
 
 def _section(out: TextIO, title: str, lines: tuple[ChargeLine, ...]) -> None:
