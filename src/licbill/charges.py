@@ -41,6 +41,8 @@ __all__ = ["charge_lines", "iter_charge_lines"]
 _ONE_DAY = dt.timedelta(days=1)
 _EVENT_TYPES = (Purchase, ConvertSku, ChangeQuantity, Cancel, SetAutoRenew)
 _TRIAL = ("Trial",)
+# Building the named tuple from a tuple skips its generated Python __new__: one frame a line.
+_new_line = tuple.__new__
 
 
 def charge_lines(
@@ -187,8 +189,10 @@ class _Engine:
         self.subs: dict[str, _Sub] = {}
         self.ended: dict[str, str] = {}
         self.event_ids: set[str] = set()
-        # (ordinal of the boundary day, subscription id): ints compare faster than dates.
-        self.boundaries: list[tuple[int, str]] = []
+        # Cycle boundaries wait in one bucket per day (by ordinal), with a heap of those days:
+        # a day holds hundreds of renewals, and a bucket append is cheaper than a heap push.
+        self.days: list[int] = []
+        self.due: dict[int, list[str]] = {}
         self.out: list[ChargeLine] = []
 
     # The run --------------------------------------------------------------------------------
@@ -219,15 +223,17 @@ class _Engine:
         return lines
 
     def boundaries_until(self, day: dt.date, *, inclusive: bool) -> Iterator[ChargeLine]:
-        heap, subs = self.boundaries, self.subs
+        days, due, subs = self.days, self.due, self.subs
         last = day.toordinal() if inclusive else day.toordinal() - 1
-        while heap and heap[0][0] <= last:
-            when, sub_id = heapq.heappop(heap)
-            sub = subs.get(sub_id)
-            if sub is not None:
-                self.boundary(sub, dt.date.fromordinal(when))
-                if len(self.out) >= 512:
-                    yield from self.flush()
+        while days and days[0] <= last:
+            when = heapq.heappop(days)
+            on = dt.date.fromordinal(when)
+            for sub_id in sorted(due.pop(when)):
+                sub = subs.get(sub_id)
+                if sub is not None:
+                    self.boundary(sub, on)
+            if len(self.out) >= 512:
+                yield from self.flush()
         yield from self.flush()
 
     def day(self, day: dt.date, events: list[Event]) -> Iterator[ChargeLine]:
@@ -235,11 +241,11 @@ class _Engine:
         per_sub: dict[str, list[Event]] = {}
         for event in events:
             per_sub.setdefault(event.subscription_id, []).append(event)
-        heap = self.boundaries
-        due: set[str] = set()
         today = day.toordinal()
-        while heap and heap[0][0] == today:
-            due.add(heapq.heappop(heap)[1])
+        due: set[str] = set()
+        if self.days and self.days[0] == today:
+            heapq.heappop(self.days)
+            due.update(self.due.pop(today))
         for sub_id in sorted(due | per_sub.keys()):
             if sub_id in due and sub_id in self.subs:
                 self.boundary(self.subs[sub_id], day)
@@ -252,7 +258,13 @@ class _Engine:
     # Cycle boundaries -----------------------------------------------------------------------
 
     def schedule(self, sub: _Sub) -> None:
-        heapq.heappush(self.boundaries, (sub.cycle_end.toordinal() + 1, sub.id))
+        when = sub.cycle_end.toordinal() + 1
+        bucket = self.due.get(when)
+        if bucket is None:
+            self.due[when] = [sub.id]
+            heapq.heappush(self.days, when)
+        else:
+            bucket.append(sub.id)
 
     def end(self, sub: _Sub, why: str) -> None:
         del self.subs[sub.id]
@@ -503,25 +515,28 @@ class _Engine:
             end = sub.cycle_end
             description = texts.paid_rebill if rebill else texts.paid
         self.out.append(
-            ChargeLine(
-                sub.id,
-                day,
-                sku.id,
-                sku.name,
-                start,
-                end,
-                sku.unit_price,
-                eup,
-                sub.quantity,
-                total,
-                self.names[kind],
-                description,
-                ref,
-                (),
-                sku.product_id,
-                sku.term,
-                sku.billing,
-                sub.purchase.on,
-                sub.term_end,
+            _new_line(
+                ChargeLine,
+                (
+                    sub.id,
+                    day,
+                    sku.id,
+                    sku.name,
+                    start,
+                    end,
+                    sku.unit_price,
+                    eup,
+                    sub.quantity,
+                    total,
+                    self.names[kind],
+                    description,
+                    ref,
+                    (),
+                    sku.product_id,
+                    sku.term,
+                    sku.billing,
+                    sub.purchase.on,
+                    sub.term_end,
+                ),
             )
         )

@@ -261,6 +261,8 @@ def _sync(directory: Directory, event: SyncUser) -> Directory:
             return _to_deleted(directory, event.user_id, event)
         return _with(directory, attrs.evolve(known, status=status, **profile))
     if event.user_id in directory.deleted:
+        if not event.active:
+            return directory  # deactivated there, on the deleted list here: nothing to do
         raise DirectoryError(
             f"user {event.user_id!r} is on the deleted users list: restore it first", event=event
         )
@@ -276,6 +278,8 @@ def _sync(directory: Directory, event: SyncUser) -> Directory:
 
 
 def _directory_status(directory: Directory, event: ChangeDirectoryStatus) -> Directory:
+    if not event.active and event.user_id in directory.deleted:
+        return directory  # a repeated deactivation: the user is on the deleted list already
     user = _known(directory, event.user_id, event)
     if directory.provisioning is Provisioning.SCIM:
         if event.active:

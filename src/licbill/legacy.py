@@ -8,9 +8,9 @@ trial modules, shown on its invoice as zero-priced lines.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Final
 
+from ._enums import FastEnum
 from .errors import InvalidTypeError
 from .workspace import LegacyEdition, Module, Workspace
 
@@ -23,7 +23,7 @@ MODULES_FROM: Final = dt.date(2024, 1, 1)
 _MODULES: Final = tuple(Module)
 
 
-class LicenceModel(enum.Enum):
+class LicenceModel(FastEnum):
     """How a workspace is licensed."""
 
     LEGACY = "legacy"

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import NamedTuple
 
 import attrs
 
+from ._enums import FastEnum
 from .models import Billing, Term
 from .money import Money
 
 __all__ = ["ChargeLine", "ChargeType", "ChargeTypeName"]
 
 
-class ChargeType(enum.Enum):
+class ChargeType(FastEnum):
     """The kinds of charge line; how each is spelled depends on the rulebook in force."""
 
     NEW = "new"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Any
 
 import attrs
 
+from ._enums import FastEnum
 from .errors import InvalidTypeError, InvalidValueError
 from .money import Money
 from .periods import check_date
@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 
-class Term(enum.Enum):
+class Term(FastEnum):
     """The commitment a subscription is bought for (ISO 8601 durations)."""
 
     P1M = 1
@@ -39,7 +39,7 @@ class Term(enum.Enum):
         return self.value
 
 
-class Billing(enum.Enum):
+class Billing(FastEnum):
     """How often a term is charged: every month, every year, or once for the whole term."""
 
     MONTHLY = "monthly"
@@ -55,7 +55,7 @@ class Billing(enum.Enum):
         return term.months
 
 
-class SkuKind(enum.Enum):
+class SkuKind(FastEnum):
     """What a SKU's quantity means."""
 
     #: Quantity is a number of licences (seats).

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
@@ -11,6 +10,7 @@ from typing import Any, Final
 import attrs
 from babel.numbers import get_currency_precision, list_currencies
 
+from ._enums import FastEnum
 from .errors import CurrencyMismatchError, InvalidTypeError, InvalidValueError, UnknownCurrencyError
 
 __all__ = ["MINOR_UNITS", "Money", "RoundingMode", "minor_units", "round_div"]
@@ -32,7 +32,7 @@ def minor_units(currency: str) -> int:
         raise UnknownCurrencyError(f"unknown ISO 4217 currency code {currency!r}") from None
 
 
-class RoundingMode(enum.Enum):
+class RoundingMode(FastEnum):
     """How an amount is brought to a currency's minor unit."""
 
     #: Toward zero: the spreadsheet ``ROUNDDOWN`` of the published examples.

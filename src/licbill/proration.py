@@ -7,9 +7,9 @@ can push a total across a cent.
 
 from __future__ import annotations
 
-import enum
 from decimal import Decimal
 
+from ._enums import FastEnum
 from .errors import InvalidTypeError, InvalidValueError
 from .money import MINOR_UNITS, Money, RoundingMode, round_div
 
@@ -19,14 +19,14 @@ __all__ = ["EUP_PLACES", "Rounding", "RoundingScope", "effective_unit_price", "p
 EUP_PLACES = 10
 
 
-class RoundingScope(enum.Enum):
+class RoundingScope(FastEnum):
     """Where a policy rounds: the prorated price of one unit, or the whole line."""
 
     PER_UNIT = "per-unit"
     PER_LINE = "per-line"
 
 
-class Rounding(enum.Enum):
+class Rounding(FastEnum):
     """A proration rounding policy: where to round and how.
 
     - ``PER_UNIT_DOWN``: ``ROUNDDOWN(EUP, minor) * quantity``, the recon-file field definition;

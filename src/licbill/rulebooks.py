@@ -7,13 +7,13 @@ Each is a frozen value; derive a variant with ``attrs.evolve``::
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
 import attrs
 
+from ._enums import FastEnum
 from .errors import InvalidTypeError, InvalidValueError
 from .lines import ChargeType, ChargeTypeName
 from .proration import Rounding
@@ -21,7 +21,7 @@ from .proration import Rounding
 __all__ = ["MARKETPLACE_2019", "NEW_COMMERCE", "Descriptions", "Rulebook", "TrialConversion"]
 
 
-class TrialConversion(enum.Enum):
+class TrialConversion(FastEnum):
     """How a free trial that ends with auto-renew on becomes paid."""
 
     #: One ``renew`` line at the paid price (the 2019 marketplace page, seed table 1).

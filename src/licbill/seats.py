@@ -9,7 +9,6 @@ rebuilding a snapshot per day: users and groups untouched during the month are c
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from operator import attrgetter
@@ -17,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from ._enums import FastEnum
 from .errors import InvalidTypeError, InvalidValueError
 from .legacy import seat_products
 from .periods import add_months, check_date
@@ -81,7 +81,7 @@ class Month:
         return f"{self.year:04d}-{self.month:02d}"
 
 
-class Counting(enum.Enum):
+class Counting(FastEnum):
     """How changes inside a month count (the seeds are silent; licbill names the choice)."""
 
     #: The state on the last day of the month (the default).

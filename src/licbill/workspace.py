@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
+from ._enums import FastEnum
 from .errors import InvalidTypeError, InvalidValueError, UnknownGroupError
 from .periods import check_date
 
@@ -25,13 +25,7 @@ __all__ = [
 ]
 
 
-class _FastHash(enum.Enum):
-    # Members are singletons compared by identity, so identity hashing is consistent; it runs
-    # in C, where Enum's own hash is Python code. Seat counting hashes millions of these.
-    __hash__ = object.__hash__
-
-
-class Module(_FastHash):
+class Module(FastEnum):
     """The modules of the current licence model."""
 
     HYBRID = "Hybrid"
@@ -39,7 +33,7 @@ class Module(_FastHash):
     UNIFY = "Unify"
 
 
-class LegacyEdition(_FastHash):
+class LegacyEdition(FastEnum):
     """The environment-wide editions of the legacy licence model."""
 
     SIMPLIFY = "Simplify"
@@ -47,14 +41,14 @@ class LegacyEdition(_FastHash):
     BOOST = "Boost"
 
 
-class UserKind(_FastHash):
+class UserKind(FastEnum):
     """Regular users and guests are priced and counted apart."""
 
     REGULAR = "regular"
     GUEST = "guest"
 
 
-class UserStatus(_FastHash):
+class UserStatus(FastEnum):
     """A user's status: only active users hold a billable seat."""
 
     ACTIVE = "active"
