@@ -1,0 +1,107 @@
+"""Hostile input: random wrong values meet a licbill error that names them, nothing else."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import licbill as lb
+
+D = dt.date(2024, 1, 10)
+SKU = lb.Sku.monthly(id="s", name="S", unit_price=lb.Money("1", "USD"))
+WS = lb.Workspace(id="w", created_on=dt.date(2024, 2, 1))
+
+# Values of every shape a caller might pass by mistake.
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8),
+    st.binary(max_size=4),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.datetimes(),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.just(object()),
+)
+
+# Each call site with one slot for the hostile value; the rest of the call is valid.
+CALLS: dict[str, Callable[[Any], object]] = {
+    "Money.amount": lambda v: lb.Money(v, "USD"),
+    "Money.currency": lambda v: lb.Money("1", v),
+    "Sku.id": lambda v: lb.Sku.monthly(id=v, name="S", unit_price=lb.Money("1", "USD")),
+    "Sku.unit_price": lambda v: lb.Sku.monthly(id="s", name="S", unit_price=v),
+    "Sku.max_quantity": lambda v: lb.Sku.monthly(
+        id="s", name="S", unit_price=lb.Money("1", "USD"), max_quantity=v
+    ),
+    "Purchase.on": lambda v: lb.Purchase("S1", v, SKU),
+    "Purchase.quantity": lambda v: lb.Purchase("S1", D, SKU, v),
+    "Purchase.sku": lambda v: lb.Purchase("S1", D, v),
+    "ChangeQuantity.quantity": lambda v: lb.ChangeQuantity("S1", D, v),
+    "Cancel.subscription_id": lambda v: lb.Cancel(v, D),
+    "SetAutoRenew.enabled": lambda v: lb.SetAutoRenew("S1", D, enabled=v),
+    "charge_lines.events": lambda v: lb.charge_lines(v, through=D, rulebook=lb.rulebooks.NEW_COMMERCE),
+    "charge_lines.event": lambda v: lb.charge_lines(
+        [lb.Purchase("S1", D, SKU), v], through=D, rulebook=lb.rulebooks.NEW_COMMERCE
+    ),
+    "charge_lines.through": lambda v: lb.charge_lines([], through=v, rulebook=lb.rulebooks.NEW_COMMERCE),
+    "prorate.quantity": lambda v: lb.prorate(
+        unit_price=lb.Money("1", "USD"), quantity=v, billing_days=1, cycle_days=30,
+        rounding=lb.Rounding.PER_LINE_DOWN,
+    ),
+    "Period.end": lambda v: lb.Period(D, v),
+    "Month.month": lambda v: lb.Month(2024, v),
+    "User.modules": lambda v: lb.User(id="u", username="u", modules=v),
+    "User.status": lambda v: lb.User(id="u", username="u", status=v),
+    "Group.modules": lambda v: lb.Group(id="g", modules=v),
+    "Workspace.created_on": lambda v: lb.Workspace(id="w", created_on=v),
+    "PriceList.prices": lambda v: lb.PriceList(v),
+    "monthly_invoice.users": lambda v: lb.monthly_invoice(
+        WS, users=v, month=lb.Month(2024, 5),
+        prices=lb.PriceList({(lb.Module.ENGAGE, lb.UserKind.REGULAR): lb.Money(1, "EUR")}),
+    ),
+    "ProvisioningKey": lambda v: lb.ProvisioningKey(v),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("site", sorted(CALLS))
+@given(value=JUNK)
+def test_only_licbill_errors_escape(site: str, value: object) -> None:
+    """Random wrong values give a licbill error (also the matching builtin), never another."""
+    try:
+        CALLS[site](value)
+    except lb.LicbillError as error:
+        assert isinstance(error, TypeError | ValueError | LookupError)
+        assert str(error)
+
+
+@pytest.mark.parametrize(
+    ("site", "value"),
+    [
+        ("Money.amount", 1.5),
+        ("Money.amount", "12,50"),
+        ("Money.currency", "EUROS"),
+        ("Purchase.quantity", -3),
+        ("Purchase.quantity", 2.0),
+        ("Purchase.on", "2024-01-10"),
+        ("ChangeQuantity.quantity", 0),
+        ("Month.month", 13),
+        ("User.status", "active"),
+        ("charge_lines.event", "cancel S1"),
+        ("Sku.unit_price", Decimal("20")),
+        ("PriceList.prices", {"Engage": 4}),
+    ],
+)
+def test_errors_name_the_offending_value(site: str, value: object) -> None:
+    """The message of a refusal quotes the value that was refused (for a mapping, its key)."""
+    with pytest.raises(lb.LicbillError) as caught:
+        CALLS[site](value)
+    named = next(iter(value)) if isinstance(value, dict) else value
+    assert repr(named) in str(caught.value)

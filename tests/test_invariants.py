@@ -1,0 +1,153 @@
+"""Invariants of the charge engine (docs/guarantees.md), over the shipped strategies.
+
+Each test compares the engine's lines with an oracle written here from the rulebook: the
+exact value of the seats a subscription held, over the days it held them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from fractions import Fraction
+
+import attrs
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import licbill as lb
+from licbill.strategies import event_histories, monies
+
+THROUGH = dt.date(2027, 12, 31)
+ONE_DAY = dt.timedelta(days=1)
+RULEBOOKS = st.sampled_from([lb.rulebooks.MARKETPLACE_2019, lb.rulebooks.NEW_COMMERCE]).flatmap(
+    lambda book: st.sampled_from(lb.Rounding).map(lambda r: attrs.evolve(book, rounding=r))
+)
+
+
+def exact_value(events: list[lb.Event], rulebook: lb.Rulebook, through: dt.date) -> Fraction:
+    """What one subscription's seats were worth: price x seats x days held / cycle days,
+    summed over every cycle that started by *through*; a fully refunded cycle is worth 0, and
+    a custom-meter cycle is worth the full price of the SKU it ends on (RULEBOOK A7)."""
+    purchase, rest = events[0], [e for e in events[1:] if e.on <= through]
+    assert isinstance(purchase, lb.Purchase)
+    sku, quantity, anchor, auto = purchase.sku, purchase.quantity, purchase.on, purchase.auto_renew
+    offset = rulebook.trial_months if purchase.trial else 0
+    if purchase.trial:
+        paid_from = lb.add_months(anchor, offset)
+        during = [e for e in rest if e.on < paid_from]
+        if any(isinstance(e, lb.Cancel) for e in during):
+            return Fraction(0)
+        for event in during:
+            if isinstance(event, lb.SetAutoRenew):
+                auto = event.enabled
+        if not auto or paid_from > through:
+            return Fraction(0)
+        rest = rest[len(during) :]
+    months, per_term = sku.cycle_months, sku.cycles_per_term
+    total, k, i, cancelled = Fraction(0), 0, 0, False
+    while (start := lb.add_months(anchor, offset + k * months)) <= through:
+        end = lb.add_months(anchor, offset + (k + 1) * months) - ONE_DAY
+        term_start = lb.add_months(anchor, offset + (k // per_term) * per_term * months)
+        value, since, ended = Fraction(0), start, False
+        while i < len(rest) and rest[i].on <= end and not ended:
+            event = rest[i]
+            i += 1
+            held = Fraction(sku.unit_price.amount) * quantity * (event.on - since).days
+            if isinstance(event, lb.ChangeQuantity | lb.ConvertSku):
+                value, since = value + held, event.on
+                if isinstance(event, lb.ChangeQuantity):
+                    quantity = event.quantity
+                else:
+                    sku = event.to
+            elif isinstance(event, lb.SetAutoRenew):
+                auto = event.enabled
+            elif isinstance(event, lb.Cancel):
+                days_in = (event.on - term_start).days
+                if days_in < rulebook.full_refund_days:
+                    value, ended = Fraction(0), True
+                elif days_in < rulebook.prorated_refund_days:
+                    value, ended = value + held, True
+                    if sku.kind is lb.SkuKind.CUSTOM_METER:
+                        value = Fraction(0)
+                else:
+                    cancelled = True
+        cycle_days = (end - start).days + 1
+        if not ended:
+            value += Fraction(sku.unit_price.amount) * quantity * ((end - since).days + 1)
+            if sku.kind is lb.SkuKind.CUSTOM_METER:
+                value = Fraction(sku.unit_price.amount) * cycle_days
+        total += value / cycle_days
+        if ended or ((k + 1) % per_term == 0 and (cancelled or not auto)):
+            break
+        k += 1
+    return total
+
+
+def _by_subscription(events: tuple[lb.Event, ...]) -> dict[str, list[lb.Event]]:
+    grouped: dict[str, list[lb.Event]] = defaultdict(list)
+    for event in events:
+        grouped[event.subscription_id].append(event)
+    return grouped
+
+
+@settings(max_examples=300)
+@given(events=event_histories(), rulebook=RULEBOOKS)
+def test_conservation(events: tuple[lb.Event, ...], rulebook: lb.Rulebook) -> None:
+    """The net of a subscription's lines is the exact value of the seats it held, within the
+    policy's bound summed over its lines."""
+    lines = lb.charge_lines(events, through=THROUGH, rulebook=rulebook)
+    for sub_id, sub_events in _by_subscription(events).items():
+        sub_lines = [x for x in lines if x.subscription_id == sub_id]
+        net = sum((Fraction(x.total.amount) for x in sub_lines), Fraction(0))
+        exact = exact_value(sub_events, rulebook, THROUGH)
+        scale = 10 ** lb.Money.zero(sub_events[0].sku.unit_price.currency).minor_units  # type: ignore[union-attr]
+        bound = sum(rulebook.rounding.bound(x.quantity) for x in sub_lines)
+        assert abs(net - exact) * scale <= bound, (net, exact, bound)
+
+
+@settings(max_examples=200)
+@given(
+    price=monies(currencies=st.sampled_from(["USD", "JPY", "BHD"]), max_value=300, extra_places=2),
+    start=st.integers(1, 40),
+    detour=st.lists(st.integers(1, 40), min_size=1, max_size=5),
+    offset=st.integers(0, 27),
+    rulebook=RULEBOOKS,
+)
+def test_seat_changes_that_come_back_cost_nothing(
+    price: lb.Money, start: int, detour: list[int], offset: int, rulebook: lb.Rulebook
+) -> None:
+    """Changing seats and coming back to where it started, on one day, costs what no change
+    costs, within the bound of the change lines."""
+    sku = lb.Sku.monthly(id="s", name="S", unit_price=price)
+    quantities = []
+    for q in [*detour, start]:
+        if q != (quantities[-1] if quantities else start):
+            quantities.append(q)
+    anchor = dt.date(2024, 1, 31)
+    day = anchor + dt.timedelta(days=offset)
+    changes = [lb.ChangeQuantity("S", day, q) for q in quantities]
+    still = lb.charge_lines(
+        [lb.Purchase("S", anchor, sku, start)], through=anchor, rulebook=rulebook
+    )
+    moved = lb.charge_lines(
+        [lb.Purchase("S", anchor, sku, start), *changes], through=day, rulebook=rulebook
+    )
+    difference = sum((x.total for x in moved), lb.Money.zero(price.currency)) - still[0].total
+    bound = sum(rulebook.rounding.bound(x.quantity) for x in moved[1:])
+    assert abs(difference.amount) * 10**price.minor_units <= bound
+
+
+@given(events=event_histories(), rulebook=RULEBOOKS)
+def test_nothing_is_charged_after_a_cancellation(
+    events: tuple[lb.Event, ...], rulebook: lb.Rulebook
+) -> None:
+    """After a cancel, a subscription gets no line but its refund and, when cancelled outside
+    the windows, the cycle charges of its running term."""
+    lines = lb.charge_lines(events, through=THROUGH, rulebook=rulebook)
+    for sub_id, sub_events in _by_subscription(events).items():
+        cancel = next((e for e in sub_events if isinstance(e, lb.Cancel)), None)
+        if cancel is None or cancel.on > THROUGH:
+            continue
+        after = [x for x in lines if x.subscription_id == sub_id and x.order_date > cancel.on]
+        assert all(x.charge_type.kind is lb.ChargeType.CYCLE_CHARGE for x in after)
+        assert all(x.subscription_end == after[0].subscription_end for x in after)
