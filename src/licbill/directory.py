@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from ._validators import flag, identifier
 from .errors import DirectoryError, EditRefusedError, InvalidTypeError, UnknownUserError
 from .workspace import User, UserStatus, Workspace
 
@@ -62,57 +63,47 @@ def _status(_instance: Any, _attribute: Any, value: Any) -> None:
         raise InvalidTypeError(f"status must be UserStatus.ACTIVE or INACTIVE, not {value!r}")
 
 
-def _id(_instance: Any, _attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not value:
-        raise InvalidTypeError(f"user_id must be a non-empty str, not {value!r}")
-
-
-def _bool(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, bool):
-        raise InvalidTypeError(f"{attribute.name} must be a bool, not {value!r}")
-
-
 @attrs.frozen(kw_only=True)
 class SyncUser:
     """The directory reports a user (new or known) with its profile and directory status."""
 
-    user_id: str = attrs.field(validator=_id)
+    user_id: str = attrs.field(validator=identifier)
     username: str
     email: str = ""
     first_name: str = ""
     last_name: str = ""
-    guest: bool = attrs.field(default=False, validator=_bool)
-    admin: bool = attrs.field(default=False, validator=_bool)
-    active: bool = attrs.field(default=True, validator=_bool)
+    guest: bool = attrs.field(default=False, validator=flag)
+    admin: bool = attrs.field(default=False, validator=flag)
+    active: bool = attrs.field(default=True, validator=flag)
 
 
 @attrs.frozen
 class ChangeDirectoryStatus:
     """A user's status changes in the directory (active there or not)."""
 
-    user_id: str = attrs.field(validator=_id)
-    active: bool = attrs.field(validator=_bool)
+    user_id: str = attrs.field(validator=identifier)
+    active: bool = attrs.field(validator=flag)
 
 
 @attrs.frozen
 class LeaveScope:
     """A user leaves the synced scope: it moves to the deleted users list (restorable)."""
 
-    user_id: str = attrs.field(validator=_id)
+    user_id: str = attrs.field(validator=identifier)
 
 
 @attrs.frozen
 class HardDelete:
     """A user is deleted for good in the directory: it leaves the workspace entirely."""
 
-    user_id: str = attrs.field(validator=_id)
+    user_id: str = attrs.field(validator=identifier)
 
 
 @attrs.frozen
 class RestoreUser:
     """An admin restores a user from the deleted users list, with the given status."""
 
-    user_id: str = attrs.field(validator=_id)
+    user_id: str = attrs.field(validator=identifier)
     status: UserStatus = attrs.field(default=UserStatus.ACTIVE, validator=_status)
 
 
@@ -120,7 +111,7 @@ class RestoreUser:
 class SetStatus:
     """An admin sets a user's status by hand on the licence or user management page."""
 
-    user_id: str = attrs.field(validator=_id)
+    user_id: str = attrs.field(validator=identifier)
     status: UserStatus = attrs.field(validator=_status)
 
 
@@ -190,7 +181,7 @@ class Directory:
         default=StatusSource.DIRECTORY, validator=attrs.validators.instance_of(StatusSource)
     )
     scim_default_status: UserStatus = attrs.field(default=UserStatus.ACTIVE, validator=_status)
-    syncing: bool = attrs.field(default=True, validator=_bool)
+    syncing: bool = attrs.field(default=True, validator=flag)
     users: Mapping[str, User] = attrs.field(factory=dict, converter=_users)
     deleted: Mapping[str, User] = attrs.field(factory=dict, converter=_users)
 

@@ -53,12 +53,16 @@ class CurrencyMismatchError(InvalidValueError):
     """Money of two different currencies met in one operation."""
 
 
-class EventError(LicbillError, ValueError):
-    """A lifecycle event that cannot be applied; ``event`` is the offending event."""
+class _RefusalError(LicbillError, ValueError):
+    """An event refused; the message ends with the event, and ``event`` holds it."""
 
     def __init__(self, message: str, *, event: Any) -> None:
         super().__init__(f"{message}: {event!r}")
         self.event = event
+
+
+class EventError(_RefusalError):
+    """A lifecycle event that cannot be applied; ``event`` is the offending event."""
 
 
 class UnknownSubscriptionError(EventError, LookupError):
@@ -109,12 +113,8 @@ class MissingPriceError(LicbillError, LookupError):
     """A price list has no price for a product and user kind that is billed."""
 
 
-class DirectoryError(LicbillError, ValueError):
+class DirectoryError(_RefusalError):
     """A directory event that cannot be applied; ``event`` is the offending event."""
-
-    def __init__(self, message: str, *, event: Any) -> None:
-        super().__init__(f"{message}: {event!r}")
-        self.event = event
 
 
 class UnknownUserError(DirectoryError, LookupError):

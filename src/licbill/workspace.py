@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from ._enums import FastEnum
+from ._validators import flag, identifier, text
 from .errors import InvalidTypeError, InvalidValueError, UnknownGroupError
 from .periods import check_date
 
@@ -57,21 +58,6 @@ class UserStatus(FastEnum):
     DELETED = "deleted"
 
 
-def _text(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str):
-        raise InvalidTypeError(f"{attribute.name} must be a str, not {value!r}")
-
-
-def _identifier(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not value:
-        raise InvalidTypeError(f"{attribute.name} must be a non-empty str, not {value!r}")
-
-
-def _flag(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, bool):
-        raise InvalidTypeError(f"{attribute.name} must be a bool, not {value!r}")
-
-
 def _modules(value: Any) -> frozenset[Module]:
     if isinstance(value, Module):
         raise InvalidTypeError(f"modules must be a collection of Module, not the single {value!r}")
@@ -98,18 +84,18 @@ def _ids(value: Any) -> frozenset[str]:
 class BillingInfo:
     """What a workspace shows on its invoice and reports (RULEBOOK B1)."""
 
-    company_name: str = attrs.field(default="", validator=_text)
-    reference: str = attrs.field(default="", validator=_text)
-    customer_type: str = attrs.field(default="", validator=_text)
-    industry: str = attrs.field(default="", validator=_text)
+    company_name: str = attrs.field(default="", validator=text)
+    reference: str = attrs.field(default="", validator=text)
+    customer_type: str = attrs.field(default="", validator=text)
+    industry: str = attrs.field(default="", validator=text)
 
 
 @attrs.frozen(kw_only=True)
 class Group:
     """A group of users; its modules go to every member."""
 
-    id: str = attrs.field(validator=_identifier)
-    name: str = attrs.field(default="", validator=_text)
+    id: str = attrs.field(validator=identifier)
+    name: str = attrs.field(default="", validator=text)
     modules: frozenset[Module] = attrs.field(default=frozenset(), converter=_modules)
 
 
@@ -125,13 +111,13 @@ class User:
     A user's seats come from :func:`effective_modules`: its own modules plus its groups'.
     """
 
-    id: str = attrs.field(validator=_identifier)
-    username: str = attrs.field(validator=_text)
-    email: str = attrs.field(default="", validator=_text)
-    first_name: str = attrs.field(default="", validator=_text)
-    last_name: str = attrs.field(default="", validator=_text)
-    guest: bool = attrs.field(default=False, validator=_flag)
-    admin: bool = attrs.field(default=False, validator=_flag)
+    id: str = attrs.field(validator=identifier)
+    username: str = attrs.field(validator=text)
+    email: str = attrs.field(default="", validator=text)
+    first_name: str = attrs.field(default="", validator=text)
+    last_name: str = attrs.field(default="", validator=text)
+    guest: bool = attrs.field(default=False, validator=flag)
+    admin: bool = attrs.field(default=False, validator=flag)
     status: UserStatus = attrs.field(default=UserStatus.ACTIVE, validator=_status)
     modules: frozenset[Module] = attrs.field(default=frozenset(), converter=_modules)
     groups: frozenset[str] = attrs.field(default=frozenset(), converter=_ids)
@@ -156,7 +142,7 @@ class Workspace:
     (Engage unless the workspace sets its own); admins get every module.
     """
 
-    id: str = attrs.field(validator=_identifier)
+    id: str = attrs.field(validator=identifier)
     created_on: dt.date = attrs.field(validator=lambda _i, _a, v: check_date(v, "created_on"))
     billing: BillingInfo = attrs.field(factory=BillingInfo)
     edition: LegacyEdition | None = attrs.field(default=None, validator=_edition)
