@@ -29,15 +29,6 @@ def _by_subscription(lines: tuple[lb.ChargeLine, ...]) -> dict[str, list[lb.Char
     return grouped
 
 
-def _is_cycle_charge(line: lb.ChargeLine) -> bool:
-    """A line that charges one whole cycle at the unit price (trial lines included)."""
-    kind = line.charge_type.kind
-    whole = line.total.amount >= 0 and line.effective_unit_price == line.unit_price
-    return whole and (
-        kind in FULL_CYCLE or (kind is lb.ChargeType.CONVERT and line.total.amount > 0)
-    )
-
-
 def _cycles(sub_lines: list[lb.ChargeLine]) -> list[lb.ChargeLine]:
     """The lines that open a cycle: trial, purchase, renewals, cycle charges, trial conversion."""
     opening = []
@@ -86,7 +77,8 @@ def test_credits_never_exceed_charges(events: tuple[lb.Event, ...], rulebook: lb
                 line.effective_unit_price == line.unit_price
             ):
                 # A full refund returns what its cycle charged, no more.
-                cycle = [x for x in earlier if x.order_date >= _cycle_start(earlier, line)]
+                opened = _cycle_start(earlier, line)
+                cycle = [x for x in earlier if x.order_date >= opened]
                 assert -line.total <= sum((x.total for x in cycle), lb.Money.zero(line.currency))
                 continue
             charged = [
@@ -114,15 +106,8 @@ def test_credits_never_exceed_charges(events: tuple[lb.Event, ...], rulebook: lb
 
 
 def _cycle_start(earlier: list[lb.ChargeLine], refund: lb.ChargeLine) -> dt.date:
-    starts = [
-        x.order_date for x in earlier if _is_cycle_charge(x) and x.charge_end == refund.charge_end
-    ]
-    starts += [
-        x.order_date
-        for x in earlier
-        if refund.charge_start == refund.charge_end and _is_cycle_charge(x)
-    ]
-    return max(starts)
+    """The order date of the line that opened the refunded cycle."""
+    return _cycles(earlier)[-1].order_date
 
 
 @settings(max_examples=150)
@@ -138,11 +123,8 @@ def test_seat_change_nets_to_the_price_of_the_difference(
             if credit.charge_type.kind not in SEAT_CHANGE or credit.total.amount >= 0:
                 continue
             assert charge.reference_id == credit.reference_id
-            cycle = next(
-                x
-                for x in reversed(sub_lines[: sub_lines.index(credit)])
-                if _is_cycle_charge(x) and x.charge_end == credit.charge_end
-            )
+            opening = _cycles(sub_lines[: sub_lines.index(credit)])
+            cycle = next(x for x in reversed(opening) if x.charge_end == credit.charge_end)
             cycle_days = (cycle.charge_end - cycle.charge_start).days + 1
             billing_days = (credit.charge_end - credit.charge_start).days + 1
             exact = (

@@ -1,7 +1,8 @@
 """licbill: billing rules for licence-based (per-seat, per-module) software subscriptions."""
 
 from . import directory, recon, reports, rulebooks
-from .charges import charge_lines, iter_charge_lines
+from .charges import ChargeLines, charge_lines, iter_charge_lines
+from .display import format_date, format_money
 from .errors import (
     CurrencyMismatchError,
     DirectoryError,
@@ -14,6 +15,7 @@ from .errors import (
     InvalidTypeError,
     InvalidValueError,
     LicbillError,
+    MissingDependencyError,
     MissingPriceError,
     PlanAndQuantityError,
     QuantityError,
@@ -64,6 +66,7 @@ __all__ = [
     "Cancel",
     "ChangeQuantity",
     "ChargeLine",
+    "ChargeLines",
     "ChargeType",
     "ChargeTypeName",
     "ConvertSku",
@@ -87,6 +90,7 @@ __all__ = [
     "LicbillError",
     "LicenceModel",
     "MODULES_FROM",
+    "MissingDependencyError",
     "MissingPriceError",
     "Module",
     "Money",
@@ -126,6 +130,8 @@ __all__ = [
     "directory",
     "effective_modules",
     "effective_unit_price",
+    "format_date",
+    "format_money",
     "iter_charge_lines",
     "licence_model",
     "monthly_invoice",

@@ -13,7 +13,9 @@ import datetime as dt
 import heapq
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from typing import Any
 
+from .display import html_table, line_record, require_pandas
 from .errors import (
     CurrencyMismatchError,
     DuplicateEventError,
@@ -35,8 +37,9 @@ from .money import Money
 from .periods import add_months, check_date
 from .proration import _effective_unit_price, _prorate
 from .rulebooks import Rulebook, TrialConversion
+from .tables import LINE_COLUMNS, LINE_NUMERIC, line_cells, render
 
-__all__ = ["charge_lines", "iter_charge_lines"]
+__all__ = ["ChargeLines", "charge_lines", "iter_charge_lines"]
 
 _ONE_DAY = dt.timedelta(days=1)
 _EVENT_TYPES = (Purchase, ConvertSku, ChangeQuantity, Cancel, SetAutoRenew)
@@ -45,9 +48,33 @@ _TRIAL = ("Trial",)
 _new_line = tuple.__new__
 
 
-def charge_lines(
-    events: Iterable[Event], *, through: dt.date, rulebook: Rulebook
-) -> tuple[ChargeLine, ...]:
+class ChargeLines(tuple[ChargeLine, ...]):
+    """The lines of a billing run: an immutable tuple, with views for people and tools."""
+
+    __slots__ = ()
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """Each line as a plain dict (for ``pandas.DataFrame(...)`` or any other tool)."""
+        return [line_record(line) for line in self]
+
+    def to_dataframe(self) -> Any:
+        """The records as a ``pandas.DataFrame``; needs the ``pandas`` extra."""
+        return require_pandas().DataFrame(self.to_records())
+
+    def to_table(self, *, locale: str | None = None) -> str:
+        """A plain-text table; dates, money and charge types localised when *locale* is given."""
+        return render(LINE_COLUMNS, [line_cells(line, locale=locale) for line in self])
+
+    def to_html(self, *, locale: str | None = None) -> str:
+        """An HTML table, localised when *locale* is given."""
+        rows = [line_cells(line, locale=locale) for line in self]
+        return html_table(LINE_COLUMNS, rows, numeric=LINE_NUMERIC)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def charge_lines(events: Iterable[Event], *, through: dt.date, rulebook: Rulebook) -> ChargeLines:
     """Return every charge line that *events* produce up to and including *through*.
 
     Events may come in any order: they are sorted by date (stably, so two events of one
@@ -63,7 +90,7 @@ def charge_lines(
     ordered = sorted(_checked_events(events), key=_event_day)
     # Knowing every purchase date lets an event that precedes its purchase say so.
     purchased = {e.subscription_id: e.on for e in ordered if isinstance(e, Purchase)}
-    return tuple(_Engine(rulebook, through, purchased).run(iter(ordered)))
+    return ChargeLines(_Engine(rulebook, through, purchased).run(iter(ordered)))
 
 
 def iter_charge_lines(

@@ -20,6 +20,7 @@ __all__ = [
     "InvalidTypeError",
     "InvalidValueError",
     "LicbillError",
+    "MissingDependencyError",
     "MissingPriceError",
     "PlanAndQuantityError",
     "QuantityError",
@@ -123,3 +124,7 @@ class UnknownUserError(DirectoryError, LookupError):
 
 class EditRefusedError(DirectoryError):
     """A manual status edit while sync is running, or while the directory manages status."""
+
+
+class MissingDependencyError(LicbillError, ImportError):
+    """An optional feature needs a package that is not installed (the message names the extra)."""

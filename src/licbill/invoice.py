@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 from types import MappingProxyType
@@ -9,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from .display import format_money, html_table, require_pandas
 from .errors import CurrencyMismatchError, InvalidTypeError, InvalidValueError, MissingPriceError
 from .legacy import LicenceModel, licence_model
 from .money import Money
@@ -109,6 +111,54 @@ class Invoice:
     def total(self) -> Money:
         """The sum of the lines."""
         return sum((line.total for line in self.lines), Money.zero(self.currency))
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One plain dict per line, with the workspace, month and billing information."""
+        head = {
+            "workspace_id": self.workspace_id,
+            "month": str(self.month),
+            "company_name": self.billing.company_name,
+            "reference": self.billing.reference,
+            "customer_type": self.billing.customer_type,
+            "industry": self.billing.industry,
+            "model": self.model.value,
+            "counting": self.counting.value,
+        }
+        return [
+            head
+            | {
+                "product": line.product.value,
+                "user_kind": line.user_kind.value,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price.amount,
+                "total": line.total.amount,
+                "currency": self.currency,
+            }
+            for line in self.lines
+        ]
+
+    def to_dataframe(self) -> Any:
+        """The records as a ``pandas.DataFrame``; needs the ``pandas`` extra."""
+        return require_pandas().DataFrame(self.to_records())
+
+    def to_html(self, *, locale: str | None = None) -> str:
+        """An HTML table of the lines and the total; money localised when *locale* is given."""
+
+        def money(value: Money) -> str:
+            return str(value.amount) if locale is None else format_money(value, locale=locale)
+
+        rows: list[tuple[object, ...]] = [
+            (line.product.value, line.user_kind.value, line.quantity, money(line.unit_price),
+             money(line.total))
+            for line in self.lines
+        ]  # fmt: skip
+        rows.append(("Total", "", "", "", money(self.total)))
+        title = html.escape(f"{self.billing.company_name or self.workspace_id} · {self.month}")
+        header = ("product", "users", "quantity", "unit price", "total")
+        return f"<p><b>{title}</b></p>" + html_table(header, rows, numeric=(2, 3, 4))
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
 
 
 def monthly_invoice(

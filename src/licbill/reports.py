@@ -11,6 +11,7 @@ from typing import Final, TextIO
 
 import attrs
 
+from .display import html_table
 from .errors import InvalidTypeError, InvalidValueError
 from .invoice import PriceList, monthly_invoice
 from .legacy import licence_model
@@ -128,6 +129,13 @@ class LicensingReport:
     version: str
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+
+    def to_records(self) -> list[dict[str, str]]:
+        """One plain dict per workspace, keyed by the columns."""
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def _repr_html_(self) -> str:
+        return html_table(self.columns, self.rows)
 
     def write_csv(self, file: TextIO) -> int:
         """Write the report as CSV with a header; return the row count."""

@@ -4,27 +4,50 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from .display import charge_type_label, format_date, format_money
 from .lines import ChargeLine
 
-__all__ = ["LINE_COLUMNS", "line_cells", "render"]
+__all__ = ["LINE_COLUMNS", "LINE_NUMERIC", "line_cells", "render"]
 
 #: The columns of a charge-line table: the seed tables' columns plus the SKU.
 LINE_COLUMNS = ("order", "SKU", "start", "end", "unit", "qty", "total", "type", "description")
 
 
-def line_cells(line: ChargeLine) -> tuple[str, ...]:
-    """Return the cells of *line* under :data:`LINE_COLUMNS`."""
+def line_cells(line: ChargeLine, *, locale: str | None = None) -> tuple[str, ...]:
+    """Return the cells of *line* under :data:`LINE_COLUMNS`; localised when *locale* is given."""
+    if locale is None:
+        dates = (line.order_date.isoformat(), line.charge_start.isoformat())
+        end = line.charge_end.isoformat()
+        unit, total = str(line.unit_price.amount), str(line.total.amount)
+        kind = str(line.charge_type)
+    else:
+        dates = (
+            format_date(line.order_date, locale=locale),
+            format_date(line.charge_start, locale=locale),
+        )
+        end = format_date(line.charge_end, locale=locale)
+        unit = (
+            format_money(line.unit_price, locale=locale)
+            if line.unit_price.is_rounded
+            else str(line.unit_price.amount)
+        )
+        total = format_money(line.total, locale=locale)
+        kind = charge_type_label(line, locale=locale)
     return (
-        line.order_date.isoformat(),
+        *dates[:1],
         line.sku_name,
-        line.charge_start.isoformat(),
-        line.charge_end.isoformat(),
-        str(line.unit_price.amount),
+        dates[1],
+        end,
+        unit,
         str(line.quantity),
-        str(line.total.amount),
-        str(line.charge_type),
+        total,
+        kind,
         line.description,
     )
+
+
+#: Indexes of the numeric columns of :data:`LINE_COLUMNS`.
+LINE_NUMERIC = (4, 5, 6)
 
 
 def render(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
