@@ -1,0 +1,121 @@
+"""Localised money and dates, records and HTML views (the edges)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import importlib.util
+
+import pytest
+
+import licbill as lb
+from licbill.seeds import SCENARIOS
+
+HAS_PANDAS = importlib.util.find_spec("pandas") is not None
+
+
+def _seed(number: int) -> lb.ChargeLines:
+    s = SCENARIOS[number - 1]
+    return lb.charge_lines(s.events, through=s.through, rulebook=s.rulebook)
+
+
+@pytest.mark.parametrize(
+    ("money", "locale", "text"),
+    [
+        (lb.Money("10.08", "EUR"), "nl_NL", "€\xa010,08"),
+        (lb.Money("10.08", "USD"), "en_US", "$10.08"),
+        (lb.Money("-20.00", "USD"), "en_US", "-$20.00"),
+        (lb.Money("1000", "JPY"), "ja_JP", "￥1,000"),
+        (lb.Money("1.250", "BHD"), "en_US", "BHD1.250"),
+    ],
+)
+def test_format_money(money: lb.Money, locale: str, text: str) -> None:
+    """Money is formatted for the named locale, with the currency's own digits."""
+    assert lb.format_money(money, locale=locale) == text
+
+
+def test_format_money_never_rounds_for_you() -> None:
+    """An amount with digits beyond the minor unit must be rounded by licbill first."""
+    with pytest.raises(lb.InvalidValueError, match="round it"):
+        lb.format_money(lb.Money("10.085", "EUR"), locale="nl_NL")
+    rounded = lb.Money("10.085", "EUR").rounded(lb.RoundingMode.HALF_UP)
+    assert lb.format_money(rounded, locale="nl_NL") == "€\xa010,09"
+
+
+def test_bad_locales_and_values_are_refused() -> None:
+    """Unknown locales and non-money are refused with licbill errors."""
+    with pytest.raises(lb.InvalidValueError, match="xx_YY"):
+        lb.format_money(lb.Money(1, "EUR"), locale="xx_YY")
+    with pytest.raises(lb.InvalidTypeError):
+        lb.format_money(10, locale="nl_NL")  # type: ignore[arg-type]
+    with pytest.raises(lb.InvalidTypeError):
+        lb.format_date(dt.date(2024, 1, 1), locale=None)  # type: ignore[arg-type]
+
+
+def test_localised_table_uses_the_seed_words() -> None:
+    """In Dutch, dates, money and the seed's charge types read as the Dutch document does."""
+    table = _seed(3).to_table(locale="nl_NL")
+    assert "10-06-2019" in table
+    assert "Nieuw" in table
+    assert "Converteren" in table
+    assert "US$\xa0-20,00" in table
+    assert "2019-06-10" in _seed(3).to_table()
+
+
+def test_records_are_plain() -> None:
+    """Records are plain dicts of plain values, one per line."""
+    records = _seed(1).to_records()
+    assert len(records) == 2
+    assert records[1]["charge_type"] == "Renew"
+    assert str(records[1]["total"]) == "2.00"
+    assert records[0]["product_qualifiers"] == ["Trial"]
+
+
+def test_html_views_escape_and_align() -> None:
+    """HTML views escape text and right-align numbers."""
+    sku = lb.Sku.monthly(id="x", name="<b>X</b>", unit_price=lb.Money("5", "USD"))
+    lines = lb.charge_lines(
+        [lb.Purchase("S", dt.date(2024, 1, 1), sku)],
+        through=dt.date(2024, 1, 1),
+        rulebook=lb.rulebooks.NEW_COMMERCE,
+    )
+    page = lines._repr_html_()
+    assert "&lt;b&gt;X&lt;/b&gt;" in page
+    assert '<td style="text-align:right">5.00</td>' in page
+    assert "$5.00" in lines.to_html(locale="en_US")
+
+
+def test_invoice_and_report_views() -> None:
+    """Invoices and licensing reports give records and HTML tables."""
+    ws = lb.Workspace(
+        id="w", created_on=dt.date(2024, 2, 1), billing=lb.BillingInfo(company_name="Acme")
+    )
+    users = [lb.User(id="u", username="u", modules={lb.Module.ENGAGE})]
+    prices = lb.PriceList({(lb.Module.ENGAGE, lb.UserKind.REGULAR): lb.Money("4.00", "EUR")})
+    invoice = lb.monthly_invoice(ws, users=users, month=lb.Month(2024, 5), prices=prices)
+    assert invoice.to_records()[0]["company_name"] == "Acme"
+    assert "€\xa04,00" in invoice.to_html(locale="nl_NL")
+    assert "Acme · 2024-05" in invoice._repr_html_()
+    report = lb.reports.licensing_report(
+        [lb.reports.WorkspaceUsers(workspace=ws, users=users)], version="4.0"
+    )
+    assert report.to_records()[0]["EngageRegular"] == "1"
+    assert "<th>EngageRegular</th>" in report._repr_html_()
+
+
+@pytest.mark.skipif(not HAS_PANDAS, reason="pandas is an optional extra")
+def test_to_dataframe_with_pandas() -> None:
+    """With pandas installed, lines and invoices become data frames."""
+    frame = _seed(3).to_dataframe()
+    assert list(frame["charge_type"]) == ["New", "Convert", "Convert"]
+
+
+def test_to_dataframe_without_pandas_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without pandas, to_dataframe names the extra to install."""
+
+    def no_pandas(name: str) -> object:
+        raise ImportError(name)
+
+    monkeypatch.setattr(importlib, "import_module", no_pandas)
+    with pytest.raises(lb.MissingDependencyError, match=r"licbill\[pandas\]"):
+        _seed(3).to_dataframe()
