@@ -1,0 +1,486 @@
+"""Scenario files (TOML): SKUs and events, or workspaces, read into licbill values.
+
+A malformed file raises :class:`ScenarioError` naming the file, the line and the field; a file
+is read whole before anything is billed, so nothing is half-applied. The format is documented
+in ``docs/scenarios.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+
+from . import rulebooks
+from .errors import LicbillError
+from .invoice import PriceList
+from .models import (
+    Billing,
+    Cancel,
+    ChangeQuantity,
+    ConvertSku,
+    Event,
+    Purchase,
+    SetAutoRenew,
+    Sku,
+    SkuKind,
+    Term,
+)
+from .money import Money
+from .proration import Rounding
+from .reports import WorkspaceUsers
+from .rulebooks import Rulebook
+from .seats import Counting, Revision
+from .workspace import (
+    BillingInfo,
+    Group,
+    LegacyEdition,
+    Module,
+    User,
+    UserKind,
+    UserStatus,
+    Workspace,
+)
+
+__all__ = [
+    "ChargeScenario",
+    "ScenarioError",
+    "WorkspaceScenario",
+    "load_charges",
+    "load_workspaces",
+]
+
+T = TypeVar("T")
+
+RULEBOOKS: dict[str, Rulebook] = {
+    rulebooks.MARKETPLACE_2019.name: rulebooks.MARKETPLACE_2019,
+    rulebooks.NEW_COMMERCE.name: rulebooks.NEW_COMMERCE,
+}
+
+
+class ScenarioError(LicbillError, ValueError):
+    """A scenario file that cannot be read: ``path``, ``line`` and ``field`` say where."""
+
+    def __init__(self, path: Path, line: int | None, field: str, message: str) -> None:
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {field}: {message}")
+        self.path, self.line, self.field = path, line, field
+
+
+@attrs.frozen
+class ChargeScenario:
+    """A charges file: its events, horizon and rulebook."""
+
+    events: tuple[Event, ...]
+    through: dt.date
+    rulebook: Rulebook
+
+
+@attrs.frozen
+class WorkspaceScenario:
+    """A workspaces file: workspaces with users, groups and revisions, prices and a counting."""
+
+    workspaces: tuple[WorkspaceUsers, ...]
+    history: Mapping[str, tuple[Revision, ...]]
+    prices: PriceList
+    counting: Counting
+    rounding: Rounding | None
+
+
+class _Reader:
+    """Reads one parsed file, knowing where each array-of-tables entry starts in the text."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise ScenarioError(path, None, "file", error.strerror or str(error)) from None
+        try:
+            self.data = tomllib.loads(self.text)
+        except tomllib.TOMLDecodeError as error:
+            found = re.search(r"line (\d+)", str(error))
+            raise ScenarioError(
+                path, int(found[1]) if found else None, "syntax", str(error)
+            ) from None
+        self.lines = self.text.splitlines()
+
+    def line_of(self, table: str, index: int, key: str | None = None) -> int | None:
+        """The line of entry *index* of ``[[table]]`` (or of its *key*), counting from 1."""
+        header = re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]")
+        starts = [n for n, text in enumerate(self.lines) if header.match(text)]
+        if index >= len(starts):
+            return None
+        start = starts[index]
+        if key is None:
+            return start + 1
+        setting = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for n in range(start + 1, len(self.lines)):
+            if self.lines[n].lstrip().startswith("["):
+                break
+            if setting.match(self.lines[n]):
+                return n + 1
+        return start + 1
+
+    def top_line(self, key: str) -> int | None:
+        setting = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        return next((n + 1 for n, text in enumerate(self.lines) if setting.match(text)), None)
+
+    def fail(self, table: str | None, index: int, key: str, message: str) -> ScenarioError:
+        line = self.top_line(key) if table is None else self.line_of(table, index, key)
+        field = key if table is None else f"{table}[{index}].{key}"
+        return ScenarioError(self.path, line, field, message)
+
+    def get(
+        self,
+        entry: Mapping[str, Any],
+        key: str,
+        convert: Callable[[Any], T],
+        *,
+        table: str | None = None,
+        index: int = 0,
+        default: Any = ...,
+    ) -> T:
+        if key not in entry:
+            if default is ...:
+                raise self.fail(table, index, key, "missing")
+            return default  # type: ignore[no-any-return]
+        try:
+            return convert(entry[key])
+        except LicbillError as error:
+            raise self.fail(table, index, key, str(error)) from None
+        except (KeyError, ValueError, TypeError) as error:
+            raise self.fail(table, index, key, f"{entry[key]!r} is not valid ({error})") from None
+
+    def entries(self, table: str) -> list[Mapping[str, Any]]:
+        entries = self.data.get(table, [])
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise self.fail(None, 0, table, f"must be an array of tables [[{table}]]")
+        return entries
+
+    def unknown_keys(
+        self, table: str, index: int, entry: Mapping[str, Any], known: set[str]
+    ) -> None:
+        for key in entry:
+            if key not in known:
+                raise self.fail(
+                    table, index, key, f"unknown field (known: {', '.join(sorted(known))})"
+                )
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise ValueError("a date is written 2024-05-31, without quotes or time")
+    return value
+
+
+def _identifier(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError("a non-empty id in quotes")
+    return value
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("text is written in quotes")
+    return value
+
+
+def _enum(kind: type[T], by: Callable[[Any], str] = str) -> Callable[[Any], T]:
+    choices = {by(member).lower(): member for member in kind}  # type: ignore[attr-defined]
+
+    def convert(value: Any) -> T:
+        if not isinstance(value, str) or value.lower() not in choices:
+            raise ValueError(f"choose one of {', '.join(sorted(choices))}")
+        member: T = choices[value.lower()]
+        return member
+
+    return convert
+
+
+_TERM = _enum(Term, lambda m: m.name)
+_BILLING = _enum(Billing, lambda m: m.value)
+_KIND = _enum(SkuKind, lambda m: m.value)
+_ROUNDING = _enum(Rounding, lambda m: m.name)
+_COUNTING = _enum(Counting, lambda m: m.value)
+_MODULE = _enum(Module, lambda m: m.value)
+_EDITION = _enum(LegacyEdition, lambda m: m.value)
+_USER_KIND = _enum(UserKind, lambda m: m.value)
+_STATUS = _enum(UserStatus, lambda m: m.value)
+
+
+def _modules(value: Any) -> frozenset[Module]:
+    if not isinstance(value, list):
+        raise ValueError('modules are a list such as ["Hybrid", "Engage"]')
+    return frozenset(_MODULE(v) for v in value)
+
+
+def _names(value: Any) -> frozenset[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("a list of ids in quotes")
+    return frozenset(value)
+
+
+def _rulebook(value: Any) -> Rulebook:
+    if not isinstance(value, str) or value not in RULEBOOKS:
+        raise ValueError(f"choose one of {', '.join(sorted(RULEBOOKS))}")
+    return RULEBOOKS[value]
+
+
+_SKU_KEYS = {
+    "id",
+    "name",
+    "unit_price",
+    "currency",
+    "term",
+    "billing",
+    "kind",
+    "min_quantity",
+    "max_quantity",
+    "product_id",
+}
+_EVENT_KEYS = {
+    "type",
+    "subscription",
+    "on",
+    "sku",
+    "quantity",
+    "trial",
+    "auto_renew",
+    "to",
+    "enabled",
+    "event_id",
+}
+
+
+def load_charges(path: str | Path) -> ChargeScenario:
+    """Read a charges file: ``rulebook``, optional ``rounding``, ``through``, ``[[sku]]`` and
+    ``[[event]]`` tables. Raises :class:`ScenarioError` for anything malformed."""
+    reader = _Reader(Path(path))
+    data = reader.data
+    rulebook = reader.get(data, "rulebook", _rulebook)
+    if "rounding" in data:
+        rulebook = attrs.evolve(rulebook, rounding=reader.get(data, "rounding", _ROUNDING))
+    through = reader.get(data, "through", _date)
+    skus: dict[str, Sku] = {}
+    for n, entry in enumerate(reader.entries("sku")):
+        reader.unknown_keys("sku", n, entry, _SKU_KEYS)
+        get = _bound(reader, entry, "sku", n)
+        currency = get("currency", _str)
+        sku_id = get("id", _str)
+        if sku_id in skus:
+            raise reader.fail("sku", n, "id", f"SKU {sku_id!r} is defined twice")
+        try:
+            skus[sku_id] = Sku(
+                id=sku_id,
+                name=get("name", _str, default=sku_id),
+                unit_price=get("unit_price", lambda v, c=currency: Money(_str(v), c)),
+                term=get("term", _TERM),
+                billing=get("billing", _BILLING),
+                kind=get("kind", _KIND, default=SkuKind.PER_SEAT),
+                min_quantity=get("min_quantity", int, default=1),
+                max_quantity=get("max_quantity", int, default=None),
+                product_id=get("product_id", _str, default=""),
+            )
+        except LicbillError as error:
+            raise reader.fail("sku", n, "id", str(error)) from None
+
+    def sku_of(value: Any) -> Sku:
+        if not isinstance(value, str) or value not in skus:
+            raise ValueError(f"no [[sku]] has id {value!r}")
+        return skus[value]
+
+    events: list[Event] = []
+    for n, entry in enumerate(reader.entries("event")):
+        reader.unknown_keys("event", n, entry, _EVENT_KEYS)
+        get = _bound(reader, entry, "event", n)
+        kind = get("type", _str)
+        common = {"subscription_id": get("subscription", _identifier), "on": get("on", _date)}
+        ids = {"event_id": get("event_id", _str, default=None)}
+        if kind == "purchase":
+            event: Event = Purchase(
+                **common,
+                sku=get("sku", sku_of),
+                quantity=get("quantity", _positive, default=1),
+                trial=get("trial", _bool, default=False),
+                auto_renew=get("auto_renew", _bool, default=True),
+                **ids,
+            )
+        elif kind == "change-quantity":
+            event = ChangeQuantity(**common, quantity=get("quantity", _positive), **ids)
+        elif kind == "convert":
+            event = ConvertSku(
+                **common,
+                to=get("to", sku_of),
+                quantity=get("quantity", _positive, default=None),
+                **ids,
+            )
+        elif kind == "cancel":
+            event = Cancel(**common, **ids)
+        elif kind == "auto-renew":
+            event = SetAutoRenew(**common, enabled=get("enabled", _bool), **ids)
+        else:
+            raise reader.fail(
+                "event",
+                n,
+                "type",
+                f"{kind!r}: choose purchase, change-quantity, convert, cancel or auto-renew",
+            )
+        events.append(event)
+    return ChargeScenario(tuple(events), through, rulebook)
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("a whole number")
+    return value
+
+
+def _positive(value: Any) -> int:
+    number = _int(value)
+    if number < 1:
+        raise ValueError("at least 1")
+    return number
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("true or false")
+    return value
+
+
+def _bound(reader: _Reader, entry: Mapping[str, Any], table: str, index: int) -> Callable[..., Any]:
+    def get(key: str, convert: Callable[[Any], Any], default: Any = ...) -> Any:
+        return reader.get(entry, key, convert, table=table, index=index, default=default)
+
+    return get
+
+
+_WORKSPACE_KEYS = {
+    "id",
+    "created_on",
+    "company_name",
+    "reference",
+    "customer_type",
+    "industry",
+    "edition",
+    "default_modules",
+    "user",
+    "group",
+    "revision",
+}
+_USER_KEYS = {
+    "id",
+    "username",
+    "email",
+    "first_name",
+    "last_name",
+    "guest",
+    "admin",
+    "status",
+    "modules",
+    "groups",
+}
+
+
+def load_workspaces(path: str | Path) -> WorkspaceScenario:
+    """Read a workspaces file: ``counting``, optional ``rounding``, ``[[price]]`` and
+    ``[[workspace]]`` tables with their ``user``, ``group`` and ``revision`` lists."""
+    reader = _Reader(Path(path))
+    data = reader.data
+    counting = reader.get(data, "counting", _COUNTING, default=Counting.MONTH_END)
+    rounding = reader.get(data, "rounding", _ROUNDING, default=None)
+    prices = {}
+    for n, entry in enumerate(reader.entries("price")):
+        reader.unknown_keys("price", n, entry, {"product", "kind", "amount", "currency"})
+        get = _bound(reader, entry, "price", n)
+        product_name = get("product", _str)
+        product: Module | LegacyEdition
+        try:
+            product = _MODULE(product_name)
+        except ValueError:
+            product = get("product", _EDITION)
+        key = (product, get("kind", _USER_KIND))
+        if key in prices:
+            raise reader.fail(
+                "price", n, "product", f"{product.value} {key[1].value} is priced twice"
+            )
+        currency = get("currency", _str)
+        prices[key] = get("amount", lambda v, c=currency: Money(_str(v), c))
+    try:
+        price_list = PriceList(prices)
+    except LicbillError as error:
+        raise reader.fail(None, 0, "price", str(error)) from None
+    entries, history = [], {}
+    for n, entry in enumerate(reader.entries("workspace")):
+        reader.unknown_keys("workspace", n, entry, _WORKSPACE_KEYS)
+        get = _bound(reader, entry, "workspace", n)
+        try:
+            workspace = Workspace(
+                id=get("id", _str),
+                created_on=get("created_on", _date),
+                billing=BillingInfo(
+                    company_name=get("company_name", _str, default=""),
+                    reference=get("reference", _str, default=""),
+                    customer_type=get("customer_type", _str, default=""),
+                    industry=get("industry", _str, default=""),
+                ),
+                edition=get("edition", _EDITION, default=None),
+                default_modules=get(
+                    "default_modules", _modules, default=frozenset({Module.ENGAGE})
+                ),
+            )
+        except LicbillError as error:
+            raise reader.fail("workspace", n, "created_on", str(error)) from None
+        users = tuple(get("user", lambda v: [_user(u) for u in _tables(v)], default=[]))
+        groups = tuple(get("group", lambda v: [_group(g) for g in _tables(v)], default=[]))
+        revisions = get("revision", lambda v: [_revision(r) for r in _tables(v)], default=[])
+        entries.append(WorkspaceUsers(workspace=workspace, users=users, groups=groups))
+        history[workspace.id] = tuple(revisions)
+    return WorkspaceScenario(tuple(entries), history, price_list, counting, rounding)
+
+
+def _tables(value: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ValueError("an array of tables")
+    return value
+
+
+def _user(entry: Mapping[str, Any]) -> User:
+    unknown = set(entry) - _USER_KEYS
+    if unknown:
+        raise ValueError(f"unknown user field {sorted(unknown)[0]!r}")
+    return User(
+        id=_str(entry.get("id")),
+        username=_str(entry.get("username", entry.get("id"))),
+        email=_str(entry.get("email", "")),
+        first_name=_str(entry.get("first_name", "")),
+        last_name=_str(entry.get("last_name", "")),
+        guest=_bool(entry.get("guest", False)),
+        admin=_bool(entry.get("admin", False)),
+        status=_STATUS(entry.get("status", "active")),
+        modules=_modules(entry.get("modules", [])),
+        groups=_names(entry.get("groups", [])),
+    )
+
+
+def _group(entry: Mapping[str, Any]) -> Group:
+    return Group(
+        id=_str(entry.get("id")),
+        name=_str(entry.get("name", "")),
+        modules=_modules(entry.get("modules", [])),
+    )
+
+
+def _revision(entry: Mapping[str, Any]) -> Revision:
+    on = _date(entry.get("on"))
+    if "user" in entry:
+        return Revision(on, _user(entry["user"]))
+    if "group" in entry:
+        return Revision(on, _group(entry["group"]))
+    raise ValueError("a revision has a user or a group table")
