@@ -174,7 +174,7 @@ def test_workspace_file_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "Teams" in err
 
 
-SKU_TAIL = '\n[[sku]]\nid = "b"\nunit_price = "1.00"\ncurrency = "USD"\nterm = "P1M"\nbilling = "monthly"\n'
+SKU_TAIL = GOOD_HEAD[GOOD_HEAD.index("\n[[sku]]") :].replace('"a"', '"b"')
 
 
 @pytest.mark.parametrize(
@@ -200,6 +200,7 @@ def test_charges_file_errors(tmp_path: Path, text: str, field: str) -> None:
 
 
 WS_HEAD = '[[price]]\nproduct = "Engage"\nkind = "regular"\namount = "4.00"\ncurrency = "EUR"\n'
+WS = WS_HEAD + '\n[[workspace]]\nid = "w"\ncreated_on = 2024-02-01\n'
 
 
 @pytest.mark.parametrize(
@@ -209,13 +210,13 @@ WS_HEAD = '[[price]]\nproduct = "Engage"\nkind = "regular"\namount = "4.00"\ncur
         (WS_HEAD + WS_HEAD.replace('"regular"', '"guest"').replace('"EUR"', '"USD"'), "price"),
         (WS_HEAD + WS_HEAD, "price[1].product"),
         (WS_HEAD + 'counting = "weekly"\n', "price[0].counting"),
-        (WS_HEAD + '\n[[workspace]]\nid = "w"\ncreated_on = 2023-02-01\n', "workspace[0].created_on"),
-        (WS_HEAD + '\n[[workspace]]\nid = "w"\ncreated_on = 2024-02-01\ncolour = 1\n', "workspace[0].colour"),
-        (WS_HEAD + '\n[[workspace]]\nid = "w"\ncreated_on = 2024-02-01\nuser = [{ id = "u", shoe = 1 }]\n',
+        (WS.replace("2024-02-01", "2023-02-01"), "workspace[0].created_on"),
+        (WS + 'colour = 1\n', "workspace[0].colour"),
+        (WS + 'user = [{ id = "u", shoe = 1 }]\n',
          "workspace[0].user"),
-        (WS_HEAD + '\n[[workspace]]\nid = "w"\ncreated_on = 2024-02-01\nrevision = [{ on = 2024-05-02 }]\n',
+        (WS + 'revision = [{ on = 2024-05-02 }]\n',
          "workspace[0].revision"),
-        (WS_HEAD + '\n[[workspace]]\nid = "w"\ncreated_on = 2024-02-01\ngroup = 3\n', "workspace[0].group"),
+        (WS + 'group = 3\n', "workspace[0].group"),
         ('counting = "weekly"\n' + WS_HEAD, "counting"),
     ],
 )  # fmt: skip
