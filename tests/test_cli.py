@@ -36,3 +36,23 @@ def test_python_dash_m_runs_the_demo() -> None:
         [sys.executable, "-m", "licbill", "demo"], capture_output=True, text=True, check=True
     )
     assert done.stdout.startswith("Seed 1. Free trial converted to paid")
+
+
+def test_every_public_name_has_a_docstring() -> None:
+    """Every name licbill exports, and every public method of its classes, says what it does."""
+    import inspect
+
+    import licbill as lb
+
+    missing = []
+    for name in lb.__all__:
+        value = getattr(lb, name)
+        if inspect.ismodule(value) or inspect.isclass(value) or inspect.isfunction(value):
+            if not inspect.getdoc(value):
+                missing.append(name)
+            if inspect.isclass(value):
+                for attr, member in vars(value).items():
+                    public = not attr.startswith("_")
+                    if public and inspect.isfunction(member) and not inspect.getdoc(member):
+                        missing.append(f"{name}.{attr}")
+    assert missing == []
