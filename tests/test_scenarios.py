@@ -225,3 +225,18 @@ def test_workspaces_file_errors(tmp_path: Path, text: str, field: str) -> None:
     path = _write(tmp_path, text)
     with pytest.raises(lb.LicbillError, match=re.escape(field)):
         load_workspaces(path)
+
+
+def test_progress_shows_on_a_terminal_only(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run shows a line count on a terminal's standard error, and nothing when piped."""
+    import licbill.__main__ as cli
+
+    path = str(EXAMPLES / "seat-changes.toml")
+    monkeypatch.setattr(cli, "PROGRESS_EVERY", 2)
+    assert main(["charges", path]) == 0
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: True)
+    assert main(["charges", path]) == 0
+    assert "lines" in capsys.readouterr().err

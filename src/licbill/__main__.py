@@ -36,6 +36,9 @@ from .tables import render
 
 __all__ = ["main"]
 
+#: On a terminal, a progress count is shown every this many lines.
+PROGRESS_EVERY = 100_000
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with *argv* (default: ``sys.argv[1:]``); return the exit status."""
@@ -169,10 +172,10 @@ def _with_progress(lines: Any) -> Any:
     count = 0
     for line in lines:
         count += 1
-        if count % 100_000 == 0:
+        if count % PROGRESS_EVERY == 0:
             print(f"\r{count:,} lines", end="", file=sys.stderr, flush=True)
         yield line
-    if count >= 100_000:
+    if count >= PROGRESS_EVERY:
         print(f"\r{count:,} lines", file=sys.stderr)
 
 
