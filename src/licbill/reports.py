@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Mapping
-from typing import Final, TextIO
+from typing import Any, Final, TextIO
 
 import attrs
 
-from .display import html_table
+from .display import html_table, require_pandas
 from .errors import InvalidTypeError, InvalidValueError
 from .invoice import PriceList, monthly_invoice
 from .legacy import licence_model
@@ -133,6 +133,10 @@ class LicensingReport:
     def to_records(self) -> list[dict[str, str]]:
         """One plain dict per workspace, keyed by the columns."""
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def to_dataframe(self) -> Any:
+        """The records as a ``pandas.DataFrame``; needs the ``pandas`` extra."""
+        return require_pandas().DataFrame(self.to_records())
 
     def _repr_html_(self) -> str:
         return html_table(self.columns, self.rows)
