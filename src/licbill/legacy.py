@@ -31,7 +31,10 @@ class LicenceModel(FastEnum):
 
 
 def licence_model(workspace: Workspace) -> LicenceModel:
-    """Return the licence model of *workspace*: legacy if created before 1 January 2024."""
+    """Return the licence model of *workspace*: legacy if created before 1 January 2024.
+
+    Raises :class:`InvalidTypeError` for anything but a :class:`Workspace`.
+    """
     if not isinstance(workspace, Workspace):
         raise InvalidTypeError(f"not a licbill.Workspace: {workspace!r}")
     return LicenceModel.LEGACY if workspace.created_on < MODULES_FROM else LicenceModel.MODULES

@@ -74,6 +74,8 @@ def cycle(*, anchor: dt.date, index: int, months: int) -> Period:
 
     Period k runs from ``anchor + k*months`` to the day before ``anchor + (k+1)*months``; it is
     never derived from period k-1, so a 31 January anchor keeps returning to the 31st.
+    Raises :class:`InvalidTypeError` for an anchor that is not a plain date and
+    :class:`InvalidValueError` for ``months < 1`` or ``index < 0``.
     """
     check_date(anchor, "anchor")
     if months < 1 or index < 0:

@@ -65,7 +65,8 @@ class Rounding(FastEnum):
 def effective_unit_price(*, unit_price: Money, billing_days: int, cycle_days: int) -> Money:
     """Return ``unit price / cycle days * billing days`` to :data:`EUP_PLACES` places, half-even.
 
-    For display: totals are never computed from it.
+    For display: totals are never computed from it. Raises :class:`InvalidValueError` unless
+    ``0 < billing_days <= cycle_days``.
     """
     _check_days(billing_days, cycle_days)
     return _effective_unit_price(unit_price, billing_days, cycle_days)

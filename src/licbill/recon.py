@@ -150,7 +150,8 @@ def write_csv(
     """Write *lines* to the open text *file* as a recon CSV with a header; return the row count.
 
     Open the file with ``newline=""``, as for any ``csv`` writer. See :func:`rows` for the
-    parameters.
+    parameters. Raises :class:`InvalidTypeError` for values that are not charge lines and
+    :class:`CurrencyMismatchError` for tax in another currency than its line.
     """
     writer = csv.DictWriter(file, fieldnames=COLUMNS)
     writer.writeheader()

@@ -74,7 +74,11 @@ class OverviewRow:
 def billing_overview(
     workspace: Workspace, *, users: Iterable[User], groups: Iterable[Group] = ()
 ) -> tuple[OverviewRow, ...]:
-    """The billing page's overview: each module held by active regular and guest users."""
+    """The billing page's overview: each module held by active regular and guest users.
+
+    Raises :class:`~licbill.UnknownGroupError` for a membership of a group not given, and
+    licbill type errors for values that are not users or groups.
+    """
     seats = count_seats(workspace, users=users, groups=groups, month=_ANY_MONTH)
     return tuple(
         OverviewRow(
@@ -164,7 +168,8 @@ def licensing_report(workspaces: Iterable[WorkspaceUsers], *, version: str) -> L
 
     Version ``"3.5"`` covers the legacy editions and the modules, ``"4.0"`` the modules only.
     Each row carries the workspace's billing information and its active seats per product and
-    user kind.
+    user kind. Raises :class:`InvalidValueError` for another version and
+    :class:`InvalidTypeError` for entries that are not :class:`WorkspaceUsers`.
     """
     if version not in ("3.5", "4.0"):
         raise InvalidValueError(f"licensing report versions are '3.5' and '4.0', not {version!r}")
