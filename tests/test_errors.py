@@ -205,3 +205,10 @@ def test_rulebook_fields_are_type_checked() -> None:
         attrs.evolve(NC, spellings=["new"])
     with pytest.raises(lb.InvalidTypeError):
         attrs.evolve(NC, trial_conversion="renew")
+
+
+def test_lazy_runs_over_lists_name_events_before_their_purchase() -> None:
+    """Given a list, the lazy iterator also knows an event precedes its purchase."""
+    early = lb.ChangeQuantity("S1", D(2024, 1, 9), 3)
+    with pytest.raises(lb.EventOrderError, match="precedes the purchase"):
+        list(lb.iter_charge_lines([early, BUY], through=D(2024, 2, 1), rulebook=NC))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -88,9 +88,7 @@ def charge_lines(events: Iterable[Event], *, through: dt.date, rulebook: Ruleboo
     """
     _check_run(through, rulebook)
     ordered = sorted(_checked_events(events), key=_event_day)
-    # Knowing every purchase date lets an event that precedes its purchase say so.
-    purchased = {e.subscription_id: e.on for e in ordered if isinstance(e, Purchase)}
-    return ChargeLines(_Engine(rulebook, through, purchased).run(iter(ordered)))
+    return ChargeLines(_Engine(rulebook, through, _purchase_dates(ordered)).run(iter(ordered)))
 
 
 def iter_charge_lines(
@@ -103,7 +101,15 @@ def iter_charge_lines(
     predecessor in the stream.
     """
     _check_run(through, rulebook)
-    return _Engine(rulebook, through).run(_checked_events(events))
+    return _Engine(rulebook, through, _purchase_dates(events)).run(_checked_events(events))
+
+
+def _purchase_dates(events: Iterable[Event]) -> dict[str, dt.date]:
+    # Knowing every purchase date lets an event that precedes its purchase say so; a stream
+    # that can only be read once keeps its laziness and says "unknown subscription" instead.
+    if not isinstance(events, Sequence):
+        return {}
+    return {e.subscription_id: e.on for e in events if isinstance(e, Purchase)}
 
 
 def _check_run(through: dt.date, rulebook: Rulebook) -> None:
