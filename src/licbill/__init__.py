@@ -43,7 +43,7 @@ from .models import (
     Term,
 )
 from .money import Money, RoundingMode
-from .periods import Period, add_months, cycle
+from .periods import Period, add_months, cycle, inclusive_days, period_end
 from .proration import Rounding, RoundingScope, effective_unit_price, prorate
 from .provisioning import ProvisioningKey
 from .rulebooks import Descriptions, Rulebook, TrialConversion
@@ -132,9 +132,11 @@ __all__ = [
     "effective_unit_price",
     "format_date",
     "format_money",
+    "inclusive_days",
     "iter_charge_lines",
     "licence_model",
     "monthly_invoice",
+    "period_end",
     "prorate",
     "recon",
     "reports",

@@ -10,7 +10,7 @@ import attrs
 
 from .errors import InvalidTypeError, InvalidValueError
 
-__all__ = ["Period", "add_months", "check_date", "cycle"]
+__all__ = ["Period", "add_months", "check_date", "cycle", "inclusive_days", "period_end"]
 
 _ONE_DAY = dt.timedelta(days=1)
 
@@ -41,6 +41,19 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, day.day if day.day <= last else last)
 
 
+def period_end(start: dt.date, months: int) -> dt.date:
+    """The last day of a period of *months* months from *start*: ``start + months - 1 day``.
+
+    RULEBOOK A2: 10 Jun + 1 month ends 9 Jul; 31 Jan + 1 month ends 27 Feb (non-leap).
+    """
+    return add_months(start, months) - _ONE_DAY
+
+
+def inclusive_days(first: dt.date, last: dt.date) -> int:
+    """Days from *first* to *last*, both included (RULEBOOK A3 cycle and billing days)."""
+    return (last - first).days + 1
+
+
 @attrs.frozen
 class Period:
     """An inclusive range of calendar days, ``start`` to ``end``."""
@@ -57,13 +70,13 @@ class Period:
     @property
     def days(self) -> int:
         """Days in the period, both ends included (10 Jun - 9 Jul is 30)."""
-        return (self.end - self.start).days + 1
+        return inclusive_days(self.start, self.end)
 
     def days_from(self, day: dt.date) -> int:
         """Days from *day* to the end of the period, both included (RULEBOOK A3 billing days)."""
         if not self.start <= day <= self.end:
             raise InvalidValueError(f"{day} lies outside {self.start}..{self.end}")
-        return (self.end - day).days + 1
+        return inclusive_days(day, self.end)
 
     def __contains__(self, day: object) -> bool:
         return isinstance(day, dt.date) and self.start <= day <= self.end
@@ -81,5 +94,5 @@ def cycle(*, anchor: dt.date, index: int, months: int) -> Period:
     if months < 1 or index < 0:
         raise InvalidValueError(f"a cycle needs months >= 1 and index >= 0, not {months}, {index}")
     return Period(
-        add_months(anchor, index * months), add_months(anchor, (index + 1) * months) - _ONE_DAY
+        add_months(anchor, index * months), period_end(anchor, (index + 1) * months)
     )

@@ -19,7 +19,7 @@ import attrs
 from ._enums import FastEnum
 from .errors import InvalidTypeError, InvalidValueError
 from .legacy import seat_products
-from .periods import add_months, check_date
+from .periods import check_date, period_end
 from .workspace import (
     Group,
     LegacyEdition,
@@ -70,7 +70,7 @@ class Month:
     @property
     def last(self) -> dt.date:
         """The month's last day."""
-        return add_months(self.first, 1) - dt.timedelta(days=1)
+        return period_end(self.first, 1)
 
     @property
     def days(self) -> int:
