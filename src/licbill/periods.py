@@ -93,6 +93,4 @@ def cycle(*, anchor: dt.date, index: int, months: int) -> Period:
     check_date(anchor, "anchor")
     if months < 1 or index < 0:
         raise InvalidValueError(f"a cycle needs months >= 1 and index >= 0, not {months}, {index}")
-    return Period(
-        add_months(anchor, index * months), period_end(anchor, (index + 1) * months)
-    )
+    return Period(add_months(anchor, index * months), period_end(anchor, (index + 1) * months))
