@@ -328,3 +328,10 @@ def test_inactive_users_and_users_without_modules_never_change_an_invoice(
         prices=prices,
     )  # fmt: skip
     assert more == base
+
+
+def test_an_unknown_group_names_the_user() -> None:
+    """A user in a group that was not given is named in the error, with the group."""
+    users = [lb.User(id="zed", username="zed", groups={"ghosts"})]
+    with pytest.raises(lb.UnknownGroupError, match=r"'zed'.*'ghosts'"):
+        lb.monthly_invoice(WS, users=users, month=MAY, prices=PRICES)

@@ -253,7 +253,7 @@ def count_seats(
             kind = UserKind.GUEST if guest else UserKind.REGULAR
             products = products_of.get((modules, member_of))
             if products is None:
-                holds = modules_with_groups(modules, member_of, group_map, "a user")
+                holds = _shape_modules(modules, member_of, group_map, user_map)
                 products = products_of[modules, member_of] = seat_products(workspace.edition, holds)
             for product in products:
                 counts[product, kind] += number
@@ -307,6 +307,19 @@ def count_seats(
             held_days=dict(sorted(held.items())),
         )
     return {key: count for key, count in result.items() if count.any_day}
+
+
+def _shape_modules(
+    modules: frozenset[Module],
+    member_of: frozenset[str],
+    groups: Mapping[str, Group],
+    users: Mapping[str, User],
+) -> frozenset[Module]:
+    if member_of <= groups.keys():
+        return modules_with_groups(modules, member_of, groups, "")
+    # Name a user of this shape in the error, not the shape.
+    culprit = next(u for u in users.values() if (u.modules, u.groups) == (modules, member_of))
+    return effective_modules(culprit, groups)
 
 
 def _checked_revisions(history: Iterable[Any]) -> Iterable[Revision]:
