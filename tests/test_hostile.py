@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import licbill as lb
+from licbill.scenarios import load_charges
 
 D = dt.date(2024, 1, 10)
 SKU = lb.Sku.monthly(id="s", name="S", unit_price=lb.Money("1", "USD"))
@@ -69,6 +71,39 @@ CALLS: dict[str, Callable[[Any], object]] = {
         prices=lb.PriceList({(lb.Module.ENGAGE, lb.UserKind.REGULAR): lb.Money(1, "EUR")}),
     ),
     "ProvisioningKey": lambda v: lb.ProvisioningKey(v),
+    "add_months.day": lambda v: lb.add_months(v, 1),
+    "add_months.months": lambda v: lb.add_months(D, v),
+    "period_end.months": lambda v: lb.period_end(D, v),
+    "inclusive_days.first": lambda v: lb.inclusive_days(v, D),
+    "cycle.index": lambda v: lb.cycle(anchor=D, index=v, months=1),
+    "Period.days_from": lambda v: lb.Period(D, D).days_from(v),
+    "prorate.unit_price": lambda v: lb.prorate(
+        unit_price=v, quantity=1, billing_days=1, cycle_days=30, rounding=lb.Rounding.PER_LINE_DOWN,
+    ),
+    "prorate.billing_days": lambda v: lb.prorate(
+        unit_price=lb.Money("1", "USD"), quantity=1, billing_days=v, cycle_days=30,
+        rounding=lb.Rounding.PER_LINE_DOWN,
+    ),
+    "effective_unit_price.unit_price": lambda v: lb.effective_unit_price(
+        unit_price=v, billing_days=1, cycle_days=30
+    ),
+    "Rounding.bound": lambda v: lb.Rounding.PER_UNIT_DOWN.bound(v),
+    "Sku.allows": lambda v: SKU.allows(v),
+    "effective_modules.user": lambda v: lb.effective_modules(v, {}),
+    "format_date.day": lambda v: lb.format_date(v, locale="nl_NL"),
+    "format_money.locale": lambda v: lb.format_money(lb.Money("1", "EUR"), locale=v),
+    "recon.neutralise": lambda v: lb.recon.neutralise(v),
+    "reports.write_users_csv.groups": lambda v: lb.reports.write_users_csv(
+        [], io.StringIO(), groups=v
+    ),
+    "reports.WorkspaceUsers.users": lambda v: lb.reports.WorkspaceUsers(workspace=WS, users=v),
+    "reports.write_partner_report.prices": lambda v: lb.reports.write_partner_report(
+        [], io.StringIO(), month=lb.Month(2024, 5), prices=v
+    ),
+    "directory.replay.events": lambda v: lb.directory.replay(
+        lb.directory.Directory(workspace=WS, provisioning=lb.directory.Provisioning.SCIM), v
+    ),
+    "scenarios.load_charges.path": lambda v: load_charges(v),
 }  # fmt: skip
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from .errors import InvalidTypeError
 
-__all__ = ["flag", "identifier", "text"]
+__all__ = ["flag", "identifier", "text", "whole"]
 
 
 def text(_instance: Any, attribute: Any, value: Any) -> None:
@@ -25,3 +25,10 @@ def flag(_instance: Any, attribute: Any, value: Any) -> None:
     """A bool (not merely truthy)."""
     if not isinstance(value, bool):
         raise InvalidTypeError(f"{attribute.name} must be a bool, not {value!r}")
+
+
+def whole(value: Any, what: str) -> int:
+    """Return *value* if it is an int (not a bool); raise a licbill error naming it otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidTypeError(f"{what} must be an int, not {value!r}")
+    return value

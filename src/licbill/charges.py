@@ -34,7 +34,7 @@ from .errors import (
 from .lines import ChargeLine, ChargeType
 from .models import Cancel, ChangeQuantity, ConvertSku, Event, Purchase, SetAutoRenew, Sku, SkuKind
 from .money import Money
-from .periods import add_months, check_date, inclusive_days, period_end
+from .periods import _add_months, _inclusive_days, _period_end, check_date
 from .proration import _effective_unit_price, _prorate
 from .rulebooks import Rulebook, TrialConversion
 from .tables import LINE_COLUMNS, LINE_NUMERIC, line_cells, render
@@ -173,7 +173,7 @@ class _Sub:
         if purchase.trial:
             self.index = -1
             self.cycle_start = self.term_start = purchase.on
-            self.cycle_end = self.term_end = period_end(purchase.on, trial_months)
+            self.cycle_end = self.term_end = _period_end(purchase.on, trial_months)
         else:
             self.index = -1
             self.enter_cycle(0)
@@ -192,12 +192,12 @@ class _Sub:
         if index == self.index + 1 and index > 0:
             self.cycle_start = self.cycle_end + _ONE_DAY
         else:
-            self.cycle_start = add_months(self.anchor, months)
+            self.cycle_start = _add_months(self.anchor, months)
         self.index = index
-        self.cycle_end = period_end(self.anchor, months + self.cycle_months)
+        self.cycle_end = _period_end(self.anchor, months + self.cycle_months)
         if index % self.cycles_per_term == 0:
             self.term_start = self.cycle_start
-            self.term_end = period_end(self.anchor, months + self.term_months)
+            self.term_end = _period_end(self.anchor, months + self.term_months)
         self.cycle_net = Decimal(0)
 
     def reference(self, event: Event | None) -> str:
@@ -484,10 +484,10 @@ class _Engine:
         rebill: bool = False,
     ) -> None:
         sku = sub.sku
-        cycle_days = inclusive_days(sub.cycle_start, sub.cycle_end)
+        cycle_days = _inclusive_days(sub.cycle_start, sub.cycle_end)
         # Custom-meter lines are at the full unit price (RULEBOOK A7).
         custom = sku.kind is SkuKind.CUSTOM_METER
-        billing_days = cycle_days if custom else inclusive_days(day, sub.cycle_end)
+        billing_days = cycle_days if custom else _inclusive_days(day, sub.cycle_end)
         price, rounding = sku.unit_price, self.rounding
         total = _prorate(
             price, sub.quantity, billing_days, cycle_days, rounding, -1 if credit else 1
@@ -512,7 +512,7 @@ class _Engine:
             sku_id=sub.sku.id,
             sku_name=sub.sku.name,
             charge_start=sub.purchase.on,
-            charge_end=period_end(sub.purchase.on, self.rulebook.trial_months),
+            charge_end=_period_end(sub.purchase.on, self.rulebook.trial_months),
             unit_price=zero,
             effective_unit_price=zero,
             quantity=sub.quantity,

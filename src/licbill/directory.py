@@ -192,6 +192,8 @@ class Directory:
 
 def replay(directory: Directory, events: Iterable[DirectoryEvent]) -> Directory:
     """Apply *events* in order; the first refused event raises, naming itself."""
+    if isinstance(events, str | bytes) or not isinstance(events, Iterable):
+        raise InvalidTypeError(f"events must be a collection of directory events, not {events!r}")
     for event in events:
         directory = apply(directory, event)
     return directory

@@ -19,6 +19,7 @@ from babel.numbers import format_currency
 from .errors import InvalidTypeError, InvalidValueError, MissingDependencyError
 from .lines import ChargeLine, ChargeType
 from .money import Money
+from .periods import check_date
 
 __all__ = [
     "charge_type_label",
@@ -68,11 +69,13 @@ def format_money(money: Money, *, locale: str) -> str:
 
 def format_date(day: dt.date, *, locale: str) -> str:
     """Format *day* in *locale*'s short form (``10-06-2019`` in ``nl_NL``)."""
-    return _babel_date(day, format="short", locale=locale_of(locale))
+    return _babel_date(check_date(day, "day"), format="short", locale=locale_of(locale))
 
 
 def charge_type_label(line: ChargeLine, *, locale: str) -> str:
     """The charge type of *line* as *locale* reads it (the seed's Dutch words for ``nl``)."""
+    if not isinstance(line, ChargeLine):
+        raise InvalidTypeError(f"not a licbill.ChargeLine: {line!r}")
     labels = _LABELS.get(locale_of(locale).language, {})
     return labels.get(line.charge_type.kind, str(line.charge_type))
 

@@ -177,7 +177,9 @@ class Sku:
         return self.term.months // self.cycle_months
 
     def allows(self, quantity: int) -> bool:
-        """True when *quantity* lies within this SKU's limits."""
+        """True when *quantity* lies within this SKU's limits; raises for a non-int."""
+        if isinstance(quantity, bool) or not isinstance(quantity, int):
+            raise InvalidTypeError(f"a quantity is an int, not {quantity!r}")
         if self.kind is not SkuKind.PER_SEAT:
             return quantity == 1
         return self.min_quantity <= quantity and (

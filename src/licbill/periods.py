@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import attrs
 
+from ._validators import whole
 from .errors import InvalidTypeError, InvalidValueError
 
 __all__ = ["Period", "add_months", "check_date", "cycle", "inclusive_days", "period_end"]
@@ -28,9 +31,25 @@ _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 def add_months(day: dt.date, months: int) -> dt.date:
     """Return *day* moved by *months*, clamped to the end of a shorter month (31 Jan + 1 = 28 Feb).
 
-    This is ``day + dateutil.relativedelta(months=months)`` (a property test holds them equal),
-    written out because the charge engine calls it for every cycle.
+    This is ``day + dateutil.relativedelta(months=months)`` (a property test holds them equal).
+    Raises :class:`InvalidTypeError` for a value that is not a plain date or an int.
     """
+    check_date(day, "day")
+    whole(months, "months")
+    with _in_calendar(day, months):
+        return _add_months(day, months)
+
+
+@contextmanager
+def _in_calendar(day: dt.date, months: int) -> Iterator[None]:
+    try:
+        yield
+    except (ValueError, OverflowError):
+        raise InvalidValueError(f"{day} moved by {months} months leaves the calendar") from None
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    # The engines' unchecked path: written out because it runs for every cycle.
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     if day.day <= 28:
@@ -45,12 +64,27 @@ def period_end(start: dt.date, months: int) -> dt.date:
     """The last day of a period of *months* months from *start*: ``start + months - 1 day``.
 
     RULEBOOK A2: 10 Jun + 1 month ends 9 Jul; 31 Jan + 1 month ends 27 Feb (non-leap).
+    Raises :class:`InvalidTypeError` for a value that is not a plain date or an int.
     """
-    return add_months(start, months) - _ONE_DAY
+    check_date(start, "start")
+    whole(months, "months")
+    with _in_calendar(start, months):
+        return _period_end(start, months)
+
+
+def _period_end(start: dt.date, months: int) -> dt.date:
+    return _add_months(start, months) - _ONE_DAY
 
 
 def inclusive_days(first: dt.date, last: dt.date) -> int:
-    """Days from *first* to *last*, both included (RULEBOOK A3 cycle and billing days)."""
+    """Days from *first* to *last*, both included (RULEBOOK A3 cycle and billing days).
+
+    Raises :class:`InvalidTypeError` for a value that is not a plain date.
+    """
+    return _inclusive_days(check_date(first, "first"), check_date(last, "last"))
+
+
+def _inclusive_days(first: dt.date, last: dt.date) -> int:
     return (last - first).days + 1
 
 
@@ -70,13 +104,14 @@ class Period:
     @property
     def days(self) -> int:
         """Days in the period, both ends included (10 Jun - 9 Jul is 30)."""
-        return inclusive_days(self.start, self.end)
+        return _inclusive_days(self.start, self.end)
 
     def days_from(self, day: dt.date) -> int:
         """Days from *day* to the end of the period, both included (RULEBOOK A3 billing days)."""
+        check_date(day, "day")
         if not self.start <= day <= self.end:
             raise InvalidValueError(f"{day} lies outside {self.start}..{self.end}")
-        return inclusive_days(day, self.end)
+        return _inclusive_days(day, self.end)
 
     def __contains__(self, day: object) -> bool:
         return isinstance(day, dt.date) and self.start <= day <= self.end
@@ -91,6 +126,6 @@ def cycle(*, anchor: dt.date, index: int, months: int) -> Period:
     :class:`InvalidValueError` for ``months < 1`` or ``index < 0``.
     """
     check_date(anchor, "anchor")
-    if months < 1 or index < 0:
+    if whole(months, "months") < 1 or whole(index, "index") < 0:
         raise InvalidValueError(f"a cycle needs months >= 1 and index >= 0, not {months}, {index}")
     return Period(add_months(anchor, index * months), period_end(anchor, (index + 1) * months))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ._enums import FastEnum
+from ._validators import whole
 from .errors import InvalidTypeError, InvalidValueError
 from .money import MINOR_UNITS, Money, RoundingMode, round_div
 
@@ -59,6 +60,7 @@ class Rounding(FastEnum):
         Per-line policies are off by less than one minor unit; per-unit ones by less than one per
         unit, so less than *quantity* minor units.
         """
+        whole(quantity, "quantity")
         return max(quantity, 1) if self.scope is RoundingScope.PER_UNIT else 1
 
 
@@ -68,6 +70,7 @@ def effective_unit_price(*, unit_price: Money, billing_days: int, cycle_days: in
     For display: totals are never computed from it. Raises :class:`InvalidValueError` unless
     ``0 < billing_days <= cycle_days``.
     """
+    _check_price(unit_price)
     _check_days(billing_days, cycle_days)
     return _effective_unit_price(unit_price, billing_days, cycle_days)
 
@@ -86,8 +89,7 @@ def prorate(
         raise InvalidTypeError(f"rounding must be a licbill.Rounding, not {rounding!r}")
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
         raise InvalidValueError(f"quantity must be a non-negative int, not {quantity!r}")
-    if unit_price.amount < 0:
-        raise InvalidValueError(f"a unit price cannot be negative: {unit_price!r}")
+    _check_price(unit_price)
     _check_days(billing_days, cycle_days)
     return _prorate(unit_price, quantity, billing_days, cycle_days, rounding)
 
@@ -129,7 +131,16 @@ def _effective_unit_price(unit_price: Money, billing_days: int, cycle_days: int)
     return Money._trusted(Decimal(units).scaleb(-EUP_PLACES), unit_price.currency)
 
 
+def _check_price(unit_price: Money) -> None:
+    if not isinstance(unit_price, Money):
+        raise InvalidTypeError(f"a unit price must be licbill.Money, not {unit_price!r}")
+    if unit_price.amount < 0:
+        raise InvalidValueError(f"a unit price cannot be negative: {unit_price!r}")
+
+
 def _check_days(billing_days: int, cycle_days: int) -> None:
+    whole(billing_days, "billing_days")
+    whole(cycle_days, "cycle_days")
     if not 0 < billing_days <= cycle_days:
         raise InvalidValueError(
             f"billing days must lie in 1..cycle days, not {billing_days} of {cycle_days}"

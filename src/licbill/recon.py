@@ -70,6 +70,8 @@ class Customer:
 
 def neutralise(text: str) -> str:
     """Return *text* safe to open in a spreadsheet: a leading formula character gets a ``'``."""
+    if not isinstance(text, str):
+        raise InvalidTypeError(f"only text is neutralised, not {text!r}")
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 

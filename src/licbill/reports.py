@@ -17,7 +17,7 @@ from .invoice import PriceList, monthly_invoice
 from .legacy import licence_model
 from .proration import Rounding
 from .recon import neutralise
-from .seats import Counting, Month, count_seats
+from .seats import Counting, Month, _keyed, count_seats
 from .workspace import (
     Group,
     LegacyEdition,
@@ -53,13 +53,21 @@ USER_COLUMNS: Final = (
 )
 
 
+def _users(values: Any) -> tuple[User, ...]:
+    return tuple(_keyed(values, User, "users").values())
+
+
+def _groups(values: Any) -> tuple[Group, ...]:
+    return tuple(_keyed(values, Group, "groups").values())
+
+
 @attrs.frozen(kw_only=True)
 class WorkspaceUsers:
     """A workspace with its users and groups, as reports take them."""
 
     workspace: Workspace = attrs.field(validator=attrs.validators.instance_of(Workspace))
-    users: tuple[User, ...] = attrs.field(converter=tuple)
-    groups: tuple[Group, ...] = attrs.field(default=(), converter=tuple)
+    users: tuple[User, ...] = attrs.field(converter=_users)
+    groups: tuple[Group, ...] = attrs.field(default=(), converter=_groups)
 
 
 @attrs.frozen
@@ -100,7 +108,7 @@ def write_users_csv(users: Iterable[User], file: TextIO, *, groups: Iterable[Gro
     Users on the deleted list are not part of the export. Modules are the effective ones (own
     and through groups), joined by ``, ``. Text is neutralised against formula injection.
     """
-    group_map = {group.id: group for group in groups}
+    group_map = _keyed(groups, Group, "groups")
     writer = csv.writer(file)
     writer.writerow(USER_COLUMNS)
     count = 0
@@ -209,6 +217,10 @@ def write_partner_report(
     *prices* is one price list, or one per workspace id. Each row has the billing information,
     the licence model, the billed seats per product and user kind, and the invoice total.
     """
+    if not isinstance(prices, PriceList | Mapping):
+        raise InvalidTypeError(
+            f"prices must be a PriceList or one per workspace id, not {prices!r}"
+        )
     seat_columns = _seat_columns("3.5")
     file.write("\ufeff")
     writer = csv.writer(file)

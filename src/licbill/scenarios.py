@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import attrs
 
 from . import rulebooks
-from .errors import LicbillError
+from .errors import InvalidTypeError, LicbillError
 from .invoice import PriceList
 from .models import (
     Billing,
@@ -95,12 +95,17 @@ class WorkspaceScenario:
 class _Reader:
     """Reads one parsed file, knowing where each array-of-tables entry starts in the text."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: str | Path) -> None:
+        if not isinstance(path, str | Path):
+            raise InvalidTypeError(f"a scenario file is a path, not {path!r}")
+        path = Path(path)
         self.path = path
         try:
             self.text = path.read_text(encoding="utf-8")
         except OSError as error:
             raise ScenarioError(path, None, "file", error.strerror or str(error)) from None
+        except ValueError as error:  # a path with a NUL byte, or text that is not UTF-8
+            raise ScenarioError(path, None, "file", str(error)) from None
         try:
             self.data = tomllib.loads(self.text)
         except tomllib.TOMLDecodeError as error:
@@ -261,7 +266,7 @@ _EVENT_KEYS = {
 def load_charges(path: str | Path) -> ChargeScenario:
     """Read a charges file: ``rulebook``, optional ``rounding``, ``through``, ``[[sku]]`` and
     ``[[event]]`` tables. Raises :class:`ScenarioError` for anything malformed."""
-    reader = _Reader(Path(path))
+    reader = _Reader(path)
     data = reader.data
     rulebook = reader.get(data, "rulebook", _rulebook)
     if "rounding" in data:
@@ -391,7 +396,7 @@ _USER_KEYS = {
 def load_workspaces(path: str | Path) -> WorkspaceScenario:
     """Read a workspaces file: ``counting``, optional ``rounding``, ``[[price]]`` and
     ``[[workspace]]`` tables with their ``user``, ``group`` and ``revision`` lists."""
-    reader = _Reader(Path(path))
+    reader = _Reader(path)
     data = reader.data
     counting = reader.get(data, "counting", _COUNTING, default=Counting.MONTH_END)
     rounding = reader.get(data, "rounding", _ROUNDING, default=None)

@@ -19,7 +19,7 @@ import attrs
 from ._enums import FastEnum
 from .errors import InvalidTypeError, InvalidValueError
 from .legacy import seat_products
-from .periods import check_date, period_end
+from .periods import _period_end, check_date
 from .workspace import (
     Group,
     LegacyEdition,
@@ -70,7 +70,7 @@ class Month:
     @property
     def last(self) -> dt.date:
         """The month's last day."""
-        return period_end(self.first, 1)
+        return _period_end(self.first, 1)
 
     @property
     def days(self) -> int:

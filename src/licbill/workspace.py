@@ -174,8 +174,13 @@ class Workspace:
 def effective_modules(user: User, groups: Mapping[str, Group]) -> frozenset[Module]:
     """Return *user*'s own modules plus those of every group it belongs to.
 
-    Raises :class:`UnknownGroupError` for a membership of a group not in *groups*.
+    Raises :class:`UnknownGroupError` for a membership of a group not in *groups*, and
+    :class:`InvalidTypeError` for a user that is not a :class:`User` or groups not in a mapping.
     """
+    if not isinstance(user, User):
+        raise InvalidTypeError(f"not a licbill.User: {user!r}")
+    if not isinstance(groups, Mapping):
+        raise InvalidTypeError(f"groups must map group ids to licbill.Group, not {groups!r}")
     return modules_with_groups(user.modules, user.groups, groups, user.id)
 
 
