@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 
 from ._enums import FastEnum
+from ._validators import flag, identifier
 from .errors import InvalidTypeError, InvalidValueError
 from .money import Money
 from .periods import check_date
@@ -66,14 +67,6 @@ class SkuKind(FastEnum):
     CUSTOM_METER = "custom-meter"
 
 
-def _non_empty_str(what: str) -> Any:
-    def check(_instance: Any, _attribute: Any, value: Any) -> None:
-        if not isinstance(value, str) or not value:
-            raise InvalidTypeError(f"{what} must be a non-empty str, not {value!r}")
-
-    return check
-
-
 def _instance_of(kind: type, what: str) -> Any:
     def check(_instance: Any, _attribute: Any, value: Any) -> None:
         if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
@@ -108,8 +101,8 @@ class Sku:
     one-month term).
     """
 
-    id: str = attrs.field(validator=_non_empty_str("a SKU id"))
-    name: str = attrs.field(validator=_non_empty_str("a SKU name"))
+    id: str = attrs.field(validator=identifier)
+    name: str = attrs.field(validator=identifier)
     unit_price: Money = attrs.field(validator=_instance_of(Money, "a unit price"))
     term: Term = attrs.field(validator=_instance_of(Term, "a term"))
     billing: Billing = attrs.field(validator=_instance_of(Billing, "a billing frequency"))
@@ -199,12 +192,12 @@ class Purchase:
     ``auto_renew`` (default on) decides whether the term renews, and whether a trial becomes paid.
     """
 
-    subscription_id: str = attrs.field(validator=_non_empty_str("subscription_id"))
+    subscription_id: str = attrs.field(validator=identifier)
     on: dt.date = attrs.field(validator=_a_date("on"))
     sku: Sku = attrs.field(validator=_instance_of(Sku, "sku"))
     quantity: int = attrs.field(default=1, validator=lambda _i, _a, v: check_quantity(v))
-    trial: bool = attrs.field(default=False, validator=_instance_of(bool, "trial"))
-    auto_renew: bool = attrs.field(default=True, validator=_instance_of(bool, "auto_renew"))
+    trial: bool = attrs.field(default=False, validator=flag)
+    auto_renew: bool = attrs.field(default=True, validator=flag)
     event_id: str | None = attrs.field(default=None, kw_only=True, validator=_event_id)
 
 
@@ -216,7 +209,7 @@ class ConvertSku:
     quantity never change in one event.
     """
 
-    subscription_id: str = attrs.field(validator=_non_empty_str("subscription_id"))
+    subscription_id: str = attrs.field(validator=identifier)
     on: dt.date = attrs.field(validator=_a_date("on"))
     to: Sku = attrs.field(validator=_instance_of(Sku, "to"))
     quantity: int | None = attrs.field(
@@ -229,7 +222,7 @@ class ConvertSku:
 class ChangeQuantity:
     """The number of seats becomes ``quantity`` on ``on``."""
 
-    subscription_id: str = attrs.field(validator=_non_empty_str("subscription_id"))
+    subscription_id: str = attrs.field(validator=identifier)
     on: dt.date = attrs.field(validator=_a_date("on"))
     quantity: int = attrs.field(validator=lambda _i, _a, v: check_quantity(v))
     event_id: str | None = attrs.field(default=None, kw_only=True, validator=_event_id)
@@ -239,7 +232,7 @@ class ChangeQuantity:
 class Cancel:
     """The subscription is cancelled on ``on`` (refunded or not, by the rulebook's windows)."""
 
-    subscription_id: str = attrs.field(validator=_non_empty_str("subscription_id"))
+    subscription_id: str = attrs.field(validator=identifier)
     on: dt.date = attrs.field(validator=_a_date("on"))
     event_id: str | None = attrs.field(default=None, kw_only=True, validator=_event_id)
 
@@ -248,9 +241,9 @@ class Cancel:
 class SetAutoRenew:
     """Auto-renewal is switched on or off on ``on``; it takes effect at the next term end."""
 
-    subscription_id: str = attrs.field(validator=_non_empty_str("subscription_id"))
+    subscription_id: str = attrs.field(validator=identifier)
     on: dt.date = attrs.field(validator=_a_date("on"))
-    enabled: bool = attrs.field(validator=_instance_of(bool, "enabled"))
+    enabled: bool = attrs.field(validator=flag)
     event_id: str | None = attrs.field(default=None, kw_only=True, validator=_event_id)
 
 

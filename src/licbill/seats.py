@@ -177,10 +177,10 @@ class _Holdings:
         self.delta: Counter[SeatKey] = Counter()
 
     def seats(self, user: User | None) -> frozenset[SeatKey]:
-        if user is None or user.status is not UserStatus.ACTIVE:
+        if user is None:
             return frozenset()
-        products = seat_products(self.edition, effective_modules(user, self.groups))
-        return frozenset((product, user.kind) for product in products)
+        holds = effective_modules(user, self.groups)
+        return frozenset(_seat_keys(self.edition, user.status.value, user.guest, holds))
 
     def start(self, user_id: str, user: User | None, day: dt.date) -> None:
         self.current[user_id] = self.seats(user)
@@ -247,16 +247,11 @@ def count_seats(
     holdings = _Holdings(workspace.edition, group_map)
     # Users that do not change all month count once, grouped by what decides their seats.
     shapes = Counter(map(_SHAPE, steady))
-    products_of: dict[tuple[frozenset[Module], frozenset[str]], tuple[Product, ...]] = {}
     for (status, guest, modules, member_of), number in shapes.items():
         if status == _ACTIVE:
-            kind = UserKind.GUEST if guest else UserKind.REGULAR
-            products = products_of.get((modules, member_of))
-            if products is None:
-                holds = _shape_modules(modules, member_of, group_map, user_map)
-                products = products_of[modules, member_of] = seat_products(workspace.edition, holds)
-            for product in products:
-                counts[product, kind] += number
+            holds = _shape_modules(modules, member_of, group_map, user_map)
+            for key in _seat_keys(workspace.edition, status, guest, holds):
+                counts[key] += number
 
     for user_id in touched:
         holdings.start(user_id, user_map.get(user_id), first)
@@ -307,6 +302,17 @@ def count_seats(
             held_days=dict(sorted(held.items())),
         )
     return {key: count for key, count in result.items() if count.any_day}
+
+
+def _seat_keys(
+    edition: LegacyEdition | None, status: str, guest: bool, holds: frozenset[Module]
+) -> tuple[SeatKey, ...]:
+    # The seat rule (RULEBOOK B4): an active user holds a seat of each product it has, as a
+    # regular user or a guest. Every count in this module goes through here.
+    if status != _ACTIVE:
+        return ()
+    kind = UserKind.GUEST if guest else UserKind.REGULAR
+    return tuple((product, kind) for product in seat_products(edition, holds))
 
 
 def _shape_modules(
