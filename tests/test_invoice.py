@@ -335,3 +335,15 @@ def test_an_unknown_group_names_the_user() -> None:
     users = [lb.User(id="zed", username="zed", groups={"ghosts"})]
     with pytest.raises(lb.UnknownGroupError, match=r"'zed'.*'ghosts'"):
         lb.monthly_invoice(WS, users=users, month=MAY, prices=PRICES)
+
+
+def test_seat_counts_per_policy() -> None:
+    """A seat count answers each whole-count policy and refuses daily prorating."""
+    seat = lb.count_seats(WS, users=USERS, groups=[SALES], month=MAY, history=HISTORY)[
+        M.HYBRID, K.REGULAR
+    ]
+    assert [
+        seat.count(c) for c in (lb.Counting.MONTH_END, lb.Counting.ANY_DAY, lb.Counting.PEAK)
+    ] == [0, 1, 1]
+    with pytest.raises(lb.InvalidValueError, match="seat_days"):
+        seat.count(lb.Counting.DAILY_PRORATED)

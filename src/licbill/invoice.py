@@ -203,8 +203,7 @@ def monthly_invoice(
             )
             total = _prorated_total(price, seat.held_days, month.days, rounding)
         else:
-            count = seat.quantity(counting, month.days)
-            assert isinstance(count, int)
+            count = seat.count(counting)
             quantity = Decimal(count)
             total = _whole_total(price, count, rounding, product, kind)
         if quantity or total.amount:

@@ -124,15 +124,19 @@ class SeatCount:
     seat_days: int
     held_days: Mapping[int, int]
 
-    def quantity(self, counting: Counting, days: int) -> int | tuple[int, int]:
-        """The count under *counting*; for ``DAILY_PRORATED`` the pair (seat-days, days)."""
+    def count(self, counting: Counting) -> int:
+        """The whole number of seats under *counting*: ``MONTH_END``, ``ANY_DAY`` or ``PEAK``.
+
+        ``DAILY_PRORATED`` is no whole count: it is ``seat_days`` over the days in the month,
+        and asking for it here raises :class:`InvalidValueError`.
+        """
         if counting is Counting.MONTH_END:
             return self.month_end
         if counting is Counting.ANY_DAY:
             return self.any_day
         if counting is Counting.PEAK:
             return self.peak
-        return (self.seat_days, days)
+        raise InvalidValueError(f"{counting} is no whole count: use seat_days and held_days")
 
 
 def _keyed(values: Iterable[Any], kind: type, what: str) -> dict[str, Any]:
