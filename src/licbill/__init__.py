@@ -3,7 +3,9 @@
 from . import directory, recon, reports, rulebooks
 from .charges import ChargeLines, charge_lines, iter_charge_lines
 from .display import format_date, format_money
+from .convert import from_dict, to_dict
 from .errors import (
+    ConversionError,
     CurrencyMismatchError,
     DirectoryError,
     DuplicateEventError,
@@ -42,7 +44,7 @@ from .models import (
     SkuKind,
     Term,
 )
-from .money import Money, RoundingMode
+from .money import Money, RoundingMode, total
 from .periods import Period, add_months, cycle, inclusive_days, period_end
 from .proration import Rounding, RoundingScope, effective_unit_price, prorate
 from .provisioning import ProvisioningKey
@@ -69,6 +71,7 @@ __all__ = [
     "ChargeLines",
     "ChargeType",
     "ChargeTypeName",
+    "ConversionError",
     "ConvertSku",
     "Counting",
     "CurrencyMismatchError",
@@ -132,6 +135,7 @@ __all__ = [
     "effective_unit_price",
     "format_date",
     "format_money",
+    "from_dict",
     "inclusive_days",
     "iter_charge_lines",
     "licence_model",
@@ -141,4 +145,6 @@ __all__ = [
     "recon",
     "reports",
     "rulebooks",
+    "to_dict",
+    "total",
 ]

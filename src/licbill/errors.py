@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "ConversionError",
     "CurrencyMismatchError",
     "DirectoryError",
     "DuplicateEventError",
@@ -44,6 +45,24 @@ class InvalidTypeError(LicbillError, TypeError):
 
 class InvalidValueError(LicbillError, ValueError):
     """A value of the right type that breaks a rule (a negative quantity, a crossed range)."""
+
+
+class ConversionError(InvalidValueError, InvalidTypeError):
+    """Plain data that does not read as the licbill value asked for (``licbill.from_dict``).
+
+    ``problems`` lists ``(path, message)`` pairs, one per bad field, the path written as in
+    ``events[3].quantity`` (empty for the value itself); ``path`` is the first of them and
+    ``target`` the type asked for. Both a ``ValueError`` and a ``TypeError``, since data can be
+    of the wrong type or break a rule.
+    """
+
+    def __init__(self, problems: list[tuple[str, str]], target: Any) -> None:
+        self.problems = tuple(problems)
+        self.path = self.problems[0][0] if self.problems else ""
+        self.target = target
+        name = getattr(target, "__name__", None) or repr(target)
+        lines = [f"{path or '(value)'}: {message}" for path, message in self.problems]
+        super().__init__(f"cannot read a {name}: " + "; ".join(lines))
 
 
 class UnknownCurrencyError(InvalidValueError):
