@@ -2,8 +2,8 @@
 
 from . import directory, recon, reports, rulebooks
 from .charges import ChargeLines, charge_lines, iter_charge_lines
-from .display import format_date, format_money
 from .convert import from_dict, to_dict
+from .display import format_date, format_money
 from .errors import (
     ConversionError,
     CurrencyMismatchError,

@@ -95,7 +95,9 @@ def _structure_bool(value: Any, _type: Any) -> bool:
 
 def _structure_decimal(value: Any, _type: Any) -> Decimal:
     if not isinstance(value, str):
-        raise InvalidTypeError(f"expected a decimal number as a string such as '20.00', not {value!r}")
+        raise InvalidTypeError(
+            f"expected a decimal number as a string such as '20.00', not {value!r}"
+        )
     try:
         amount = Decimal(value)
     except InvalidOperation:
@@ -329,9 +331,11 @@ def _build() -> cattrs.Converter:
                 if len(items) != len(fixed):
                     raise InvalidValueError(f"expected {len(fixed)} items, not {value!r}")
                 pairs = list(enumerate(zip(items, fixed, strict=True)))
-                return tuple(
-                    _each(pairs, lambda p: conv.get_structure_hook(p[1])(p[0], p[1]), "tuple", type_)
-                )
+
+                def one(pair: tuple[Any, Any]) -> Any:
+                    return conv.get_structure_hook(pair[1])(pair[0], pair[1])
+
+                return tuple(_each(pairs, one, "tuple", type_))
 
             return structure_fixed
         item = args[0] if args else Any
@@ -443,8 +447,8 @@ def _clean(path: str) -> str:
     return path[1:] if path.startswith(".") else path
 
 
-def from_dict(type: Any, data: Any) -> Any:  # noqa: A002
-    """Read a licbill value of *type* from plain (JSON-ready) *data*: the inverse of :func:`to_dict`.
+def from_dict(type: Any, data: Any) -> Any:
+    """Read a licbill value of *type* from plain (JSON-ready) *data*; the inverse of to_dict.
 
     *type* is any licbill value class (``lb.Sku``, ``lb.Purchase``, ``lb.Rulebook``, ...),
     ``lb.Event`` (an event of any kind, by its ``"type"`` key), ``lb.ChargeLines``, or a

@@ -228,7 +228,7 @@ def total(monies: Iterable[Money], *, currency: str | None = None) -> Money:
     else:
         first = next(items, None)
         if first is None:
-            raise InvalidValueError("the total of no money needs a currency: total([], currency=...)")
+            raise InvalidValueError("the total of no money needs a currency: total([], currency=)")
         if not isinstance(first, Money):
             raise InvalidTypeError(f"cannot total {first!r}: not Money")
         result = first
