@@ -344,3 +344,13 @@ def test_a_union_of_enums_names_its_values() -> None:
     """A product that is neither a module nor an edition is refused with the allowed values."""
     with pytest.raises(lb.ConversionError, match=r"\[0\]: expected one of 'Hybrid'"):
         lb.from_dict(list[lb.Module | lb.LegacyEdition], ["Gold"])
+
+
+def test_a_new_converter_takes_leaf_hooks_at_every_depth() -> None:
+    """A leaf hook registered on a new converter before use applies inside nested values."""
+    from licbill.convert import build_converter
+
+    conv = build_converter()
+    conv.register_structure_hook(dt.date, lambda value, _type: value)  # native dates, as TOML
+    data = lb.to_dict(SCENARIOS[2].events[0]) | {"on": dt.date(2019, 6, 10)}
+    assert conv.structure([data], list[lb.Event]) == [SCENARIOS[2].events[0]]

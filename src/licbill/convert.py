@@ -55,7 +55,7 @@ from .lines import ChargeLine, ChargeType, ChargeTypeName
 from .models import Event
 from .workspace import Group, User
 
-__all__ = ["TAG", "from_dict", "to_dict"]
+__all__ = ["TAG", "build_converter", "converter", "from_dict", "to_dict"]
 
 T = TypeVar("T")
 
@@ -187,7 +187,13 @@ def _string_keyed(key: Any) -> bool:
     return all(_is_enum(m) and all(isinstance(_plain_enum(x), str) for x in m) for m in members)
 
 
-def _build() -> cattrs.Converter:
+def build_converter() -> cattrs.Converter:
+    """A new converter with licbill's hooks, for another format edge to adapt.
+
+    Hooks for classes and containers are made on first use from the converter's leaf hooks, so
+    a leaf hook registered on a new converter before it is used (a file format whose dates are
+    native, say) applies at every depth. Never register hooks on :func:`converter`'s.
+    """
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     tagged = _tagged_classes()
 
@@ -412,8 +418,8 @@ def _build() -> cattrs.Converter:
 
 @cache
 def converter() -> cattrs.Converter:
-    """The one converter licbill reads and writes plain data with (built on first use)."""
-    return _build()
+    """The one converter :func:`to_dict` and :func:`from_dict` use (built on first use)."""
+    return build_converter()
 
 
 # ---------------------------------------------------------------------------------------------
