@@ -121,7 +121,7 @@ def check_line(line: object, *, index: int | None = None) -> ChargeLine:
     for field in _MONEY_FIELDS:
         value = getattr(line, field)
         if not isinstance(value, Money) or value.currency != line.total.currency:
-            raise refuse(field, f"licbill.Money in {line.total.currency}")
+            raise refuse(field, f"licbill.Money in {line.total.currency} (the currency of total)")
     if isinstance(line.quantity, bool) or not isinstance(line.quantity, int):
         raise refuse("quantity", "a whole number (int)")
     if not isinstance(line.charge_type, ChargeTypeName):

@@ -258,6 +258,10 @@ def _date(value: Any) -> dt.date:
     return value
 
 
+def _currency(value: Any) -> str:
+    return Money.zero(_str(value)).currency
+
+
 def _identifier(value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError("a non-empty id in quotes")
@@ -350,7 +354,7 @@ def load_charges(path: str | Path) -> ChargeScenario:
     for n, entry in enumerate(reader.entries("sku")):
         reader.unknown_keys("sku", n, entry, _SKU_KEYS)
         get = _bound(reader, entry, "sku", n)
-        currency = get("currency", _str)
+        currency = get("currency", _currency)
         sku_id = get("id", _str)
         if sku_id in skus:
             raise reader.fail("sku", n, "id", f"SKU {sku_id!r} is defined twice")
@@ -368,8 +372,8 @@ def load_charges(path: str | Path) -> ChargeScenario:
             )
         except ScenarioError:
             raise
-        except LicbillError as error:
-            raise reader.fail("sku", n, "id", str(error)) from None
+        except LicbillError as error:  # the SKU's own rules, across its fields
+            raise reader.fail("sku", n, None, str(error)) from None
 
     def sku_of(value: Any) -> Sku:
         if not isinstance(value, str) or value not in skus:
@@ -503,12 +507,12 @@ def load_workspaces(path: str | Path) -> WorkspaceScenario:
             raise reader.fail(
                 "price", n, "product", f"{product.value} {key[1].value} is priced twice"
             )
-        currency = get("currency", _str)
+        currency = get("currency", _currency)
         prices[key] = get("amount", lambda v, c=currency: Money(_str(v), c))
     try:
         price_list = PriceList(prices)
     except LicbillError as error:
-        raise reader.fail(None, 0, "price", str(error)) from None
+        raise ScenarioError(reader.path, reader.line_of("price", 0), "price", str(error)) from None
     entries, history = [], {}
     origins: dict[str, Origin] = {}
     for n, entry in enumerate(reader.entries("workspace")):
@@ -516,7 +520,7 @@ def load_workspaces(path: str | Path) -> WorkspaceScenario:
         get = _bound(reader, entry, "workspace", n)
         workspace_id = get("id", _str)
         if workspace_id in origins:
-            first = origins[workspace_id][0]
+            first = reader.line_of("workspace", list(origins).index(workspace_id), "id")
             raise reader.fail(
                 "workspace",
                 n,
@@ -541,8 +545,8 @@ def load_workspaces(path: str | Path) -> WorkspaceScenario:
             )
         except ScenarioError:
             raise
-        except LicbillError as error:
-            raise reader.fail("workspace", n, "created_on", str(error)) from None
+        except LicbillError as error:  # the workspace's own rules, across its fields
+            raise reader.fail("workspace", n, None, str(error)) from None
         users = tuple(get("user", lambda v: [_user(u) for u in _tables(v)], default=[]))
         groups = tuple(get("group", lambda v: [_group(g) for g in _tables(v)], default=[]))
         revisions = get("revision", lambda v: [_revision(r) for r in _tables(v)], default=[])
