@@ -199,15 +199,17 @@ def write_csv(
     """Write *lines* to the open text *file* as a recon CSV with a header; return the row count.
 
     Open the file with ``newline=""``, as for any ``csv`` writer. See :func:`rows` for the
-    parameters. Raises :class:`InvalidTypeError` for values that are not charge lines and
-    :class:`CurrencyMismatchError` for tax in another currency than its line.
+    parameters. Raises :class:`InvalidTypeError` for wrong parameters (before anything is
+    written) and for a line that is not a well-formed charge line (at that line; rows before it
+    are written), and :class:`CurrencyMismatchError` for tax in another currency than its line.
     """
+    records = rows(  # checks the parameters before the header is written
+        lines, partner_id=partner_id, invoice_number=invoice_number, customers=customers, tax=tax
+    )
     writer = csv.DictWriter(file, fieldnames=COLUMNS)
     writer.writeheader()
     count = 0
-    for row in rows(
-        lines, partner_id=partner_id, invoice_number=invoice_number, customers=customers, tax=tax
-    ):
+    for row in records:
         writer.writerow(row)
         count += 1
     return count
