@@ -220,6 +220,8 @@ WS = WS_HEAD + '\n[[workspace]]\nid = "w"\ncreated_on = 2024-02-01\n'
         (WS + 'revision = [{ on = 2024-05-02 }]\n', 10, "workspace[0].revision"),
         (WS + 'group = 3\n', 10, "workspace[0].group"),
         ('counting = "weekly"\n' + WS_HEAD, 1, "counting"),
+        (WS.replace("= 2024-02-01", '= "2024-02-01"'), 9, "workspace[0].created_on"),
+        (WS + 'user = [{ id = "u" }, { id = "u" }]\n', 7, "workspace[0]"),
     ],
 )  # fmt: skip
 def test_workspaces_file_errors(tmp_path: Path, text: str, line: int, field: str) -> None:
