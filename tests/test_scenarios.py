@@ -375,3 +375,12 @@ def test_adversarial_counts_are_refused_at_their_place(value: str) -> None:
             load_charges(path)
     assert caught.value.line == 10
     assert caught.value.field in ("sku[0].min_quantity", "min_quantity")
+
+
+def test_line_numbers_count_newlines_only(tmp_path: Path) -> None:
+    """A line separator (U+2028) inside a string does not shift the reported line numbers."""
+    text = GOOD_HEAD.replace('id = "a"', 'id = "a"\nname = "A\u2028B"') + "kind = 3\n"
+    path = _write(tmp_path, text)
+    with pytest.raises(lb.ScenarioError) as caught:
+        load_charges(path)
+    assert (caught.value.line, caught.value.field) == (11, "sku[0].kind")

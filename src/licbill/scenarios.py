@@ -156,7 +156,7 @@ class _Reader:
             raise ScenarioError(path, None, "file", error.strerror or str(error)) from None
         except ValueError as error:  # a path with a NUL byte, or text that is not UTF-8
             raise ScenarioError(path, None, "file", str(error)) from None
-        self.lines = self.text.splitlines()
+        self.lines = self.text.split("\n")  # TOML counts lines by "\n" only
         try:
             self.data = tomllib.loads(self.text)
         except tomllib.TOMLDecodeError as error:
