@@ -201,3 +201,38 @@ def test_total_refuses_bad_input(monies: Any, currency: str | None, error: type)
     """Mixed currencies and non-Money are refused with licbill errors."""
     with pytest.raises(error):
         lb.total(monies, currency=currency)
+
+
+def test_writers_refuse_hand_built_lines_with_text_in_numbers() -> None:
+    """The table cells and plain records of a line with text as its quantity are refused."""
+    s = SCENARIOS[0]
+    line = lb.charge_lines(s.events, through=s.through, rulebook=s.rulebook)[0]
+    bad = line._replace(quantity="=cmd|' /C calc'!A0")
+    with pytest.raises(lb.InvalidTypeError, match="quantity"):
+        lb.tables.line_cells(bad)
+    with pytest.raises(lb.InvalidTypeError, match="quantity"):
+        lb.display.line_record(bad)
+    with pytest.raises(lb.InvalidTypeError, match="quantity"):
+        lb.ChargeLines([line, bad]).to_html()
+    assert lb.display.check_line(line) is line
+
+
+def test_check_line_refuses_what_is_not_a_line() -> None:
+    """check_line names the index of something that is not a ChargeLine."""
+    with pytest.raises(lb.InvalidTypeError, match="charge line 4 is not"):
+        lb.display.check_line(("a", "b"), index=4)
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "error"),
+    [
+        (("a", "b"), [("1",)], lb.InvalidValueError),
+        (("a",), [(1,)], lb.InvalidTypeError),
+        ((None,), [], lb.InvalidTypeError),
+    ],
+)
+def test_render_checks_its_cells(header: tuple[object, ...], rows: list[tuple[object, ...]],
+                                 error: type[Exception]) -> None:  # fmt: skip
+    """A table row with a missing cell, or a cell that is not text, is refused."""
+    with pytest.raises(error):
+        lb.tables.render(header, rows)  # type: ignore[arg-type]

@@ -21,11 +21,13 @@ from babel.numbers import format_currency
 
 from .errors import InvalidTypeError, InvalidValueError, MissingDependencyError
 from .lines import ChargeLine, ChargeType, ChargeTypeName
+from .models import Billing, Term
 from .money import Money
 from .periods import check_date
 
 __all__ = [
     "charge_type_label",
+    "check_line",
     "format_date",
     "format_money",
     "html_table",
@@ -84,6 +86,60 @@ def charge_type_label(line: ChargeLine, *, locale: str) -> str:
     return labels.get(line.charge_type.kind, str(line.charge_type))
 
 
+_TEXT_FIELDS: Final = ("subscription_id", "sku_id", "sku_name", "description", "reference_id")
+_DATE_FIELDS: Final = ("order_date", "charge_start", "charge_end")
+_MONEY_FIELDS: Final = ("unit_price", "effective_unit_price", "total")
+
+
+def check_line(line: object, *, index: int | None = None) -> ChargeLine:
+    """Return *line* if it is a well-formed :class:`ChargeLine`, for the writers to trust.
+
+    Every field must have its declared type: text fields ``str``, dates ``datetime.date`` (not
+    ``datetime``), amounts :class:`Money` in the currency of ``total``, ``quantity`` an ``int``
+    (not ``bool``), ``charge_type`` a :class:`ChargeTypeName`, ``term`` and ``billing`` their
+    enums. Otherwise :class:`InvalidTypeError` names the line (*index*, counting from 0, when
+    given), the field and the value, so a hand-built line cannot smuggle a formula or text into
+    a numeric column. The engine's lines always pass.
+    """
+    name = "charge line" if index is None else f"charge line {index}"
+    if not isinstance(line, ChargeLine):
+        raise InvalidTypeError(f"{name} is not a licbill.ChargeLine: {line!r}")
+
+    def refuse(field: str, kind: str) -> InvalidTypeError:
+        value = getattr(line, field)
+        return InvalidTypeError(f"{name}: {field} must be {kind}, not {value!r}")
+
+    for field in (*_TEXT_FIELDS, "product_id"):
+        if not isinstance(getattr(line, field), str):
+            raise refuse(field, "text (str)")
+    for field in _DATE_FIELDS:
+        value = getattr(line, field)
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            raise refuse(field, "a datetime.date")
+    for field in ("subscription_start", "subscription_end"):
+        value = getattr(line, field)
+        if value is not None and (isinstance(value, dt.datetime) or not isinstance(value, dt.date)):
+            raise refuse(field, "a datetime.date or None")
+    if not isinstance(line.total, Money):
+        raise refuse("total", "licbill.Money")
+    for field in _MONEY_FIELDS:
+        value = getattr(line, field)
+        if not isinstance(value, Money) or value.currency != line.total.currency:
+            raise refuse(field, f"licbill.Money in {line.total.currency} (the currency of total)")
+    if isinstance(line.quantity, bool) or not isinstance(line.quantity, int):
+        raise refuse("quantity", "a whole number (int)")
+    if not isinstance(line.charge_type, ChargeTypeName):
+        raise refuse("charge_type", "a licbill.ChargeTypeName")
+    qualifiers = line.product_qualifiers
+    if not isinstance(qualifiers, tuple) or not all(isinstance(q, str) for q in qualifiers):
+        raise refuse("product_qualifiers", "a tuple of str")
+    if not isinstance(line.term, Term):
+        raise refuse("term", "a licbill.Term")
+    if not isinstance(line.billing, Billing):
+        raise refuse("billing", "a licbill.Billing")
+    return line
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, Money):
         return value.amount
@@ -102,6 +158,7 @@ def line_record(line: ChargeLine) -> dict[str, Any]:
     Amounts are ``Decimal`` (exact, without the currency), the charge type its spelling, the
     term its name (``P1Y``), other enums their value, dates ``datetime.date``.
     """
+    check_line(line)
     record: dict[str, Any] = {}
     for name, value in zip(line._fields, line, strict=True):
         record[name] = _plain(value)
