@@ -235,7 +235,7 @@ def monthly_invoice(
     if counting is Counting.DAILY_PRORATED and rounding is None:
         raise InvalidValueError("DAILY_PRORATED counting needs an explicit rounding policy")
     model = licence_model(workspace)
-    users, groups, history = tuple(users), tuple(groups), tuple(history)
+    users, groups, history = _listed(users), _listed(groups), _listed(history)
     seats = count_seats(workspace, users=users, groups=groups, month=month, history=history)
     free: frozenset[SeatKey] = frozenset()
     if model is LicenceModel.LEGACY:
@@ -288,6 +288,13 @@ def monthly_invoice(
         currency=currency,
         lines=tuple(lines),
     )
+
+
+def _listed(values: Any) -> Any:
+    # Read a one-shot iterable once, as the trial may count it twice; count_seats checks it.
+    if isinstance(values, Iterable) and not isinstance(values, str | bytes | Mapping):
+        return tuple(values)
+    return values
 
 
 def _whole_total(

@@ -19,6 +19,7 @@ import attrs
 from . import rulebooks
 from .errors import InvalidTypeError, LicbillError
 from .invoice import PriceList
+from .legacy import ModuleTrial
 from .models import (
     Billing,
     Cancel,
@@ -90,6 +91,8 @@ class WorkspaceScenario:
     prices: PriceList
     counting: Counting
     rounding: Rounding | None
+    #: The module trial of each legacy workspace whose table gives ``trial_ends_on``.
+    trials: Mapping[str, ModuleTrial] = attrs.field(factory=dict)
 
 
 class _Reader:
@@ -375,6 +378,7 @@ _WORKSPACE_KEYS = {
     "industry",
     "edition",
     "default_modules",
+    "trial_ends_on",
     "user",
     "group",
     "revision",
@@ -422,6 +426,7 @@ def load_workspaces(path: str | Path) -> WorkspaceScenario:
     except LicbillError as error:
         raise reader.fail(None, 0, "price", str(error)) from None
     entries, history = [], {}
+    trials: dict[str, ModuleTrial] = {}
     for n, entry in enumerate(reader.entries("workspace")):
         reader.unknown_keys("workspace", n, entry, _WORKSPACE_KEYS)
         get = _bound(reader, entry, "workspace", n)
@@ -436,18 +441,19 @@ def load_workspaces(path: str | Path) -> WorkspaceScenario:
                     industry=get("industry", _str, default=""),
                 ),
                 edition=get("edition", _EDITION, default=None),
-                default_modules=get(
-                    "default_modules", _modules, default=frozenset({Module.ENGAGE})
-                ),
+                default_modules=get("default_modules", _modules, default=frozenset()),
             )
         except LicbillError as error:
             raise reader.fail("workspace", n, "created_on", str(error)) from None
         users = tuple(get("user", lambda v: [_user(u) for u in _tables(v)], default=[]))
         groups = tuple(get("group", lambda v: [_group(g) for g in _tables(v)], default=[]))
         revisions = get("revision", lambda v: [_revision(r) for r in _tables(v)], default=[])
+        trial_ends = get("trial_ends_on", _date, default=None)
+        if trial_ends is not None:
+            trials[workspace.id] = ModuleTrial(ends_on=trial_ends)
         entries.append(WorkspaceUsers(workspace=workspace, users=users, groups=groups))
         history[workspace.id] = tuple(revisions)
-    return WorkspaceScenario(tuple(entries), history, price_list, counting, rounding)
+    return WorkspaceScenario(tuple(entries), history, price_list, counting, rounding, trials)
 
 
 def _tables(value: Any) -> list[Mapping[str, Any]]:

@@ -42,6 +42,7 @@ __all__ = [
     "SeatCount",
     "count_seats",
     "cut_history",
+    "month_end_state",
 ]
 
 #: What an invoice line bills: a module, or a legacy edition.
@@ -381,6 +382,31 @@ def cut_history(
     return MonthState(
         users=tuple(user_map.values()), groups=tuple(group_map.values()), history=tuple(inside)
     )
+
+
+def month_end_state(
+    *,
+    users: Iterable[User],
+    groups: Iterable[Group] = (),
+    history: Iterable[Revision] = (),
+    month: Month,
+) -> MonthState:
+    """The users and groups on *month*'s last day, as the ``MONTH_END`` count sees them.
+
+    *users*, *groups* and *history* are read as :func:`count_seats` reads them: the state on
+    the first day, and the revisions inside the month after it (others ignored). The result's
+    ``history`` is empty.
+    """
+    if not isinstance(month, Month):
+        raise InvalidTypeError(f"month must be a licbill.Month, not {month!r}")
+    user_map: dict[str, User] = _keyed(users, User, "users")
+    group_map: dict[str, Group] = _keyed(groups, Group, "groups")
+    if isinstance(history, str | bytes) or not isinstance(history, Iterable):
+        raise InvalidTypeError(f"history must be a collection of licbill.Revision, not {history!r}")
+    for revision in sorted(_checked_revisions(history), key=attrgetter("on")):
+        if month.first < revision.on <= month.last:
+            _store(revision, user_map, group_map)
+    return MonthState(users=tuple(user_map.values()), groups=tuple(group_map.values()), history=())
 
 
 def _seat_keys(

@@ -32,7 +32,7 @@ from .directory import (
     StopSync,
     SyncUser,
 )
-from .legacy import MODULES_FROM
+from .legacy import MODULES_FROM, ModuleTrial
 from .models import (
     Billing,
     Cancel,
@@ -48,7 +48,16 @@ from .models import (
 from .money import MINOR_UNITS, Money
 from .periods import add_months
 from .seats import Month, Revision
-from .workspace import BillingInfo, Group, LegacyEdition, Module, User, UserStatus, Workspace
+from .workspace import (
+    BillingInfo,
+    Group,
+    LegacyEdition,
+    LegacySeats,
+    Module,
+    User,
+    UserStatus,
+    Workspace,
+)
 
 __all__ = [
     "WorkspaceMonth",
@@ -345,7 +354,8 @@ def workspaces(
     created: st.SearchStrategy[dt.date] | None = None,
     editions: st.SearchStrategy[LegacyEdition] | None = None,
 ) -> Workspace:
-    """Workspaces of both licence models: an edition exactly when created before 2024."""
+    """Workspaces of both licence models: an edition exactly when created before 2024; the
+    named options (``default_modules``, ``admin_gets_all_modules``, ``legacy_seats``) drawn."""
     created_on = draw(
         st.dates(dt.date(2019, 1, 1), dt.date(2027, 12, 31)) if created is None else created
     )
@@ -357,19 +367,26 @@ def workspaces(
         created_on=created_on,
         billing=BillingInfo(company_name=draw(_NAMES).title(), reference=draw(_NAMES)),
         edition=edition,
-        default_modules=draw(st.just(frozenset({Module.ENGAGE})) | module_sets()),
+        default_modules=draw(st.just(frozenset()) | module_sets()),
+        admin_gets_all_modules=draw(st.booleans()),
+        legacy_seats=draw(st.sampled_from(LegacySeats)),
     )
 
 
 @attrs.frozen
 class WorkspaceMonth:
-    """A drawn workspace month: the state at its start and the revisions during it."""
+    """A drawn workspace month: the state on its first day and the revisions during it.
+
+    ``trial`` is the module trial of a legacy workspace (ending before, inside or after the
+    month), ``None`` for a modules-model workspace.
+    """
 
     workspace: Workspace
     users: tuple[User, ...]
     groups: tuple[Group, ...]
     month: Month
     history: tuple[Revision, ...]
+    trial: ModuleTrial | None = None
 
 
 @st.composite
@@ -380,11 +397,18 @@ def workspace_months(
     max_revisions: int = 10,
     months: st.SearchStrategy[Month] | None = None,
 ) -> WorkspaceMonth:
-    """A workspace with users and groups g1 to g3, and revisions of them inside one month."""
+    """A workspace with users and groups g1 to g3, and revisions of them inside one month.
+
+    Drawn months never end before the workspace's creation (pass ``months`` to draw others).
+    """
     workspace = draw(workspaces())
-    month = draw(
-        st.builds(Month, st.integers(2019, 2027), st.integers(1, 12)) if months is None else months
-    )
+    if months is None:
+        created = Month.of(workspace.created_on)
+        offset = draw(st.integers(0, 24))
+        index = created.year * 12 + created.month - 1 + offset
+        month = Month(index // 12, index % 12 + 1)
+    else:
+        month = draw(months)
     group_list = tuple(draw(groups(ids=st.just(group_id))) for group_id in ("g1", "g2", "g3"))
     count = draw(st.integers(0, max_users))
     user_list = tuple(draw(users(ids=st.just(f"u{n}"))) for n in range(count))
@@ -396,7 +420,11 @@ def workspace_months(
         else:
             value = draw(users(ids=st.sampled_from([f"u{n}" for n in range(count + 2)])))
         history.append(Revision(on, value))
-    return WorkspaceMonth(workspace, user_list, group_list, month, tuple(history))
+    trial = None
+    if workspace.edition is not None:
+        ends = month.first + dt.timedelta(days=draw(st.integers(-40, month.days + 40)))
+        trial = ModuleTrial(ends_on=ends)
+    return WorkspaceMonth(workspace, user_list, group_list, month, tuple(history), trial)
 
 
 @st.composite
