@@ -117,7 +117,7 @@ def _workspace_month(out: TextIO) -> None:
         trial=ModuleTrial(ends_on=dt.date(2024, 6, 30)),
     )
     out.write(
-        "Legacy workspace (Fabrikam, Adapt edition): modules free in the trial (to 30 June 2024)\n\n"
+        "Legacy workspace (Fabrikam, Adapt edition): modules free in the trial, to 30 June\n\n"
     )
     rows = [_invoice_cells("MONTH_END", line) for line in invoice.lines]
     out.write(render(header, rows) + "\n\n")

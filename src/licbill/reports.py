@@ -227,7 +227,8 @@ def licensing_report(
     Each row carries the workspace's billing information and its active seats per product and
     user kind: of the users as given, or with *month* on the month's last day (each entry's
     ``history`` applied), as the default ``MONTH_END`` invoice counts them. Raises
-    :class:`InvalidValueError` for another version and :class:`InvalidTypeError` for entries that are not :class:`WorkspaceUsers`.
+    :class:`InvalidValueError` for another version and :class:`InvalidTypeError` for entries
+    that are not :class:`WorkspaceUsers`.
     """
     if version not in ("3.5", "4.0"):
         raise InvalidValueError(f"licensing report versions are '3.5' and '4.0', not {version!r}")
