@@ -31,7 +31,9 @@ from .directory import (
     StatusSource,
     StopSync,
     SyncUser,
+    apply,
 )
+from .errors import LicbillError
 from .legacy import MODULES_FROM, ModuleTrial
 from .models import (
     Billing,
@@ -60,9 +62,11 @@ from .workspace import (
 )
 
 __all__ = [
+    "DatedDirectoryHistory",
     "WorkspaceMonth",
     "anchor_dates",
     "currencies",
+    "dated_directory_histories",
     "directory_histories",
     "event_histories",
     "groups",
@@ -464,3 +468,42 @@ def directory_histories(
         st.builds(SetScimDefaultStatus, statuses),
     )
     return directory, tuple(draw(st.lists(event, max_size=max_events)))
+
+
+@attrs.frozen
+class DatedDirectoryHistory:
+    """A drawn directory, a month, and dated directory events it accepts, in date order."""
+
+    directory: Directory
+    month: Month
+    events: tuple[DirectoryEvent, ...]
+
+
+@st.composite
+def dated_directory_histories(
+    draw: st.DrawFn,
+    *,
+    provisioning: st.SearchStrategy[Provisioning] | None = None,
+    max_events: int = 15,
+) -> DatedDirectoryHistory:
+    """A directory of a workspace created by a month's end, and dated events from shortly before
+    the month to its end; events the directory refuses are left out, so all replay."""
+    month = draw(st.builds(Month, st.integers(2024, 2026), st.integers(1, 12)))
+    workspace = draw(workspaces(created=st.dates(dt.date(2023, 6, 1), month.last)))
+    mode = draw(st.sampled_from(Provisioning) if provisioning is None else provisioning)
+    directory = Directory(workspace=workspace, provisioning=mode)
+    _, undated = draw(directory_histories(provisioning=st.just(mode), max_events=max_events))
+    earliest = max(workspace.created_on, month.first - dt.timedelta(days=10))
+    span = (month.last - earliest).days
+    offsets = sorted(
+        draw(st.lists(st.integers(0, span), min_size=len(undated), max_size=len(undated)))
+    )
+    state, events = directory, []
+    for event, offset in zip(undated, offsets, strict=True):
+        dated = attrs.evolve(event, on=earliest + dt.timedelta(days=offset))
+        try:
+            state = apply(state, dated)
+        except LicbillError:
+            continue
+        events.append(dated)
+    return DatedDirectoryHistory(directory, month, tuple(events))
