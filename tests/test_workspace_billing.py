@@ -163,7 +163,8 @@ def test_a_june_invoice_never_reflects_a_july_change() -> None:
     invoice = lb.monthly_invoice(NEW, users=june.users, history=history, month=JUNE, prices=PRICES)
     assert _totals(invoice) == {"Unify regular": "8.00"}
     july = lb.cut_history(users=[ANN], history=history, month=JULY)
-    assert july.users[0].modules == {M.UNIFY} and july.history == (history[1],)
+    assert july.users[0].modules == {M.UNIFY}
+    assert july.history == (history[1],)
 
 
 # 3. Default modules are the workspace's alone ----------------------------------------------------
@@ -317,7 +318,8 @@ def test_invoice_views_show_the_billing_details() -> None:
         ("Customer type", "MSP"),
         ("Industry", "Retail"),
     ]:
-        assert f"{label}:" in text and value in text
+        assert f"{label}:" in text
+        assert value in text
         assert f"<td>{label}</td><td>{value}</td>" in page
     assert "Hybrid   regular" in text
 
@@ -410,3 +412,68 @@ def test_a_user_nobody_assigned_a_module_never_changes_an_invoice(drawn: Workspa
             **args,  # type: ignore[arg-type]
         )
         assert more == base
+
+
+# Bad input gets a licbill error naming it --------------------------------------------------------
+
+_U = [ANN]
+
+
+def _scim(**kwargs: object) -> d.Directory:
+    return d.Directory(workspace=NEW, provisioning=d.Provisioning.SCIM, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("build", "error"),
+    [
+        (lambda: attrs.evolve(NEW, legacy_seats="needs-module"), lb.InvalidTypeError),
+        (lambda: lb.ModuleTrial(ends_on="2024-06-30"), lb.InvalidTypeError),
+        (lambda: lb.monthly_invoice(OLD, users=_U, month=JUNE, prices=PRICES, trial=1), TypeError),
+        (lambda: lb.count_seats(NEW, users=_U, month=JUNE, since=D(2024, 7, 1)), ValueError),
+        (lambda: lb.count_seats(NEW, users=_U, month=JUNE, since="2024-06-02"), TypeError),
+        (lambda: lb.cut_history(users=_U, history=[], month="2024-06"), lb.InvalidTypeError),
+        (lambda: lb.cut_history(users=_U, history="r", month=JUNE), lb.InvalidTypeError),
+        (lambda: lb.cut_history(users=_U, history=[ANN], month=JUNE), lb.InvalidTypeError),
+        (lambda: lb.month_end_state(users=_U, month="2024-06"), lb.InvalidTypeError),
+        (lambda: lb.month_end_state(users=_U, history=5, month=JUNE), lb.InvalidTypeError),
+        (lambda: reports.WorkspaceUsers(workspace=NEW, users=_U, history=5), lb.InvalidTypeError),
+        (lambda: reports.WorkspaceUsers(workspace=NEW, users=_U, history=[ANN]), TypeError),
+        (lambda: _scim(users={"x": ANN}), lb.InvalidValueError),
+        (lambda: _scim(directory_status=[]), lb.InvalidTypeError),
+        (lambda: _scim(directory_status={"u": 1}), lb.InvalidTypeError),
+        (lambda: d.SyncUser(user_id="u", username="u", on="2024-06-01"), lb.InvalidTypeError),
+    ],
+)  # fmt: skip
+def test_bad_input_is_refused(build: object, error: type[Exception]) -> None:
+    """Malformed trials, months, histories and directory state get a licbill error."""
+    with pytest.raises(lb.LicbillError) as caught:
+        build()  # type: ignore[operator]
+    assert isinstance(caught.value, error)
+
+
+def test_scim_and_sync_tool_remember_the_directory_status() -> None:
+    """Seed: "Wanneer je de status van een gebruiker wijzigt van actief naar inactief in
+    Microsoft Entra ID, worden deze gebruikers verplaatst naar de lijst met verwijderde
+    gebruikers" (deactivated users move to the deleted list): the directory status is kept."""
+    scim = d.replay(
+        d.Directory(workspace=NEW, provisioning=d.Provisioning.SCIM),
+        [
+            d.SyncUser(user_id="u", username="ann"),
+            d.SyncUser(user_id="u", username="ann", active=False),
+            d.SyncUser(user_id="u", username="ann", active=False),
+            d.ChangeDirectoryStatus("u", False),
+            d.LeaveScope("u"),
+        ],
+    )
+    assert list(scim.deleted) == ["u"]
+    assert scim.directory_status == {"u": False}
+    gone = d.replay_history(
+        d.Directory(workspace=NEW, provisioning=d.Provisioning.SCIM),
+        [
+            d.SyncUser(user_id="u", username="ann", on=D(2024, 6, 1)),
+            d.HardDelete("u", on=D(2024, 6, 2)),
+        ],
+    )
+    assert [r.value.status for r in gone.revisions] == [S.ACTIVE, S.DELETED]
+    assert gone.end.users == {}
+    assert gone.end.directory_status == {}
