@@ -477,3 +477,22 @@ def test_scim_and_sync_tool_remember_the_directory_status() -> None:
     assert [r.value.status for r in gone.revisions] == [S.ACTIVE, S.DELETED]
     assert gone.end.users == {}
     assert gone.end.directory_status == {}
+
+
+def test_the_command_line_and_scenario_files_take_the_trial(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Seed: "... een gratis proefperiode ..." (a free trial period): a scenario file's
+    trial_ends_on, or --trial-ends for every legacy workspace, reaches the invoice."""
+    from pathlib import Path
+
+    from licbill.__main__ import main
+    from licbill.scenarios import load_workspaces
+
+    example = Path(__file__).parent.parent / "examples" / "workspaces.toml"
+    assert load_workspaces(example).trials == {
+        "ws-fabrikam": lb.ModuleTrial(ends_on=D(2024, 6, 30))
+    }
+    assert main(["invoice", str(example), "--month", "2024-07", "--trial-ends", "2024-07-15"]) == 0
+    out = capsys.readouterr().out
+    assert "Hybrid   regular    0.5161  6.00   3.10" in out
