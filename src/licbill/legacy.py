@@ -40,8 +40,8 @@ class ModuleTrial:
 
     Modules held by a legacy workspace are free up to and including ``ends_on`` and billed at
     their module price from the next day on. A trial that ended before a month bills that
-    month's modules in full; ``ModuleTrial(ends_on=workspace.created_on)`` less a day says
-    there was no trial at all.
+    month's modules in full; one that ends inside it bills the paid days under the invoice's
+    counting policy (docs/workspace.md, "Licence models and the module trial").
     """
 
     ends_on: dt.date = attrs.field(validator=lambda _i, _a, v: check_date(v, "ends_on"))
