@@ -24,7 +24,7 @@ def test_demo_prints_every_seed_table(capsys: pytest.CaptureFixture[str]) -> Non
     assert "-10.00  CancelImmediate  Custom meter SaaS subscription" in out
     assert "-62.06  cancelImmediate" in out
     assert "DAILY_PRORATED  total                             12.23" in out
-    assert "MONTH_END  Adapt    regular         3  5.00  15.00" in out
+    assert "MONTH_END  Adapt    regular         2  5.00  10.00" in out
 
 
 def test_unknown_command_exits_non_zero() -> None:

@@ -127,6 +127,7 @@ def test_invoices_and_price_lists_round_trip(
         counting=counting,
         history=drawn.history,
         rounding=lb.Rounding.PER_LINE_HALF_UP,
+        trial=drawn.trial,
     )
     _assert_round_trip(invoice, lb.Invoice)
     _assert_round_trip(prices, lb.PriceList)

@@ -31,7 +31,7 @@ from .errors import (
     UnknownUserError,
 )
 from .invoice import Invoice, InvoiceLine, PriceList, monthly_invoice
-from .legacy import MODULES_FROM, LicenceModel, licence_model
+from .legacy import MODULES_FROM, LicenceModel, ModuleTrial, licence_model
 from .lines import ChargeLine, ChargeType, ChargeTypeName
 from .models import (
     Billing,
@@ -50,11 +50,21 @@ from .periods import Period, add_months, cycle, inclusive_days, period_end
 from .proration import Rounding, RoundingScope, effective_unit_price, prorate
 from .provisioning import ProvisioningKey
 from .rulebooks import Descriptions, Rulebook, TrialConversion
-from .seats import Counting, Month, Revision, SeatCount, count_seats
+from .seats import (
+    Counting,
+    Month,
+    MonthState,
+    Revision,
+    SeatCount,
+    count_seats,
+    cut_history,
+    month_end_state,
+)
 from .workspace import (
     BillingInfo,
     Group,
     LegacyEdition,
+    LegacySeats,
     Module,
     User,
     UserKind,
@@ -91,14 +101,17 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "LegacyEdition",
+    "LegacySeats",
     "LicbillError",
     "LicenceModel",
     "MODULES_FROM",
     "MissingDependencyError",
     "MissingPriceError",
     "Module",
+    "ModuleTrial",
     "Money",
     "Month",
+    "MonthState",
     "Period",
     "PlanAndQuantityError",
     "PriceList",
@@ -131,6 +144,7 @@ __all__ = [
     "add_months",
     "charge_lines",
     "count_seats",
+    "cut_history",
     "cycle",
     "directory",
     "effective_modules",
@@ -141,6 +155,7 @@ __all__ = [
     "inclusive_days",
     "iter_charge_lines",
     "licence_model",
+    "month_end_state",
     "monthly_invoice",
     "period_end",
     "prorate",

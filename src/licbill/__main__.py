@@ -31,6 +31,7 @@ from .charges import ChargeLines
 from .demo import run_demo
 from .errors import InvalidTypeError, InvalidValueError, LicbillError
 from .invoice import monthly_invoice
+from .legacy import ModuleTrial
 from .reports import licensing_report, write_users_csv
 from .scenarios import load_charges, load_workspaces
 from .seats import Month
@@ -61,6 +62,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     invoice.add_argument("file", type=Path)
     invoice.add_argument("--month", type=_month, required=True, help="YYYY-MM")
     invoice.add_argument("--api-version", choices=("3.5", "4.0"), default="4.0")
+    invoice.add_argument(
+        "--trial-ends",
+        type=_date,
+        help="last free day of legacy workspaces' module trial (YYYY-MM-DD); "
+        "overrides the file's trial_ends_on",
+    )
     invoice.add_argument("--users-csv", type=Path, help="write <workspace>-users.csv files here")
     invoice.add_argument("--locale", help="localise money, e.g. nl_NL")
     invoice.add_argument("--output", type=Path, help="write here instead of standard output")
@@ -131,6 +138,11 @@ def _invoice(args: argparse.Namespace, files: dict[Path, str]) -> str:
                 counting=scenario.counting,
                 history=scenario.history[entry.workspace.id],
                 rounding=scenario.rounding,
+                trial=(
+                    ModuleTrial(ends_on=args.trial_ends)
+                    if args.trial_ends is not None
+                    else scenario.trials.get(entry.workspace.id)
+                ),
             )
         except LicbillError as error:
             raise scenario.locate(error, workspace=entry.workspace.id) from None

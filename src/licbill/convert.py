@@ -289,11 +289,14 @@ def build_converter() -> cattrs.Converter:
         return structure
 
     def union_unstructure(union: Any) -> Callable[[Any], Any]:
+        # Only a choice between classes needs the tag; an optional value is its class or null.
+        choice = len([m for m in _args(union) if m is not type(None)]) > 1
+
         def unstructure(value: Any) -> Any:
             if value is None:
                 return None
             data = conv.unstructure(value, type(value))
-            if _is_class(type(value)) and TAG not in data:
+            if choice and _is_class(type(value)) and TAG not in data:
                 data = {TAG: type(value).__name__, **data}
             return data
 

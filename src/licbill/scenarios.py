@@ -22,6 +22,7 @@ import attrs
 from . import rulebooks
 from .errors import InvalidTypeError, LicbillError, ScenarioError
 from .invoice import PriceList
+from .legacy import ModuleTrial
 from .lines import ChargeLine
 from .models import (
     Billing,
@@ -127,6 +128,8 @@ class WorkspaceScenario:
     prices: PriceList
     counting: Counting
     rounding: Rounding | None
+    #: The module trial of each legacy workspace whose table gives ``trial_ends_on``.
+    trials: Mapping[str, ModuleTrial] = attrs.field(factory=dict, kw_only=True)
     path: Path | None = attrs.field(default=None, kw_only=True)
     #: The line and field of each workspace, by workspace id.
     origins: Mapping[str, Origin] = attrs.field(factory=dict, kw_only=True, repr=False, eq=False)
@@ -467,6 +470,7 @@ _WORKSPACE_KEYS = {
     "industry",
     "edition",
     "default_modules",
+    "trial_ends_on",
     "user",
     "group",
     "revision",
@@ -515,6 +519,7 @@ def load_workspaces(path: str | Path) -> WorkspaceScenario:
         raise ScenarioError(reader.path, reader.line_of("price", 0), "price", str(error)) from None
     entries, history = [], {}
     origins: dict[str, Origin] = {}
+    trials: dict[str, ModuleTrial] = {}
     for n, entry in enumerate(reader.entries("workspace")):
         reader.unknown_keys("workspace", n, entry, _WORKSPACE_KEYS)
         get = _bound(reader, entry, "workspace", n)
@@ -539,9 +544,7 @@ def load_workspaces(path: str | Path) -> WorkspaceScenario:
                     industry=get("industry", _str, default=""),
                 ),
                 edition=get("edition", _EDITION, default=None),
-                default_modules=get(
-                    "default_modules", _modules, default=frozenset({Module.ENGAGE})
-                ),
+                default_modules=get("default_modules", _modules, default=frozenset()),
             )
         except ScenarioError:
             raise
@@ -550,13 +553,23 @@ def load_workspaces(path: str | Path) -> WorkspaceScenario:
         users = tuple(get("user", lambda v: [_user(u) for u in _tables(v)], default=[]))
         groups = tuple(get("group", lambda v: [_group(g) for g in _tables(v)], default=[]))
         revisions = get("revision", lambda v: [_revision(r) for r in _tables(v)], default=[])
+        trial_ends = get("trial_ends_on", _date, default=None)
+        if trial_ends is not None:
+            trials[workspace.id] = ModuleTrial(ends_on=trial_ends)
         try:
             entries.append(WorkspaceUsers(workspace=workspace, users=users, groups=groups))
         except LicbillError as error:  # across users and groups
             raise reader.fail("workspace", n, None, str(error)) from None
         history[workspace.id] = tuple(revisions)
     return WorkspaceScenario(
-        tuple(entries), history, price_list, counting, rounding, path=reader.path, origins=origins
+        tuple(entries),
+        history,
+        price_list,
+        counting,
+        rounding,
+        trials=trials,
+        path=reader.path,
+        origins=origins,
     )
 
 
