@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import attrs
 
 from ._enums import FastEnum
 from .models import Billing, Term
 from .money import Money
+from .proration import Rounding
 
-__all__ = ["ChargeLine", "ChargeType", "ChargeTypeName"]
+if TYPE_CHECKING:
+    from .explain import Explanation
+
+__all__ = ["Basis", "ChargeLine", "ChargeType", "ChargeTypeName"]
 
 
 class ChargeType(FastEnum):
@@ -40,6 +44,24 @@ class ChargeTypeName:
 
     def __str__(self) -> str:
         return self.spelling
+
+
+@attrs.frozen(kw_only=True)
+class Basis:
+    """What a line's amount was derived from, as the engine recorded it (see docs/audit.md).
+
+    ``cycle_start`` and ``cycle_days`` describe the charge cycle, ``billing_days`` the days
+    charged (equal to ``cycle_days`` for a whole cycle or a custom-meter line), ``rounding`` the
+    policy in force. ``reverses`` names the reference ids of the charges a credit gives back;
+    ``refund`` marks a full refund, whose amount is everything charged in the cycle so far.
+    """
+
+    cycle_start: dt.date
+    cycle_days: int
+    billing_days: int
+    rounding: Rounding
+    reverses: tuple[str, ...] = ()
+    refund: bool = False
 
 
 class ChargeLine(NamedTuple):
@@ -71,8 +93,21 @@ class ChargeLine(NamedTuple):
     billing: Billing = Billing.MONTHLY
     subscription_start: dt.date | None = None
     subscription_end: dt.date | None = None
+    basis: Basis | None = None
 
     @property
     def currency(self) -> str:
         """The currency of the line."""
         return self.total.currency
+
+    def explain(self) -> Explanation:
+        """How the amount came about: days, prices, rounding and what a credit reverses.
+
+        ``str()`` of the result is one line of text, e.g. ``10.08 EUR / 30 days x 23 days =
+        7.728 -> 7.72 (PER_UNIT_DOWN) x 10 = 77.20 EUR``. Raises
+        :class:`~licbill.InvalidValueError` for a line built without a :class:`Basis` (lines
+        read from a file, or made by hand).
+        """
+        from .explain import explain_line
+
+        return explain_line(self)
