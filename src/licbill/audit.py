@@ -414,13 +414,15 @@ def _cycle_ending(anchor: dt.date, months: int, end: dt.date) -> Period | None:
     return None
 
 
-def _cycle_containing(anchor: dt.date, months: int, day: dt.date) -> Period | None:
-    """The cycle of *months* months counted from *anchor* that contains *day*."""
-    if day < anchor:
+def _cycle_containing(anchor: dt.date, months: int, day: dt.date, offset: int) -> Period | None:
+    """The cycle of *months* months, counted from *anchor* after *offset* months, holding *day*."""
+    if day < add_months(anchor, offset):
         return None
-    k = max(((day.year - anchor.year) * 12 + day.month - anchor.month) // months - 1, 0)
+    elapsed = (day.year - anchor.year) * 12 + day.month - anchor.month - offset
+    k = max(elapsed // months - 1, 0)
     while True:
-        start, end = add_months(anchor, k * months), period_end(anchor, (k + 1) * months)
+        start = add_months(anchor, offset + k * months)
+        end = period_end(anchor, offset + (k + 1) * months)
         if start <= day <= end:
             return Period(start, end)
         k += 1
@@ -450,6 +452,11 @@ class _Subscription:
         self.anchor_given = bool(starts)
         self.anchor = starts[0] if starts else min(r.line.charge_start for r in rows)
         self.months = first.billing.cycle_months(first.term)
+        # Paid cycles of a free trial count from the anchor after the trial's months.
+        self.offset = 0
+        if "Trial" in first.product_qualifiers and first.charge_end >= self.anchor:
+            after = first.charge_end + _DAY
+            self.offset = (after.year - self.anchor.year) * 12 + after.month - self.anchor.month
         self.policies = tuple(Rounding) if rulebook is None else (rulebook.rounding,)
 
     def findings(self) -> Iterator[Finding]:
@@ -477,7 +484,7 @@ class _Subscription:
 
     def cycle_of(self, line: ChargeLine) -> Period | None:
         if line.charge_start == line.charge_end:
-            return _cycle_containing(self.anchor, self.months, line.charge_start)
+            return _cycle_containing(self.anchor, self.months, line.charge_start, self.offset)
         return _cycle_ending(self.anchor, self.months, line.charge_end)
 
     def period(self, row: ReconRow) -> Iterator[Finding]:
@@ -581,27 +588,38 @@ class _Subscription:
     # Seats ----------------------------------------------------------------------------------
 
     def overlaps(self) -> Iterator[Finding]:
-        spans = [
-            r
-            for r in self.rows
-            if r.line.charge_start < r.line.charge_end and r.line.unit_price.amount != 0
-        ]
-        if not spans:
-            return
-        bounds = sorted(
-            {r.line.charge_start for r in spans}
-            | {r.line.charge_end + dt.timedelta(days=1) for r in spans}
-        )
+        spans: list[tuple[ReconRow, dt.date, dt.date]] = []
+        for row in self.rows:
+            line = row.line
+            if line.unit_price.amount == 0 or line.charge_end < line.charge_start:
+                continue
+            start, end = line.charge_start, line.charge_end
+            if start == end:
+                # A one-day (custom-meter) line charges its whole cycle at the full price.
+                cycle = self.cycle_of(line)
+                start, end = (cycle.start, cycle.end) if cycle is not None else (start, end)
+            spans.append((row, start, end))
+        bounds = sorted({start for _, start, _ in spans} | {end + _DAY for _, _, end in spans})
         reported: set[int] = set()
         for first, after in zip(bounds, bounds[1:], strict=False):
-            covering = [r for r in spans if r.line.charge_start <= first < r.line.charge_end + _DAY]
-            if not covering or any(r.line.total.amount == 0 for r in covering):
+            covering = [(r, end) for r, start, end in spans if start <= first <= end]
+            if any(r.line.total.amount == 0 for r, _ in covering):
                 continue  # a zero total has no sign: the seats of these days are unknown
             seats = 0
-            for row in covering:
+            for row, end in covering:
                 line = row.line
                 credit = line.total.amount < 0
                 if credit and line.charge_type.kind in _CANCELS:
+                    # A refund gives back the seats in force at the end of its period.
+                    last = after > end
+                    if last and seats != line.quantity and row.row not in reported:
+                        reported.add(row.row)
+                        yield _finding(
+                            row,
+                            Rule.OVERLAP,
+                            f"refunds {line.quantity} seats, but {seats} are charged for "
+                            f"{first}..{after - _DAY}",
+                        )
                     seats = 0
                     continue
                 seats += -line.quantity if credit else line.quantity
@@ -639,12 +657,15 @@ class _Subscription:
         reduction = getattr(rulebook, "reduction_window_days", None)
         refund_days = max(rulebook.full_refund_days, rulebook.prorated_refund_days)
         term_start, added = self.anchor, self.anchor
+        paid = False
         for row in self.rows:
             line = row.line
             kind, amount = line.charge_type.kind, line.total.amount
             if amount > 0 and kind in _TERM_STARTS:
-                if kind is not ChargeType.CONVERT or self.starts_cycle(line):
+                # A conversion starts a term when a trial becomes paid, not on a plan change.
+                if kind is not ChargeType.CONVERT or not paid or self.starts_cycle(line):
                     term_start = line.order_date
+                paid = True
             if amount > 0 and kind in _ADDS_SEATS:
                 added = line.order_date
             if amount >= 0:
