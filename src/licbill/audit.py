@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -36,6 +37,7 @@ from .proration import Rounding, prorate
 from .rulebooks import Rulebook
 
 __all__ = [
+    "FINDING_COLUMNS",
     "Difference",
     "DifferenceKind",
     "Finding",
@@ -93,6 +95,10 @@ class Rule(FastEnum):
     AFTER_CANCEL = "after-cancel"
     #: More than one currency within a subscription.
     CURRENCY = "currency"
+
+
+#: The keys of :meth:`Finding.to_record`, in order (the CLI's CSV and table columns).
+FINDING_COLUMNS: Final = ("row", "reference_id", "subscription_id", "rule", "message")
 
 
 @attrs.frozen(kw_only=True)
@@ -297,10 +303,11 @@ class _Row:
         unit_price = self.money("UnitPrice", currency)
         amount_field = "Subtotal" if self.raw("Subtotal") else "Total"
         total = self.money(amount_field, currency)
-        given = set()
+        given: set[str] = set()
         eup = unit_price
         if self.raw("EffectiveUnitPrice"):
-            eup, _ = self.money("EffectiveUnitPrice", currency), given.add("eup")
+            eup = self.money("EffectiveUnitPrice", currency)
+            given.add("eup")
         start, end = (
             self.optional_date("SubscriptionStartDate"),
             self.optional_date("SubscriptionEndDate"),
@@ -449,8 +456,9 @@ class _Subscription:
         self.rows, self.rulebook = rows, rulebook
         first = rows[0].line
         starts = [r.line.subscription_start for r in rows if "start" in r.given]
-        self.anchor_given = bool(starts)
-        self.anchor = starts[0] if starts else min(r.line.charge_start for r in rows)
+        given = [day for day in starts if day is not None]
+        # Without a subscription start date, the subscription starts with its first charge.
+        self.anchor: dt.date = given[0] if given else min(r.line.charge_start for r in rows)
         self.months = first.billing.cycle_months(first.term)
         # Paid cycles of a free trial count from the anchor after the trial's months.
         self.offset = 0
@@ -601,7 +609,7 @@ class _Subscription:
             spans.append((row, start, end))
         bounds = sorted({start for _, start, _ in spans} | {end + _DAY for _, _, end in spans})
         reported: set[int] = set()
-        for first, after in zip(bounds, bounds[1:], strict=False):
+        for first, after in itertools.pairwise(bounds):
             covering = [(r, end) for r, start, end in spans if start <= first <= end]
             if any(r.line.total.amount == 0 for r, _ in covering):
                 continue  # a zero total has no sign: the seats of these days are unknown
@@ -741,7 +749,8 @@ class Difference:
 
     def __str__(self) -> str:
         where = f"row {self.row}: " if self.row is not None else ""
-        what = f"{self.subscription_id} {self.charge_type.value} {self.charge_start}..{self.charge_end}"
+        what = f"{self.subscription_id} {self.charge_type.value} "
+        what += f"{self.charge_start}..{self.charge_end}"
         amount = "" if self.amount is None else f", difference {self.amount}"
         return f"{where}{self.kind.value} {what}{amount}"
 
