@@ -132,7 +132,6 @@ _REQUIRED: Final = (
     "SubscriptionId",
     "ChargeType",
     "UnitPrice",
-    "Quantity",
     "Currency",
     "ChargeStartDate",
     "ChargeEndDate",
@@ -143,14 +142,25 @@ _TERM_TEXT: Final = re.compile(r"(\d+|one|three)[\s-]*(month|year)", re.IGNORECA
 _US_DATE: Final = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
+def _column(name: str) -> str:
+    # "ChargeStartDate", "chargestartdate" and the published "Charge Start  Date" are one column.
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+#: Other published names of licbill's columns.
+_ALIASES: Final = {"amount": "total", "productqualifier": "productqualifiers"}
+
+
 def read_recon(file: str | os.PathLike[str] | TextIO) -> tuple[ReconRow, ...]:
     """Read the reconciliation CSV *file* (a path or an open text file) into rows.
 
     Columns are matched by name, case-insensitively: licbill's layout
     (:data:`licbill.recon.COLUMNS`) and the Partner Center names are the same; extra columns
-    are ignored. Needed: ``SubscriptionId``, ``ChargeType``, ``UnitPrice``, ``Quantity``,
-    ``Currency``, ``ChargeStartDate``, ``ChargeEndDate`` and ``Subtotal`` or ``Total``. Dates
-    are ISO (``2019-06-10``) or US (``6/10/2019``). Raises :class:`ReconFileError` naming the
+    are ignored. Needed: ``SubscriptionId``, ``ChargeType``, ``UnitPrice``, ``Currency``,
+    ``ChargeStartDate``, ``ChargeEndDate``, ``Quantity`` or ``BillableQuantity``, and
+    ``Subtotal`` or ``Total``. Dates are ISO (``2019-06-10``), US (``6/10/2019``) or written out (``June 18, 2021``). Column
+    names match ignoring case, spaces and punctuation (``Charge Start Date``), and ``Amount``
+    is read as ``Total``. Raises :class:`ReconFileError` naming the
     file, line and field of anything it cannot read.
     """
     if isinstance(file, str | os.PathLike):
@@ -177,10 +187,13 @@ def _read(handle: TextIO, path: str) -> tuple[ReconRow, ...]:
         raise ReconFileError(path, None, "header", "the file is empty")
     index: dict[str, int] = {}
     for position, name in enumerate(header):
-        index.setdefault(name.strip().lstrip("\ufeff").lower(), position)
-    missing = [name for name in _REQUIRED if name.lower() not in index]
+        key = _column(name)
+        index.setdefault(_ALIASES.get(key, key), position)
+    missing = [name for name in _REQUIRED if _column(name) not in index]
     if "subtotal" not in index and "total" not in index:
         missing.append("Subtotal")
+    if "quantity" not in index and "billablequantity" not in index:
+        missing.append("Quantity")
     if missing:
         raise ReconFileError(path, 1, "header", f"missing column(s) {', '.join(missing)}")
     rows: list[ReconRow] = []
@@ -209,7 +222,7 @@ class _Row:
         return ReconFileError(self.path, self.line, field, message)
 
     def raw(self, field: str) -> str:
-        position = self.index.get(field.lower())
+        position = self.index.get(_column(field))
         if position is None or position >= len(self.cells):
             return ""
         return self.cells[position].strip()
@@ -239,9 +252,13 @@ class _Row:
             if us:
                 month, day, year = (int(part) for part in us.groups())
                 return dt.date(year, month, day)
+            if value[:1].isalpha():
+                return dt.datetime.strptime(value, "%B %d, %Y").date()
             return dt.date.fromisoformat(value)
         except ValueError:
-            raise self.fail(field, f"not a date (YYYY-MM-DD or M/D/YYYY): {value!r}") from None
+            raise self.fail(
+                field, f"not a date (YYYY-MM-DD, M/D/YYYY or 'June 18, 2021'): {value!r}"
+            ) from None
 
     def optional_date(self, field: str) -> dt.date | None:
         return self.date(field) if self.raw(field) else None

@@ -26,8 +26,9 @@ class Explanation:
     ``effective_unit_price`` is the prorated price of one unit before rounding (to
     ``licbill.proration.EUP_PLACES`` places), ``rounded_unit_price`` the same after a per-unit
     policy rounded it (``None`` under a per-line policy), ``amount`` the unsigned amount the
-    policy gives and ``total`` the line's signed total. ``reverses`` names what a credit gives back; ``refund``
-    marks a full refund of the cycle, whose amount is what the cycle had charged.
+    policy gives and ``total`` the line's signed total. ``reverses`` names what a credit gives
+    back; ``refund`` marks a full refund of the cycle, whose amount is what the cycle had
+    charged.
     """
 
     unit_price: Money
