@@ -158,9 +158,10 @@ def read_recon(file: str | os.PathLike[str] | TextIO) -> tuple[ReconRow, ...]:
     (:data:`licbill.recon.COLUMNS`) and the Partner Center names are the same; extra columns
     are ignored. Needed: ``SubscriptionId``, ``ChargeType``, ``UnitPrice``, ``Currency``,
     ``ChargeStartDate``, ``ChargeEndDate``, ``Quantity`` or ``BillableQuantity``, and
-    ``Subtotal`` or ``Total``. Dates are ISO (``2019-06-10``), US (``6/10/2019``) or written out (``June 18, 2021``). Column
-    names match ignoring case, spaces and punctuation (``Charge Start Date``), and ``Amount``
-    is read as ``Total``. Raises :class:`ReconFileError` naming the
+    ``Subtotal`` or ``Total``. Dates are ISO (``2019-06-10``), US (``6/10/2019``) or written
+    out (``June 18, 2021``). Column names match ignoring case, spaces and punctuation
+    (``Charge Start Date``), and ``Amount`` is read as ``Total``. Raises
+    :class:`ReconFileError` naming the
     file, line and field of anything it cannot read.
     """
     if isinstance(file, str | os.PathLike):
