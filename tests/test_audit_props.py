@@ -73,3 +73,30 @@ def test_one_changed_amount_date_or_quantity_is_found(
         lb.audit.read_recon(io.StringIO(mutated, newline="")), rulebook=rulebook
     )
     assert findings, f"{field} of row {index + 2} changed, nothing found"
+
+
+@settings(max_examples=50, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    events=event_histories(),
+    rulebook=_RULEBOOKS,
+    pick=st.integers(0, 10_000),
+    column=st.sampled_from(lb.recon.COLUMNS),
+    cell=st.text(max_size=12) | st.dates().map(str) | st.decimals(allow_nan=False).map(str),
+)
+def test_any_changed_cell_is_read_or_refused_cleanly(
+    events: tuple[lb.Event, ...], rulebook: lb.Rulebook, pick: int, column: str, cell: str
+) -> None:
+    """Any cell changed to anything is read and checked, or refused with a licbill error."""
+    text = _written(events, rulebook)
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    rows[pick % len(rows)][column] = cell
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=lb.recon.COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    try:
+        read = lb.audit.read_recon(io.StringIO(out.getvalue(), newline=""))
+    except lb.audit.ReconFileError as error:
+        assert error.line is not None
+        return
+    assert isinstance(lb.audit.check(read, rulebook=rulebook), tuple)

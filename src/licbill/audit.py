@@ -319,6 +319,10 @@ class _Row:
         except LicbillError as error:
             raise self.fail("Currency", str(error)) from None
         unit_price = self.money("UnitPrice", currency)
+        if unit_price.amount < 0:
+            raise self.fail(
+                "UnitPrice", f"a unit price cannot be negative: {self.raw('UnitPrice')}"
+            )
         amount_field = "Subtotal" if self.raw("Subtotal") else "Total"
         total = self.money(amount_field, currency)
         given: set[str] = set()
@@ -581,7 +585,7 @@ class _Subscription:
         candidates = []
         if line.charge_start == line.charge_end:
             candidates.append((1, 1))  # a custom-meter line is at the full unit price
-        if line.charge_end == cycle.end:
+        if line.charge_end == cycle.end and cycle.start <= line.charge_start:
             candidates.append((inclusive_days(line.charge_start, cycle.end), cycle.days))
         if not candidates:
             return
