@@ -102,13 +102,16 @@ _WINDOWED = attrs.make_class(
 
 def test_a_seat_reduction_outside_the_window_is_found() -> None:
     """Seats removed ten days after they were added break a seven-day reduction window."""
-    rulebook = _WINDOWED(**attrs.asdict(lb.rulebooks.NEW_COMMERCE, recurse=False))
+    fields = attrs.asdict(lb.rulebooks.NEW_COMMERCE, recurse=False)
+    rulebook = _WINDOWED(**{**fields, "reduction_window_days": 7})
     removal = (
         "S,R2,2021-06-28,removeQuantity,10.08,6.72,10,-67.20,USD,2021-06-28,2021-07-17,,",
         "S,R2,2021-06-28,removeQuantity,10.08,6.72,8,53.76,USD,2021-06-28,2021-07-17,,",
     )
     assert _rules(NEW, *removal, rulebook=rulebook) == [(3, Rule.REDUCTION_WINDOW)]
-    assert _rules(NEW, *removal, rulebook=lb.rulebooks.NEW_COMMERCE) == []
+    early = [line.replace("06-28", "06-24").replace("6.72", "8.064") for line in removal]
+    early = [early[0].replace("-67.20", "-80.60"), early[1].replace("53.76", "64.48")]
+    assert _rules(NEW, *early, rulebook=rulebook) == []
 
 
 def test_a_refund_outside_the_windows_is_found() -> None:

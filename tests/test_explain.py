@@ -94,4 +94,16 @@ def test_every_engine_amount_is_its_explanation(events: tuple[lb.Event, ...]) ->
         e = line.explain()
         if not e.refund:
             assert abs(line.total) == e.amount
-        assert str(e).startswith(("full refund", "credit of", f"{plain(line.unit_price.amount)} "))
+        starts = ("full refund", "credit of", "free trial: ", f"{plain(line.unit_price.amount)} ")
+        assert str(e).startswith(starts)
+
+
+def test_a_trial_line_says_it_is_a_free_trial() -> None:
+    """A trial's zero line explains itself as the free trial, at a zero price."""
+    from licbill.seeds import SCENARIOS
+
+    s = SCENARIOS[0]
+    line = lb.charge_lines(s.events, through=s.through, rulebook=s.rulebook)[0]
+    assert str(line.explain()) == (
+        "free trial: 0 USD / 30 days x 30 days = 0 -> 0.00 (PER_UNIT_DOWN) x 1 = 0.00 USD"
+    )

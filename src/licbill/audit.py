@@ -636,9 +636,19 @@ class _Subscription:
             if any(r.line.total.amount == 0 for r, _ in covering):
                 continue  # a zero total has no sign: the seats of these days are unknown
             seats = 0
+            done: list[ChargeLine] = []
             for row, end in covering:
                 line = row.line
                 credit = line.total.amount < 0
+                done.append(line)
+                if line.charge_type.kind in _CANCELS and any(
+                    other.quantity == line.quantity and other.total == -line.total
+                    for other in done[:-1]
+                    if other.charge_type.kind not in _CANCELS
+                ):
+                    # A refund line that reverses one earlier line gives back its seats.
+                    seats += -line.quantity if credit else line.quantity
+                    continue
                 if credit and line.charge_type.kind in _CANCELS:
                     # A refund gives back the seats in force at the end of its period.
                     last = after > end

@@ -90,6 +90,8 @@ def explain_line(line: ChargeLine) -> Explanation:
         text = f"full refund of everything charged in {cycle} = {line.total}"
     elif line.total.amount < 0:
         text = f"credit of {text}: {line.total}"
+    if "Trial" in line.product_qualifiers:
+        text = f"free trial: {text}"
     if basis.reverses:
         text += f" (reverses {', '.join(basis.reverses)})"
     return Explanation(
