@@ -107,3 +107,26 @@ def test_a_trial_line_says_it_is_a_free_trial() -> None:
     assert str(line.explain()) == (
         "free trial: 0 USD / 30 days x 30 days = 0 -> 0.00 (PER_UNIT_DOWN) x 1 = 0.00 USD"
     )
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"cycle_start": "2024-06-01"}, lb.InvalidTypeError),
+        ({"cycle_days": True}, lb.InvalidTypeError),
+        ({"billing_days": 31}, lb.InvalidValueError),
+        ({"rounding": "PER_UNIT_DOWN"}, lb.InvalidTypeError),
+        ({"reverses": ["R-1"]}, lb.InvalidTypeError),
+        ({"refund": 1}, lb.InvalidTypeError),
+    ],
+)
+def test_a_basis_refuses_wrong_fields(change: dict[str, object], error: type[Exception]) -> None:
+    """A basis built by hand with a wrong field is refused with a licbill error naming it."""
+    fields: dict[str, object] = {
+        "cycle_start": dt.date(2024, 6, 1),
+        "cycle_days": 30,
+        "billing_days": 23,
+        "rounding": lb.Rounding.PER_UNIT_DOWN,
+    }
+    with pytest.raises(error):
+        lb.Basis(**{**fields, **change})  # type: ignore[arg-type]

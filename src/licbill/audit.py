@@ -173,6 +173,8 @@ def read_recon(file: str | os.PathLike[str] | TextIO) -> tuple[ReconRow, ...]:
             raise ReconFileError(path, None, "file", error.strerror or str(error)) from None
         except UnicodeDecodeError as error:
             raise ReconFileError(path, None, "file", f"not UTF-8 text ({error.reason})") from None
+        except ValueError as error:  # a path with a NUL byte
+            raise ReconFileError(repr(path), None, "file", str(error)) from None
     if not isinstance(file, io.TextIOBase) and not hasattr(file, "read"):
         raise InvalidTypeError(f"read_recon needs a path or an open text file, not {file!r}")
     return _read(file, str(getattr(file, "name", "<file>")))

@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING, NamedTuple
 import attrs
 
 from ._enums import FastEnum
+from ._validators import flag, whole
+from .errors import InvalidTypeError, InvalidValueError
 from .models import Billing, Term
 from .money import Money
+from .periods import check_date
 from .proration import Rounding
 
 if TYPE_CHECKING:
@@ -62,6 +65,32 @@ class Basis:
     rounding: Rounding
     reverses: tuple[str, ...] = ()
     refund: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        # One pass for the engine's well-formed values; the slow path names what is wrong.
+        if (
+            type(self.cycle_start) is dt.date
+            and type(self.cycle_days) is int
+            and type(self.billing_days) is int
+            and 0 < self.billing_days <= self.cycle_days
+            and type(self.rounding) is Rounding
+            and type(self.reverses) is tuple
+            and type(self.refund) is bool
+            and all(type(ref) is str for ref in self.reverses)
+        ):
+            return
+        check_date(self.cycle_start, "cycle_start")
+        for what in ("cycle_days", "billing_days"):
+            whole(getattr(self, what), what)
+        if not 0 < self.billing_days <= self.cycle_days:
+            raise InvalidValueError(
+                f"billing days must lie in 1..cycle days, not {self.billing_days} of "
+                f"{self.cycle_days}"
+            )
+        if not isinstance(self.rounding, Rounding):
+            raise InvalidTypeError(f"rounding must be a licbill.Rounding, not {self.rounding!r}")
+        flag(self, attrs.fields(Basis).refund, self.refund)
+        raise InvalidTypeError(f"reverses must be a tuple of reference ids, not {self.reverses!r}")
 
 
 class ChargeLine(NamedTuple):
