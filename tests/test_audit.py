@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
@@ -9,6 +10,8 @@ from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import licbill as lb
 from licbill.__main__ import main
@@ -345,3 +348,30 @@ def test_cli_reconcile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     path.write_text("\n".join([header, ",".join(cells), *rest]) + "\n", encoding="utf-8")
     assert main(["reconcile", str(events), str(path)]) == 1
     assert "differing" in capsys.readouterr().out
+
+
+_JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=8),
+    st.binary(max_size=4),
+    st.lists(st.integers(), max_size=3),
+    st.just(object()),
+)
+
+
+@settings(max_examples=60)
+@given(value=_JUNK, slot=st.sampled_from(["file", "lines", "rulebook", "expected", "actual"]))
+def test_wrong_input_meets_a_licbill_error(value: object, slot: str) -> None:
+    """Wrong values for any audit function meet a licbill error, never a raw exception."""
+    calls = {
+        "file": lambda: lb.audit.read_recon(value),  # type: ignore[arg-type]
+        "lines": lambda: lb.audit.check(value),  # type: ignore[arg-type]
+        "rulebook": lambda: lb.audit.check([], rulebook=value),  # type: ignore[arg-type]
+        "expected": lambda: lb.audit.reconcile(value, []),  # type: ignore[arg-type]
+        "actual": lambda: lb.audit.reconcile([], value),  # type: ignore[arg-type]
+    }
+    with contextlib.suppress(lb.LicbillError):
+        calls[slot]()
