@@ -197,6 +197,16 @@ def test_published_seat_change_table_audits_clean_under_some_policy() -> None:
     assert lb.audit.check(lb.audit.read_recon(DATA / "nce-add-seats.csv")) == ()
 
 
+def test_published_seat_changes_audit_clean_under_a_per_line_rulebook() -> None:
+    """Partner Center "Billing scenarios for one-time and select recurring purchases in new
+    commerce", section "How are licenses/seats added or removed?": its two tables (add to 12
+    seats, then remove to 8, on one day), typed as one file, audit clean under new commerce with
+    the per-line rounding they follow (docs/audit.md)."""
+    rows = lb.audit.read_recon(DATA / "nce-add-then-remove-seats.csv")
+    per_line = attrs.evolve(lb.rulebooks.NEW_COMMERCE, rounding=lb.Rounding.PER_LINE_DOWN)
+    assert lb.audit.check(rows, rulebook=per_line) == ()
+
+
 def test_licbill_lines_check_without_a_file() -> None:
     """The engine's own lines can be checked directly, numbered as write_csv would write them."""
     from licbill.seeds import SCENARIOS
