@@ -681,7 +681,7 @@ class _Subscription:
             line = row.line
             if cancel is not None:
                 ref = cancel.line.reference_id
-                if (line.reference_id or ref) != ref or (
+                if line.reference_id != ref or (
                     not ref and line.order_date > cancel.line.order_date
                 ):
                     yield _finding(
