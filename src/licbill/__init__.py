@@ -1,6 +1,6 @@
 """licbill: billing rules for licence-based (per-seat, per-module) software subscriptions."""
 
-from . import directory, recon, reports, rulebooks
+from . import audit, directory, recon, reports, rulebooks
 from .charges import ChargeLines, charge_lines, iter_charge_lines
 from .convert import from_dict, to_dict
 from .display import format_date, format_money
@@ -32,7 +32,7 @@ from .errors import (
 )
 from .invoice import Invoice, InvoiceLine, PriceList, monthly_invoice
 from .legacy import MODULES_FROM, LicenceModel, ModuleTrial, licence_model
-from .lines import ChargeLine, ChargeType, ChargeTypeName
+from .lines import Basis, ChargeLine, ChargeType, ChargeTypeName
 from .models import (
     Billing,
     Cancel,
@@ -74,6 +74,7 @@ from .workspace import (
 )
 
 __all__ = [
+    "Basis",
     "Billing",
     "BillingInfo",
     "Cancel",
@@ -142,6 +143,7 @@ __all__ = [
     "UserStatus",
     "Workspace",
     "add_months",
+    "audit",
     "charge_lines",
     "count_seats",
     "cut_history",

@@ -4,7 +4,10 @@
 - ``licbill charges FILE.toml``: the charge lines of a scenario file, as a table, the recon CSV
   (``--format csv``) or JSON (``--format json``);
 - ``licbill invoice FILE.toml --month 2024-05``: invoices and the licensing report of the
-  workspaces in a file, and optionally a users CSV per workspace.
+  workspaces in a file, and optionally a users CSV per workspace;
+- ``licbill audit FILE.csv``: the findings of a received reconciliation file (exit status 1
+  when there are any); ``licbill reconcile EVENTS.toml FILE.csv``: its differences from the
+  lines licbill makes from the events (exit status 1 when there are any).
 
 Output is produced whole before it is written, and every file of a run is first written to a
 temporary file beside its destination and renamed only when all are written, so a failing run
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import datetime as dt
 import io
 import json
@@ -26,14 +30,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import recon
+from . import audit, recon
 from .charges import ChargeLines
 from .demo import run_demo
 from .errors import InvalidTypeError, InvalidValueError, LicbillError
 from .invoice import monthly_invoice
 from .legacy import ModuleTrial
 from .reports import licensing_report, write_users_csv
-from .scenarios import load_charges, load_workspaces
+from .scenarios import RULEBOOKS, load_charges, load_workspaces
 from .seats import Month
 from .tables import render
 
@@ -71,9 +75,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     invoice.add_argument("--users-csv", type=Path, help="write <workspace>-users.csv files here")
     invoice.add_argument("--locale", help="localise money, e.g. nl_NL")
     invoice.add_argument("--output", type=Path, help="write here instead of standard output")
+    _add_audit_commands(commands)
     args = parser.parse_args(argv)
     try:
         files: dict[Path, str] = {}
+        if args.command in ("audit", "reconcile"):
+            text, found = _audit(args) if args.command == "audit" else _reconcile(args)
+            _write(sys.stdout, text)
+            return 1 if found else 0
         if args.command == "demo":
             buffer = io.StringIO()
             run_demo(buffer)
@@ -93,6 +102,48 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (| head); nothing left to say
     return 0
+
+
+def _add_audit_commands(commands: Any) -> None:
+    audit = commands.add_parser("audit", help="check a received reconciliation file")
+    audit.add_argument("file", type=Path)
+    audit.add_argument("--rulebook", choices=sorted(RULEBOOKS), help="the rulebook it follows")
+    audit.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    reconcile = commands.add_parser(
+        "reconcile", help="compare a received reconciliation file with a scenario's lines"
+    )
+    reconcile.add_argument("events", type=Path)
+    reconcile.add_argument("file", type=Path)
+
+
+def _audit(args: argparse.Namespace) -> tuple[str, bool]:
+    rulebook = RULEBOOKS[args.rulebook] if args.rulebook else None
+    findings = audit.check(audit.read_recon(args.file), rulebook=rulebook)
+    records = [finding.to_record() for finding in findings]
+    if args.format == "json":
+        return json.dumps(records, indent=2) + "\n", bool(findings)
+    if args.format == "csv":
+        out = io.StringIO(newline="")
+        writer = csv.DictWriter(out, fieldnames=audit.FINDING_COLUMNS)
+        writer.writeheader()
+        writer.writerows(
+            {key: recon.neutralise(str(value)) for key, value in record.items()}
+            for record in records
+        )
+        return out.getvalue(), bool(findings)
+    if not findings:
+        return f"{args.file}: clean\n", False
+    rows = [tuple(str(record[key]) for key in audit.FINDING_COLUMNS) for record in records]
+    return render(audit.FINDING_COLUMNS, rows) + "\n", True
+
+
+def _reconcile(args: argparse.Namespace) -> tuple[str, bool]:
+    scenario = load_charges(args.events)
+    expected = ChargeLines(scenario.iter_charge_lines())
+    differences = audit.reconcile(expected, audit.read_recon(args.file))
+    if not differences:
+        return f"{args.file}: agrees with {args.events}\n", False
+    return "".join(f"{difference}\n" for difference in differences), True
 
 
 def _date(text: str) -> dt.date:

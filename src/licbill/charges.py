@@ -31,7 +31,7 @@ from .errors import (
     TrialError,
     UnknownSubscriptionError,
 )
-from .lines import ChargeLine, ChargeType
+from .lines import Basis, ChargeLine, ChargeType
 from .models import Cancel, ChangeQuantity, ConvertSku, Event, Purchase, SetAutoRenew, Sku, SkuKind
 from .money import Money
 from .periods import _add_months, _inclusive_days, _period_end, check_date
@@ -151,6 +151,7 @@ class _Sub:
         "anchor",
         "auto_renew",
         "cancelled",
+        "charged",
         "cycle_end",
         "cycle_months",
         "cycle_net",
@@ -181,6 +182,7 @@ class _Sub:
         self.trial = purchase.trial
         self.refs = 0
         self.cycle_net = Decimal(0)
+        self.charged: list[str] = []  # reference ids charged in the current cycle
         # Paid cycles count from the anchor, after the trial months if there is a trial.
         self.offset = trial_months if purchase.trial else 0
         if purchase.trial:
@@ -212,6 +214,7 @@ class _Sub:
             self.term_start = self.cycle_start
             self.term_end = _period_end(self.anchor, months + self.term_months)
         self.cycle_net = Decimal(0)
+        self.charged = []
 
     def reference(self, event: Event | None) -> str:
         self.refs += 1
@@ -484,7 +487,11 @@ class _Engine:
             # A whole cycle costs the same each time, until the SKU or the quantity changes.
             total = sub.full_total = _prorate(price, sub.quantity, 1, 1, self.rounding)
         sub.cycle_net += total.amount
-        self.line(sub, kind, day, price, total, ref, sub.cycle_start, False)
+        days = _inclusive_days(sub.cycle_start, sub.cycle_end)
+        basis = Basis(
+            cycle_start=sub.cycle_start, cycle_days=days, billing_days=days, rounding=self.rounding
+        )
+        self.line(sub, kind, day, price, total, ref, sub.cycle_start, False, basis)
 
     def prorated(
         self,
@@ -507,25 +514,44 @@ class _Engine:
         )
         eup = _effective_unit_price(price, billing_days, cycle_days)
         sub.cycle_net += total.amount
-        self.line(sub, kind, day, eup, total, ref, day, rebill)
+        basis = Basis(
+            cycle_start=sub.cycle_start,
+            cycle_days=cycle_days,
+            billing_days=billing_days,
+            rounding=rounding,
+            reverses=tuple(sub.charged[-1:]) if credit else (),
+        )
+        self.line(sub, kind, day, eup, total, ref, day, rebill, basis)
 
     def full_refund(self, sub: _Sub, day: dt.date, ref: str) -> None:
         # Everything charged in the current cycle goes back, seat changes included.
         total = Money(-sub.cycle_net, sub.sku.unit_price.currency)
         sub.cycle_net = Decimal(0)
         price = sub.sku.unit_price
-        self.line(sub, ChargeType.CANCEL_IMMEDIATE, day, price, total, ref, sub.cycle_start, False)
+        days = _inclusive_days(sub.cycle_start, sub.cycle_end)
+        basis = Basis(
+            cycle_start=sub.cycle_start,
+            cycle_days=days,
+            billing_days=days,
+            rounding=self.rounding,
+            reverses=tuple(sub.charged),
+            refund=True,
+        )
+        kind = ChargeType.CANCEL_IMMEDIATE
+        self.line(sub, kind, day, price, total, ref, sub.cycle_start, False, basis)
 
     def trial_line(self, sub: _Sub, kind: ChargeType, day: dt.date, ref: str) -> ChargeLine:
         # Every line of a trial mirrors the trial itself: its days, its seats, amount zero.
         zero = Money.zero(sub.sku.unit_price.currency)
+        end = _period_end(sub.purchase.on, self.rulebook.trial_months)
+        days = _inclusive_days(sub.purchase.on, end)
         return ChargeLine(
             subscription_id=sub.id,
             order_date=day,
             sku_id=sub.sku.id,
             sku_name=sub.sku.name,
             charge_start=sub.purchase.on,
-            charge_end=_period_end(sub.purchase.on, self.rulebook.trial_months),
+            charge_end=end,
             unit_price=zero,
             effective_unit_price=zero,
             quantity=sub.quantity,
@@ -539,6 +565,12 @@ class _Engine:
             billing=sub.sku.billing,
             subscription_start=sub.purchase.on,
             subscription_end=sub.term_end,
+            basis=Basis(
+                cycle_start=sub.purchase.on,
+                cycle_days=days,
+                billing_days=days,
+                rounding=self.rounding,
+            ),
         )
 
     def line(
@@ -551,6 +583,7 @@ class _Engine:
         ref: str,
         start: dt.date,
         rebill: bool,
+        basis: Basis,
     ) -> None:
         sku = sub.sku
         texts = self.descriptions
@@ -560,6 +593,8 @@ class _Engine:
         else:
             end = sub.cycle_end
             description = texts.paid_rebill if rebill else texts.paid
+        if total.amount > 0 and ref not in sub.charged:
+            sub.charged.append(ref)
         self.out.append(
             _new_line(
                 ChargeLine,
@@ -583,6 +618,7 @@ class _Engine:
                     sku.billing,
                     sub.purchase.on,
                     sub.term_end,
+                    basis,
                 ),
             )
         )

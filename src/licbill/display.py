@@ -152,6 +152,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
+#: Fields a record leaves out: the derivation of an amount is ``line.explain()``'s to show.
+UNRECORDED: Final = frozenset({"basis"})
+#: The fields of a line that its record (and data-frame row) holds, in order.
+RECORDED: Final = tuple(name for name in ChargeLine._fields if name not in UNRECORDED)
+
+
 def line_record(line: ChargeLine) -> dict[str, Any]:
     """*line* as a plain dict, one key per field, plus ``currency`` right after ``total``.
 
@@ -161,6 +167,8 @@ def line_record(line: ChargeLine) -> dict[str, Any]:
     check_line(line)
     record: dict[str, Any] = {}
     for name, value in zip(line._fields, line, strict=True):
+        if name in UNRECORDED:
+            continue
         record[name] = _plain(value)
         if name == "total":
             record["currency"] = line.currency
@@ -171,7 +179,7 @@ def line_record(line: ChargeLine) -> dict[str, Any]:
 def _column_kinds() -> dict[str, str]:
     hints = typing.get_type_hints(ChargeLine)
     kinds = {}
-    for name in ChargeLine._fields:
+    for name in RECORDED:
         hint = hints[name]
         if hint in (dt.date, dt.date | None):
             kinds[name] = "date"
