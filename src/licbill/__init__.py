@@ -1,5 +1,7 @@
 """licbill: billing rules for licence-based (per-seat, per-module) software subscriptions."""
 
+from typing import Any
+
 from . import directory, recon, reports, rulebooks
 from .charges import ChargeLines, charge_lines, iter_charge_lines
 from .display import format_date, format_money
@@ -43,6 +45,7 @@ from .models import (
     Term,
 )
 from .money import Money, RoundingMode
+from .partitions import merge_charge_lines
 from .periods import Period, add_months, cycle, inclusive_days, period_end
 from .proration import Rounding, RoundingScope, effective_unit_price, prorate
 from .provisioning import ProvisioningKey
@@ -135,6 +138,7 @@ __all__ = [
     "inclusive_days",
     "iter_charge_lines",
     "licence_model",
+    "merge_charge_lines",
     "monthly_invoice",
     "period_end",
     "prorate",
@@ -142,3 +146,15 @@ __all__ = [
     "reports",
     "rulebooks",
 ]
+
+
+# The optional modules load on first use, so that ``import licbill`` never needs their extras.
+_OPTIONAL = frozenset({"arrow", "dask"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _OPTIONAL:
+        import importlib
+
+        return importlib.import_module(f"licbill.{name}")
+    raise AttributeError(f"module 'licbill' has no attribute {name!r}")

@@ -61,6 +61,12 @@ class ChargeLines(tuple[ChargeLine, ...]):
         """The records as a ``pandas.DataFrame``; needs the ``pandas`` extra."""
         return require_pandas().DataFrame(self.to_records())
 
+    def to_arrow(self) -> Any:
+        """The lines as a ``pyarrow.Table`` in ``licbill.arrow.LINE_SCHEMA``; extra ``arrow``."""
+        from .arrow import lines_to_table
+
+        return lines_to_table(self)
+
     def to_table(self, *, locale: str | None = None) -> str:
         """A plain-text table; dates, money and charge types localised when *locale* is given."""
         return render(LINE_COLUMNS, [line_cells(line, locale=locale) for line in self])

@@ -1,0 +1,637 @@
+"""Columns: charge lines, events and seat counts as Apache Arrow tables (extra ``arrow``).
+
+``pip install 'licbill[arrow]'``. Nothing here computes an amount: lines come from
+:func:`licbill.charge_lines` (or :func:`licbill.iter_charge_lines`), seat rules from the
+workspace model; this module only moves values between licbill objects and columns, and counts
+month-end seats over whole columns at once. See ``docs/scale-out.md``.
+
+- :data:`LINE_SCHEMA`: one column per :class:`~licbill.ChargeLine` field, dates as ``date32``,
+  money as ``decimal128(38, 10)`` (exact; built from each distinct amount's string, never one
+  ``Decimal`` conversion per line) plus one ``currency`` column;
+- :data:`EVENT_SCHEMA`: one wide table for every event type, an ``event_type`` column and
+  nullable columns for the fields of each type (:data:`EVENT_COLUMNS`);
+- :func:`charge_batches`: a function from event record batches to line record batches, usable
+  as-is with Spark's ``mapInArrow``;
+- :func:`count_month_end`: month-end seats of many workspaces from Arrow tables of users and
+  groups.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
+from types import MappingProxyType
+from typing import Any, Final, NamedTuple
+
+import attrs
+
+from licbill.charges import iter_charge_lines
+from licbill.errors import (
+    InvalidTypeError,
+    InvalidValueError,
+    LicbillError,
+    MissingDependencyError,
+    UnknownGroupError,
+)
+from licbill.legacy import seat_products
+from licbill.lines import ChargeLine, ChargeTypeName
+from licbill.models import (
+    Billing,
+    Cancel,
+    ChangeQuantity,
+    ConvertSku,
+    Event,
+    Purchase,
+    SetAutoRenew,
+    Sku,
+    Term,
+)
+from licbill.money import Money
+from licbill.periods import check_date
+from licbill.proration import EUP_PLACES
+from licbill.rulebooks import Rulebook
+from licbill.workspace import Group, LegacyEdition, Module, User, UserKind, UserStatus, Workspace
+
+try:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+except ImportError as error:  # pragma: no cover - the test extra installs pyarrow
+    raise MissingDependencyError(
+        "licbill.arrow needs pyarrow: pip install 'licbill[arrow]'"
+    ) from error
+
+__all__ = [
+    "COUNT_SCHEMA",
+    "EVENT_COLUMNS",
+    "EVENT_SCHEMA",
+    "GROUP_SCHEMA",
+    "LINE_SCHEMA",
+    "MONEY_TYPE",
+    "USER_SCHEMA",
+    "WORKSPACE_SCHEMA",
+    "charge_batches",
+    "count_month_end",
+    "directory_tables",
+    "events_from_table",
+    "events_to_table",
+    "lines_to_batch",
+]
+
+#: Money columns: exact decimals with room for the effective unit price's places.
+MONEY_TYPE: Final = pa.decimal128(38, EUP_PLACES)
+
+#: Lines per record batch that :func:`charge_batches` yields.
+BATCH_LINES: Final = 65_536
+
+
+# Values to columns ---------------------------------------------------------------------------
+
+
+def _by_identity(values: Sequence[Any], convert: Callable[[Any], Any], kind: pa.DataType) -> Any:
+    # Lines share their SKU's prices, charge types and full-cycle totals: each distinct object
+    # is converted once, then taken into place by index.
+    index: dict[int, int] = {}
+    positions = [index.setdefault(id(value), len(index)) for value in values]
+    distinct = {position: value for value, position in zip(values, positions, strict=True)}
+    uniques = [convert(distinct[n]) for n in range(len(index))]
+    return pa.array(uniques, kind).take(pa.array(positions, pa.int32()))
+
+
+def _money_column(values: Sequence[Money]) -> Any:
+    strings = _by_identity(values, lambda money: str(money.amount), pa.string())
+    try:
+        return strings.cast(MONEY_TYPE)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+        raise InvalidValueError(
+            f"an amount does not fit decimal128(38, {EUP_PLACES}): {error}"
+        ) from None
+
+
+class _LineColumn(NamedTuple):
+    name: str
+    kind: pa.DataType
+    nullable: bool
+    convert: Callable[[Sequence[Any]], Any]
+
+
+def _plain(kind: pa.DataType) -> Callable[[Sequence[Any]], Any]:
+    return lambda values: pa.array(values, kind)
+
+
+def _line_columns() -> tuple[_LineColumn, ...]:
+    # LINE_SCHEMA follows ChargeLine's fields, in their order; a field of a type not listed
+    # here fails at import, so a new field is never dropped from the columns unnoticed.
+    by_type: dict[Any, tuple[pa.DataType, Callable[[Sequence[Any]], Any]]] = {
+        str: (pa.string(), _plain(pa.string())),
+        int: (pa.int64(), _plain(pa.int64())),
+        bool: (pa.bool_(), _plain(pa.bool_())),
+        dt.date: (pa.date32(), _plain(pa.date32())),
+        Money: (MONEY_TYPE, _money_column),
+        ChargeTypeName: (
+            pa.string(),
+            lambda values: _by_identity(values, str, pa.string()),
+        ),
+        Term: (pa.string(), lambda values: _by_identity(values, lambda t: t.name, pa.string())),
+        Billing: (
+            pa.string(),
+            lambda values: _by_identity(values, lambda b: b.value, pa.string()),
+        ),
+        tuple[str, ...]: (
+            pa.list_(pa.string()),
+            lambda values: _by_identity(values, list, pa.list_(pa.string())),
+        ),
+    }
+    hints = typing.get_type_hints(ChargeLine)
+    columns: list[_LineColumn] = []
+    for name in ChargeLine._fields:
+        hint, nullable = hints[name], False
+        if typing.get_origin(hint) in (typing.Union, _UNION_TYPE):
+            rest = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+            hint, nullable = rest[0], True
+        kind, convert = by_type[hint]
+        columns.append(_LineColumn(name, kind, nullable, convert))
+    # One currency column for every amount of a line, after the last money column.
+    last_money = max(n for n, column in enumerate(columns) if column.kind == MONEY_TYPE)
+    currency = _LineColumn("currency", pa.string(), False, _plain(pa.string()))
+    columns.insert(last_money + 1, currency)
+    return tuple(columns)
+
+
+_UNION_TYPE = type(int | None)
+_LINE_COLUMNS: Final = _line_columns()
+
+#: The columns of charge lines: :class:`~licbill.ChargeLine`'s fields in order, and ``currency``.
+LINE_SCHEMA: Final = pa.schema(
+    [pa.field(column.name, column.kind, nullable=column.nullable) for column in _LINE_COLUMNS]
+)
+
+
+def lines_to_batch(lines: Sequence[ChargeLine]) -> Any:
+    """Return *lines* as one ``pyarrow.RecordBatch`` in :data:`LINE_SCHEMA`.
+
+    Raises :class:`~licbill.InvalidTypeError` for anything but charge lines.
+    """
+    if isinstance(lines, str | bytes) or not isinstance(lines, Sequence):
+        raise InvalidTypeError(f"lines must be a sequence of licbill.ChargeLine, not {lines!r}")
+    if not set(map(type, lines)) <= {ChargeLine}:
+        culprit = next(line for line in lines if not isinstance(line, ChargeLine))
+        raise InvalidTypeError(f"not a licbill.ChargeLine: {culprit!r}")
+    fields = list(zip(*lines, strict=True)) if lines else [()] * len(ChargeLine._fields)
+    values = dict(zip(ChargeLine._fields, fields, strict=True))
+    values["currency"] = [money.currency for money in values["total"]]
+    arrays = [column.convert(values[column.name]) for column in _LINE_COLUMNS]
+    return pa.RecordBatch.from_arrays(arrays, schema=LINE_SCHEMA)
+
+
+def lines_to_table(lines: Sequence[ChargeLine]) -> Any:
+    """Return *lines* as a ``pyarrow.Table`` in :data:`LINE_SCHEMA` (``ChargeLines.to_arrow``)."""
+    return pa.Table.from_batches([lines_to_batch(lines)], schema=LINE_SCHEMA)
+
+
+# Events --------------------------------------------------------------------------------------
+
+
+class _Kind(NamedTuple):
+    """How one event field is held in a column."""
+
+    arrow: pa.DataType
+    #: The column's value for a field's value.
+    out: Callable[[Any], Any]
+
+
+_STR = _Kind(pa.string(), lambda value: value)
+_DATE = _Kind(pa.date32(), lambda value: value)
+_INT = _Kind(pa.int64(), lambda value: value)
+_BOOL = _Kind(pa.bool_(), lambda value: value)
+#: A SKU is held as its id; reading a table looks it up in the ``skus`` mapping.
+_SKU = _Kind(pa.string(), lambda sku: sku.id)
+
+
+class EventColumn(NamedTuple):
+    """One event field held in a column of :data:`EVENT_SCHEMA`."""
+
+    field: str
+    column: str
+    kind: _Kind
+
+
+#: The columns of every event type beyond the common ones (``event_type``, ``subscription_id``,
+#: ``on``, ``event_id``): one entry per event class. A column shared by several types (such as
+#: ``quantity``) has one type everywhere.
+EVENT_COLUMNS: Final[Mapping[type, tuple[EventColumn, ...]]] = MappingProxyType(
+    {
+        Purchase: (
+            EventColumn("sku", "sku_id", _SKU),
+            EventColumn("quantity", "quantity", _INT),
+            EventColumn("trial", "trial", _BOOL),
+            EventColumn("auto_renew", "auto_renew", _BOOL),
+        ),
+        ConvertSku: (
+            EventColumn("to", "to_sku_id", _SKU),
+            EventColumn("quantity", "quantity", _INT),
+        ),
+        ChangeQuantity: (EventColumn("quantity", "quantity", _INT),),
+        Cancel: (),
+        SetAutoRenew: (EventColumn("enabled", "enabled", _BOOL),),
+    }
+)
+
+_COMMON: Final = (
+    EventColumn("subscription_id", "subscription_id", _STR),
+    EventColumn("on", "on", _DATE),
+    EventColumn("event_id", "event_id", _STR),
+)
+_TYPES: Final = {cls.__name__: cls for cls in EVENT_COLUMNS}
+
+
+def _event_schema() -> Any:
+    fields = [
+        pa.field("event_type", pa.string(), nullable=False),
+        pa.field("subscription_id", pa.string(), nullable=False),
+        pa.field("on", pa.date32(), nullable=False),
+        pa.field("event_id", pa.string()),
+    ]
+    kinds: dict[str, _Kind] = {}
+    for cls, columns in EVENT_COLUMNS.items():
+        for column in columns:
+            if kinds.setdefault(column.column, column.kind) != column.kind:
+                raise TypeError(f"column {column.column!r} of {cls.__name__} changes its type")
+    fields += [pa.field(name, kind.arrow) for name, kind in kinds.items()]
+    return pa.schema(fields)
+
+
+#: One wide table for every event type: ``event_type`` names the class (``"Purchase"``), the
+#: columns of other types' fields are null.
+EVENT_SCHEMA: Final = _event_schema()
+
+
+def events_to_table(events: Iterable[Event]) -> Any:
+    """Return *events* as a ``pyarrow.Table`` in :data:`EVENT_SCHEMA`, one row each, in order.
+
+    SKUs are held by id: :func:`events_from_table` needs the SKUs back as a mapping. Raises
+    :class:`~licbill.InvalidTypeError` for anything but a licbill event.
+    """
+    if isinstance(events, str | bytes) or not isinstance(events, Iterable):
+        raise InvalidTypeError(f"events must be an iterable of licbill events, not {events!r}")
+    rows = list(events)
+    columns: dict[str, list[Any]] = {name: [None] * len(rows) for name in EVENT_SCHEMA.names}
+    types = columns["event_type"]
+    for n, event in enumerate(rows):
+        cls = type(event)
+        if cls not in EVENT_COLUMNS:
+            raise InvalidTypeError(f"not a licbill event: {event!r}")
+        types[n] = cls.__name__
+        for column in (*_COMMON, *EVENT_COLUMNS[cls]):
+            value = getattr(event, column.field)
+            if value is not None:
+                columns[column.column][n] = column.kind.out(value)
+    return pa.table(columns, schema=EVENT_SCHEMA)
+
+
+def _check_skus(skus: Any) -> Mapping[str, Sku]:
+    if not isinstance(skus, Mapping):
+        raise InvalidTypeError(f"skus must map SKU ids to licbill.Sku, not {skus!r}")
+    for sku_id, sku in skus.items():
+        if not isinstance(sku, Sku):
+            raise InvalidTypeError(f"skus[{sku_id!r}] is not a licbill.Sku: {sku!r}")
+        if sku.id != sku_id:
+            raise InvalidValueError(f"skus[{sku_id!r}] holds the SKU {sku.id!r}")
+    return skus
+
+
+def _columns_of(table: Any, schema: Any, what: str) -> dict[str, list[Any] | Any]:
+    """The columns of *table* cast to *schema*; missing nullable columns are all null."""
+    if not isinstance(table, pa.Table | pa.RecordBatch):
+        raise InvalidTypeError(f"{what} must be a pyarrow Table or RecordBatch, not {table!r}")
+    unknown = sorted(set(table.schema.names) - set(schema.names))
+    if unknown:
+        raise InvalidValueError(f"{what} has unknown columns {unknown} (expected {schema.names})")
+    columns: dict[str, Any] = {}
+    for field in schema:
+        if field.name not in table.schema.names:
+            if not field.nullable:
+                raise InvalidValueError(f"{what} has no column {field.name!r}")
+            columns[field.name] = pa.nulls(table.num_rows, field.type)
+            continue
+        column = table.column(field.name)
+        try:
+            column = column.cast(field.type)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as error:
+            raise InvalidValueError(
+                f"{what} column {field.name!r} of type {column.type} is not {field.type}: {error}"
+            ) from None
+        if not field.nullable and column.null_count:
+            row = pc.index(pc.is_null(column), True).as_py()
+            raise InvalidValueError(f"{what} row {row}: column {field.name!r} is null")
+        columns[field.name] = column
+    return columns
+
+
+def _required(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in attrs.fields(cls) if f.default is attrs.NOTHING)
+
+
+_REQUIRED: Final = {cls: _required(cls) for cls in EVENT_COLUMNS}
+
+
+def events_from_table(table: Any, *, skus: Mapping[str, Sku]) -> list[Event]:
+    """Return the events of *table* (in :data:`EVENT_SCHEMA`), in row order.
+
+    *skus* maps each SKU id to its :class:`~licbill.Sku`. Columns may be of any type that casts
+    to the schema's (``large_string``, timestamps at midnight); a missing column of per-event
+    fields is read as null. A null field takes the event's default. Raises a licbill error naming
+    the row and column for an unknown column, event type or SKU id, a value set on a column that
+    the row's event type does not have, or a value the event refuses.
+    """
+    checked = _check_skus(skus)
+    columns = _columns_of(table, EVENT_SCHEMA, "the event table")
+    values = {name: column.to_pylist() for name, column in columns.items()}
+    own = {cls: (*_COMMON, *extra) for cls, extra in EVENT_COLUMNS.items()}
+    owned = {cls: {column.column for column in cols} for cls, cols in own.items()}
+    others = [name for name in EVENT_SCHEMA.names if name != "event_type"]
+    events: list[Event] = []
+    for row, type_name in enumerate(values["event_type"]):
+        cls = _TYPES.get(type_name)
+        if cls is None:
+            raise InvalidValueError(
+                f"the event table row {row}: unknown event_type {type_name!r} "
+                f"(expected one of {sorted(_TYPES)})"
+            )
+        for name in others:
+            if name not in owned[cls] and values[name][row] is not None:
+                raise InvalidValueError(
+                    f"the event table row {row}: a {type_name} has no {name!r} "
+                    f"(got {values[name][row]!r})"
+                )
+        arguments: dict[str, Any] = {}
+        for column in own[cls]:
+            value = values[column.column][row]
+            if value is None:
+                if column.field in _REQUIRED[cls]:
+                    raise InvalidValueError(
+                        f"the event table row {row}: a {type_name} needs {column.column!r}"
+                    )
+                continue
+            if column.kind is _SKU:
+                if value not in checked:
+                    raise InvalidValueError(
+                        f"the event table row {row}: column {column.column!r} names SKU "
+                        f"{value!r}, which skus does not hold"
+                    )
+                value = checked[value]
+            arguments[column.field] = value
+        try:
+            events.append(cls(**arguments))
+        except LicbillError as error:
+            raise type(error)(f"the event table row {row}: {error}") from None
+    return events
+
+
+# Billing runs over record batches --------------------------------------------------------------
+
+
+def charge_batches(
+    *, skus: Mapping[str, Sku], through: dt.date, rulebook: Rulebook
+) -> Callable[[Iterable[Any]], Iterator[Any]]:
+    """Return a function from event record batches to line record batches.
+
+    The function reads every batch it is given (one partition: :data:`EVENT_SCHEMA` columns,
+    every event of each subscription in it), bills the events as :func:`licbill.charge_lines`
+    does with *through* and *rulebook*, and yields the lines in :data:`LINE_SCHEMA` batches of
+    at most :data:`BATCH_LINES` lines, in the single-run order of that partition. It is usable
+    as-is with Spark: ``events.repartition("subscription_id").mapInArrow(fn, schema)``.
+    Arguments are checked here, before any batch is read.
+    """
+    checked = dict(_check_skus(skus))
+    check_date(through, "through")
+    if not isinstance(rulebook, Rulebook):
+        raise InvalidTypeError(f"rulebook must be a licbill.Rulebook, not {rulebook!r}")
+
+    def charge(batches: Iterable[Any]) -> Iterator[Any]:
+        events: list[Event] = []
+        for batch in batches:
+            events += events_from_table(batch, skus=checked)
+        events.sort(key=_on)  # stable: one subscription's same-day events keep their order
+        lines = iter_charge_lines(events, through=through, rulebook=rulebook)
+        while chunk := list(islice(lines, BATCH_LINES)):
+            yield lines_to_batch(chunk)
+
+    return charge
+
+
+def _on(event: Event) -> dt.date:
+    return event.on
+
+
+# Month-end seat counting over columns -----------------------------------------------------------
+
+#: One row per workspace: its id and its legacy edition (null for the modules model).
+WORKSPACE_SCHEMA: Final = pa.schema(
+    [pa.field("workspace_id", pa.string(), nullable=False), pa.field("edition", pa.string())]
+)
+#: One row per user, as on the month's last day: modules and group ids as lists of strings.
+USER_SCHEMA: Final = pa.schema(
+    [
+        pa.field("workspace_id", pa.string(), nullable=False),
+        pa.field("user_id", pa.string(), nullable=False),
+        pa.field("status", pa.string(), nullable=False),
+        pa.field("guest", pa.bool_(), nullable=False),
+        pa.field("modules", pa.list_(pa.string())),
+        pa.field("groups", pa.list_(pa.string())),
+    ]
+)
+#: One row per group, as on the month's last day.
+GROUP_SCHEMA: Final = pa.schema(
+    [
+        pa.field("workspace_id", pa.string(), nullable=False),
+        pa.field("group_id", pa.string(), nullable=False),
+        pa.field("modules", pa.list_(pa.string())),
+    ]
+)
+#: The result of :func:`count_month_end`: seats per workspace, product and user kind.
+COUNT_SCHEMA: Final = pa.schema(
+    [
+        pa.field("workspace_id", pa.string(), nullable=False),
+        pa.field("product", pa.string(), nullable=False),
+        pa.field("user_kind", pa.string(), nullable=False),
+        pa.field("seats", pa.int64(), nullable=False),
+    ]
+)
+
+_MODULES: Final = tuple(Module)
+_EDITIONS: Final = tuple(LegacyEdition)
+#: Products in invoice order: editions, then modules; the column of each in the count matrix.
+_PRODUCTS: Final = (*_EDITIONS, *_MODULES)
+_KINDS: Final = (UserKind.REGULAR, UserKind.GUEST)
+
+
+def directory_tables(
+    entries: Iterable[tuple[Workspace, Iterable[User], Iterable[Group]]],
+) -> tuple[Any, Any, Any]:
+    """Return ``(workspaces, users, groups)`` tables for :func:`count_month_end`.
+
+    *entries* holds, per workspace, its users and groups as on the month's last day.
+    """
+    ws_rows: dict[str, list[Any]] = {name: [] for name in WORKSPACE_SCHEMA.names}
+    user_rows: dict[str, list[Any]] = {name: [] for name in USER_SCHEMA.names}
+    group_rows: dict[str, list[Any]] = {name: [] for name in GROUP_SCHEMA.names}
+    for workspace, users, groups in entries:
+        if not isinstance(workspace, Workspace):
+            raise InvalidTypeError(f"not a licbill.Workspace: {workspace!r}")
+        ws_rows["workspace_id"].append(workspace.id)
+        ws_rows["edition"].append(workspace.edition.value if workspace.edition else None)
+        for user in users:
+            if not isinstance(user, User):
+                raise InvalidTypeError(f"not a licbill.User: {user!r}")
+            user_rows["workspace_id"].append(workspace.id)
+            user_rows["user_id"].append(user.id)
+            user_rows["status"].append(user.status.value)
+            user_rows["guest"].append(user.guest)
+            user_rows["modules"].append(sorted(m.value for m in user.modules))
+            user_rows["groups"].append(sorted(user.groups))
+        for group in groups:
+            if not isinstance(group, Group):
+                raise InvalidTypeError(f"not a licbill.Group: {group!r}")
+            group_rows["workspace_id"].append(workspace.id)
+            group_rows["group_id"].append(group.id)
+            group_rows["modules"].append(sorted(m.value for m in group.modules))
+    return (
+        pa.table(ws_rows, schema=WORKSPACE_SCHEMA),
+        pa.table(user_rows, schema=USER_SCHEMA),
+        pa.table(group_rows, schema=GROUP_SCHEMA),
+    )
+
+
+def _codes(column: Any, names: Sequence[str], what: str) -> Any:
+    """The position of each value of *column* in *names*, refusing any other value."""
+    codes = pc.index_in(column, value_set=pa.array(names, pa.string()))
+    bad = pc.and_(pc.is_null(codes), pc.invert(pc.is_null(column)))
+    if pc.any(bad).as_py():
+        at = pc.index(bad, True).as_py()
+        raise InvalidValueError(
+            f"unknown {what} {column[at].as_py()!r}: expected one of {list(names)}"
+        )
+    return codes
+
+
+def _masks(lists: Any, rows: int, what: str) -> Any:
+    """One bitmask of modules per row of a list<string> column (bit n: the n-th Module)."""
+    values = pc.list_flatten(lists)
+    if values.null_count:
+        raise InvalidValueError(f"{what} lists a null module")
+    codes = _codes(values, [m.value for m in _MODULES], f"module in {what}").to_numpy()
+    masks = np.zeros(rows, np.uint8)
+    bits = np.left_shift(np.uint8(1), codes.astype(np.uint8))
+    np.bitwise_or.at(masks, pc.list_parent_indices(lists).to_numpy(), bits)
+    return masks
+
+
+def _duplicates(workspaces: Any, ids: Any, what: str) -> None:
+    keys = pc.binary_join_element_wise(workspaces, ids, "\x1f")
+    if pc.count_distinct(keys).as_py() != len(keys):
+        counts = pc.value_counts(keys)
+        twice = counts.filter(pc.greater(counts.field("counts"), 1))[0]["values"].as_py()
+        workspace, item = twice.split("\x1f", 1)
+        raise InvalidValueError(f"two {what} of workspace {workspace!r} have the id {item!r}")
+
+
+def count_month_end(*, workspaces: Any, users: Any, groups: Any) -> Any:
+    """Count month-end seats per workspace, product and user kind over whole columns.
+
+    *workspaces*, *users* and *groups* are Arrow tables in :data:`WORKSPACE_SCHEMA`,
+    :data:`USER_SCHEMA` and :data:`GROUP_SCHEMA` (see :func:`directory_tables`), holding the
+    state on the month's last day. The seat rule is the workspace model's: an active user holds
+    a seat of each module it has (its own and its groups'), and in a legacy workspace also of
+    the edition. The result, in :data:`COUNT_SCHEMA`, lists non-zero counts in workspace order,
+    then invoice order of products, regular before guest; it equals ``seat.month_end`` of
+    :func:`licbill.count_seats` for the same month.
+
+    Raises :class:`~licbill.UnknownGroupError` for an active user's membership of a group not
+    given, and :class:`~licbill.InvalidValueError` for an unknown workspace, status, module or
+    edition, or two users (or groups) of one workspace with one id.
+    """
+    ws = _columns_of(workspaces, WORKSPACE_SCHEMA, "the workspace table")
+    us = _columns_of(users, USER_SCHEMA, "the user table")
+    gs = _columns_of(groups, GROUP_SCHEMA, "the group table")
+    ws_ids = ws["workspace_id"].combine_chunks()
+    if pc.count_distinct(ws_ids).as_py() != len(ws_ids):
+        raise InvalidValueError("two rows of the workspace table have one workspace_id")
+    editions = _codes(ws["edition"], [e.value for e in _EDITIONS], "edition")
+    user_rows, group_rows = us["user_id"].length(), gs["group_id"].length()
+    user_ws = us["workspace_id"].combine_chunks()
+    _duplicates(user_ws, us["user_id"], "users")
+    _duplicates(gs["workspace_id"], gs["group_id"], "groups")
+    where = pc.index_in(user_ws, value_set=ws_ids)
+    if where.null_count:
+        at = pc.index(pc.is_null(where), True).as_py()
+        raise InvalidValueError(
+            f"user {us['user_id'][at].as_py()!r} belongs to workspace "
+            f"{user_ws[at].as_py()!r}, which the workspace table does not hold"
+        )
+    _codes(us["status"], [s.value for s in UserStatus], "status")
+    active = pc.equal(us["status"], UserStatus.ACTIVE.value).to_numpy(zero_copy_only=False)
+    guest = us["guest"].to_numpy(zero_copy_only=False).astype(np.int64)
+
+    masks = _masks(us["modules"].combine_chunks(), user_rows, "the user table")
+    group_masks = _masks(gs["modules"].combine_chunks(), group_rows, "the group table")
+    member_of = us["groups"].combine_chunks()
+    parents = pc.list_parent_indices(member_of)
+    if len(parents):
+        group_keys = pc.binary_join_element_wise(gs["workspace_id"], gs["group_id"], "\x1f")
+        wanted = pc.binary_join_element_wise(
+            user_ws.take(parents), pc.list_flatten(member_of), "\x1f"
+        )
+        found = pc.index_in(wanted, value_set=group_keys)
+        parent_rows = parents.to_numpy()
+        missing = pc.is_null(found).to_numpy(zero_copy_only=False) & active[parent_rows]
+        if missing.any():
+            at = int(np.flatnonzero(missing)[0])
+            user = us["user_id"][int(parent_rows[at])].as_py()
+            group = pc.list_flatten(member_of)[at].as_py()
+            raise UnknownGroupError(
+                f"user {user!r} belongs to group {group!r}, which is not given"
+            )
+        via = group_masks[pc.fill_null(found, 0).to_numpy()]
+        via[pc.is_null(found).to_numpy(zero_copy_only=False)] = 0
+        np.bitwise_or.at(masks, parent_rows, via)
+
+    # Users counted by shape: (workspace, edition and module mask, kind), active users only.
+    spaces, shapes, products = len(ws_ids), len(_SHAPE_PRODUCTS), len(_PRODUCTS)
+    at = where.to_numpy()
+    state = pc.fill_null(pc.add(editions, 1), 0).to_numpy().astype(np.int64)
+    shape = state[at] * (1 << len(_MODULES)) + masks
+    cell = (at.astype(np.int64) * shapes + shape) * 2 + guest
+    by_shape = np.bincount(cell[active], minlength=spaces * shapes * 2).reshape(spaces, shapes, 2)
+    # counts[workspace, product, kind]: the seat rule's products of each shape, summed.
+    counts = np.einsum("wsk,sp->wpk", by_shape, _SHAPE_PRODUCTS).ravel()
+    nonzero = np.flatnonzero(counts)
+    return pa.table(
+        {
+            "workspace_id": ws_ids.take(pa.array(nonzero // (products * 2))),
+            "product": pa.array([p.value for p in _PRODUCTS]).take(
+                pa.array((nonzero // 2) % products)
+            ),
+            "user_kind": pa.array([k.value for k in _KINDS]).take(pa.array(nonzero % 2)),
+            "seats": pa.array(counts[nonzero]),
+        },
+        schema=COUNT_SCHEMA,
+    )
+
+
+def _shape_products() -> Any:
+    # Which products an active user of each (edition, module mask) shape holds: the seat rule
+    # of licbill.legacy.seat_products, asked once per shape. Row: edition state (0 for the
+    # modules model, 1 + n for the n-th edition) times 2**modules, plus the mask.
+    table = np.zeros(((1 + len(_EDITIONS)) << len(_MODULES), len(_PRODUCTS)), np.int64)
+    for state, edition in enumerate((None, *_EDITIONS)):
+        for mask in range(1 << len(_MODULES)):
+            held = frozenset(m for bit, m in enumerate(_MODULES) if mask >> bit & 1)
+            for product in seat_products(edition, held):
+                table[(state << len(_MODULES)) + mask, _PRODUCTS.index(product)] = 1
+    return table
+
+
+_SHAPE_PRODUCTS: Final = _shape_products()
