@@ -81,7 +81,9 @@ def test_event_columns_cover_every_event_field() -> None:
 
 @settings(max_examples=40)
 @given(events=event_histories(), rulebook=RULEBOOKS)
-def test_to_arrow_holds_every_line_value(events: tuple[lb.Event, ...], rulebook: lb.Rulebook) -> None:
+def test_to_arrow_holds_every_line_value(
+    events: tuple[lb.Event, ...], rulebook: lb.Rulebook
+) -> None:
     """Each row of to_arrow() reads back as its line's values, amounts exact."""
     lines = lb.charge_lines(events, through=THROUGH, rulebook=rulebook)
     rows = lines.to_arrow().to_pylist()
@@ -112,13 +114,13 @@ def test_amount_beyond_ten_places_is_refused() -> None:
 
 def test_lines_to_batch_refuses_other_values() -> None:
     """lines_to_batch names a value that is not a charge line."""
-    with pytest.raises(lb.InvalidTypeError, match="not a licbill.ChargeLine: 'x'"):
+    with pytest.raises(lb.InvalidTypeError, match=r"not a licbill\.ChargeLine: 'x'"):
         arrow.lines_to_batch(["x"])
 
 
 def test_lines_to_batch_refuses_a_non_sequence() -> None:
     """lines_to_batch refuses a string for its lines."""
-    with pytest.raises(lb.InvalidTypeError, match="sequence of licbill.ChargeLine"):
+    with pytest.raises(lb.InvalidTypeError, match=r"sequence of licbill\.ChargeLine"):
         arrow.lines_to_batch("lines")
 
 

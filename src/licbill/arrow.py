@@ -179,7 +179,9 @@ def lines_to_batch(lines: Sequence[ChargeLine]) -> Any:
     if not set(map(type, lines)) <= {ChargeLine}:
         culprit = next(line for line in lines if not isinstance(line, ChargeLine))
         raise InvalidTypeError(f"not a licbill.ChargeLine: {culprit!r}")
-    fields = list(zip(*lines, strict=True)) if lines else [()] * len(ChargeLine._fields)
+    fields: list[Sequence[Any]] = list(zip(*lines, strict=True))
+    if not lines:
+        fields = [()] * len(ChargeLine._fields)
     values = dict(zip(ChargeLine._fields, fields, strict=True))
     values["currency"] = [money.currency for money in values["total"]]
     arrays = [column.convert(values[column.name]) for column in _LINE_COLUMNS]
@@ -302,7 +304,7 @@ def _check_skus(skus: Any) -> Mapping[str, Sku]:
     return skus
 
 
-def _columns_of(table: Any, schema: Any, what: str) -> dict[str, list[Any] | Any]:
+def _columns_of(table: Any, schema: Any, what: str) -> dict[str, Any]:
     """The columns of *table* cast to *schema*; missing nullable columns are all null."""
     if not isinstance(table, pa.Table | pa.RecordBatch):
         raise InvalidTypeError(f"{what} must be a pyarrow Table or RecordBatch, not {table!r}")
@@ -523,19 +525,65 @@ def _masks(lists: Any, rows: int, what: str) -> Any:
     if values.null_count:
         raise InvalidValueError(f"{what} lists a null module")
     codes = _codes(values, [m.value for m in _MODULES], f"module in {what}").to_numpy()
-    masks = np.zeros(rows, np.uint8)
     bits = np.left_shift(np.uint8(1), codes.astype(np.uint8))
-    np.bitwise_or.at(masks, pc.list_parent_indices(lists).to_numpy(), bits)
+    return _or_into(np.zeros(rows, np.uint8), pc.list_parent_indices(lists).to_numpy(), bits)
+
+
+def _or_into(masks: Any, rows: Any, bits: Any) -> Any:
+    """OR each of *bits* (module masks) into ``masks[row]``, a row given any number of times."""
+    np.bitwise_or.at(masks, rows, bits)
     return masks
 
 
-def _duplicates(workspaces: Any, ids: Any, what: str) -> None:
-    keys = pc.binary_join_element_wise(workspaces, ids, "\x1f")
-    if pc.count_distinct(keys).as_py() != len(keys):
-        counts = pc.value_counts(keys)
-        twice = counts.filter(pc.greater(counts.field("counts"), 1))[0]["values"].as_py()
-        workspace, item = twice.split("\x1f", 1)
-        raise InvalidValueError(f"two {what} of workspace {workspace!r} have the id {item!r}")
+def _space_of(column: Any, ws_ids: Any, ids: Any, what: str) -> Any:
+    """The workspace-table row of each entry's workspace, refusing a workspace not held."""
+    # Entries usually come workspace by workspace: each run of one workspace is looked up once.
+    if len(column) > 1:
+        starts = np.flatnonzero(
+            pc.not_equal(column.slice(1), column.slice(0, len(column) - 1)).to_numpy(
+                zero_copy_only=False
+            )
+        )
+        starts = np.concatenate(([0], starts + 1))
+        if 4 * len(starts) < len(column):
+            runs = _space_of(column.take(starts), ws_ids, ids.take(starts), what)
+            return np.repeat(runs, np.diff(np.append(starts, len(column))))
+    where = pc.index_in(column, value_set=ws_ids)
+    if where.null_count:
+        at = pc.index(pc.is_null(where), True).as_py()
+        raise InvalidValueError(
+            f"{what} {ids[at].as_py()!r} belongs to workspace {column[at].as_py()!r}, "
+            "which the workspace table does not hold"
+        )
+    return where.to_numpy().astype(np.int64)
+
+
+def _check_unique(keys: Any, size: int, values: Any, spaces: Any, what: str) -> None:
+    """Refuse two rows of one key (two users, or groups, of one workspace with one id)."""
+    if size <= 8 * len(keys) + 1024:
+        seen = np.bincount(keys, minlength=size)
+        twice = np.flatnonzero(seen[keys] > 1)
+    else:
+        ordered = np.argsort(keys, kind="stable")
+        same = np.flatnonzero(keys[ordered][1:] == keys[ordered][:-1])
+        twice = ordered[same + 1]
+    if len(twice):
+        at = int(twice[0])
+        raise InvalidValueError(
+            f"two {what} of workspace {spaces[at].as_py()!r} have the id {values[at].as_py()!r}"
+        )
+
+
+def _find(keys: Any, size: int, wanted: Any) -> Any:
+    """The position in *keys* (distinct ints below *size*) of each *wanted* key, or -1."""
+    if size <= 8 * (len(keys) + len(wanted)) + 1024:
+        table = np.full(size, -1, np.int64)
+        table[keys] = np.arange(len(keys))
+        return table[wanted]
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    spot = np.minimum(np.searchsorted(ordered, wanted), len(keys) - 1)
+    return np.where(ordered[spot] == wanted, order[spot], -1)
 
 
 def count_month_end(*, workspaces: Any, users: Any, groups: Any) -> Any:
@@ -560,65 +608,72 @@ def count_month_end(*, workspaces: Any, users: Any, groups: Any) -> Any:
     if pc.count_distinct(ws_ids).as_py() != len(ws_ids):
         raise InvalidValueError("two rows of the workspace table have one workspace_id")
     editions = _codes(ws["edition"], [e.value for e in _EDITIONS], "edition")
-    user_rows, group_rows = us["user_id"].length(), gs["group_id"].length()
-    user_ws = us["workspace_id"].combine_chunks()
-    _duplicates(user_ws, us["user_id"], "users")
-    _duplicates(gs["workspace_id"], gs["group_id"], "groups")
-    where = pc.index_in(user_ws, value_set=ws_ids)
-    if where.null_count:
-        at = pc.index(pc.is_null(where), True).as_py()
-        raise InvalidValueError(
-            f"user {us['user_id'][at].as_py()!r} belongs to workspace "
-            f"{user_ws[at].as_py()!r}, which the workspace table does not hold"
-        )
-    _codes(us["status"], [s.value for s in UserStatus], "status")
-    active = pc.equal(us["status"], UserStatus.ACTIVE.value).to_numpy(zero_copy_only=False)
-    guest = us["guest"].to_numpy(zero_copy_only=False).astype(np.int64)
-
-    masks = _masks(us["modules"].combine_chunks(), user_rows, "the user table")
-    group_masks = _masks(gs["modules"].combine_chunks(), group_rows, "the group table")
+    user_ids, group_ids = us["user_id"].combine_chunks(), gs["group_id"].combine_chunks()
+    user_ws, group_ws = us["workspace_id"].combine_chunks(), gs["workspace_id"].combine_chunks()
+    at = _space_of(user_ws, ws_ids, user_ids, "user")
+    group_at = _space_of(group_ws, ws_ids, group_ids, "group")
+    # An id is told apart by its code in one dictionary, within its workspace.
+    user_codes = pc.dictionary_encode(user_ids)
+    width = len(user_codes.dictionary)
+    if width < len(user_ids):  # some id is used twice, perhaps in two workspaces
+        keys = at * width + user_codes.indices.to_numpy()
+        _check_unique(keys, len(ws_ids) * width, user_ids, user_ws, "users")
     member_of = us["groups"].combine_chunks()
-    parents = pc.list_parent_indices(member_of)
-    if len(parents):
-        group_keys = pc.binary_join_element_wise(gs["workspace_id"], gs["group_id"], "\x1f")
-        wanted = pc.binary_join_element_wise(
-            user_ws.take(parents), pc.list_flatten(member_of), "\x1f"
-        )
-        found = pc.index_in(wanted, value_set=group_keys)
-        parent_rows = parents.to_numpy()
-        missing = pc.is_null(found).to_numpy(zero_copy_only=False) & active[parent_rows]
-        if missing.any():
-            at = int(np.flatnonzero(missing)[0])
-            user = us["user_id"][int(parent_rows[at])].as_py()
-            group = pc.list_flatten(member_of)[at].as_py()
-            raise UnknownGroupError(
-                f"user {user!r} belongs to group {group!r}, which is not given"
-            )
-        via = group_masks[pc.fill_null(found, 0).to_numpy()]
-        via[pc.is_null(found).to_numpy(zero_copy_only=False)] = 0
-        np.bitwise_or.at(masks, parent_rows, via)
+    members = pc.list_flatten(member_of)
+    every_group = pc.dictionary_encode(pa.concat_arrays([group_ids, members]))
+    group_codes = every_group.indices.to_numpy().astype(np.int64)
+    width = len(every_group.dictionary)
+    group_keys = group_at * width + group_codes[: len(group_ids)]
+    _check_unique(group_keys, len(ws_ids) * width, group_ids, group_ws, "groups")
 
-    # Users counted by shape: (workspace, edition and module mask, kind), active users only.
+    statuses = _codes(us["status"], [s.value for s in UserStatus], "status").to_numpy()
+    active = statuses == list(UserStatus).index(UserStatus.ACTIVE)
+    guest = us["guest"].to_numpy(zero_copy_only=False).astype(np.int64)
+    masks = _masks(us["modules"].combine_chunks(), len(user_ids), "the user table")
+    group_masks = _masks(gs["modules"].combine_chunks(), len(group_ids), "the group table")
+    if len(members):
+        parents = pc.list_parent_indices(member_of).to_numpy()
+        wanted = at[parents] * width + group_codes[len(group_ids) :]
+        found = _find(group_keys, len(ws_ids) * width, wanted)
+        known = found >= 0
+        missing = ~known & active[parents]
+        if missing.any():
+            miss = int(np.flatnonzero(missing)[0])
+            user, group = user_ids[int(parents[miss])].as_py(), members[miss].as_py()
+            raise UnknownGroupError(f"user {user!r} belongs to group {group!r}, which is not given")
+        _or_into(masks, parents[known], group_masks[found[known]])
+
+    # Active users counted by shape: (workspace, edition and module mask, kind).
     spaces, shapes, products = len(ws_ids), len(_SHAPE_PRODUCTS), len(_PRODUCTS)
-    at = where.to_numpy()
     state = pc.fill_null(pc.add(editions, 1), 0).to_numpy().astype(np.int64)
     shape = state[at] * (1 << len(_MODULES)) + masks
-    cell = (at.astype(np.int64) * shapes + shape) * 2 + guest
-    by_shape = np.bincount(cell[active], minlength=spaces * shapes * 2).reshape(spaces, shapes, 2)
-    # counts[workspace, product, kind]: the seat rule's products of each shape, summed.
-    counts = np.einsum("wsk,sp->wpk", by_shape, _SHAPE_PRODUCTS).ravel()
-    nonzero = np.flatnonzero(counts)
+    cells, users_of = _tally(((at * shapes + shape) * 2 + guest)[active], spaces * shapes * 2)
+    # Each shape's products by the seat rule, summed per (workspace, product, kind).
+    space, shape, kind = cells // (shapes * 2), cells // 2 % shapes, cells % 2
+    rows, product = np.nonzero(_SHAPE_PRODUCTS[shape])
+    keys, seats = _tally(
+        (space[rows] * products + product) * 2 + kind[rows], spaces * products * 2, users_of[rows]
+    )
     return pa.table(
         {
-            "workspace_id": ws_ids.take(pa.array(nonzero // (products * 2))),
-            "product": pa.array([p.value for p in _PRODUCTS]).take(
-                pa.array((nonzero // 2) % products)
-            ),
-            "user_kind": pa.array([k.value for k in _KINDS]).take(pa.array(nonzero % 2)),
-            "seats": pa.array(counts[nonzero]),
+            "workspace_id": ws_ids.take(pa.array(keys // (products * 2))),
+            "product": pa.array([p.value for p in _PRODUCTS]).take(pa.array(keys // 2 % products)),
+            "user_kind": pa.array([k.value for k in _KINDS]).take(pa.array(keys % 2)),
+            "seats": pa.array(seats),
         },
         schema=COUNT_SCHEMA,
     )
+
+
+def _tally(keys: Any, size: int, weights: Any = None) -> tuple[Any, Any]:
+    """The distinct *keys* (ints below *size*), ascending, with their counts (or weight sums)."""
+    if size <= 4 * len(keys) + 1024:
+        counts = np.bincount(keys, weights, minlength=size)
+        present = np.flatnonzero(counts)
+        return present, counts[present].astype(np.int64)
+    present, inverse = np.unique(keys, return_inverse=True)
+    counts = np.bincount(inverse, weights, minlength=len(present))
+    return present, counts.astype(np.int64)
 
 
 def _shape_products() -> Any:

@@ -38,7 +38,9 @@ def merge_charge_lines(*parts: Iterable[ChargeLine]) -> ChargeLines:
         lines = list(part)
         if not set(map(type, lines)) <= {ChargeLine}:
             culprit = next(line for line in lines if not isinstance(line, ChargeLine))
-            raise InvalidTypeError(f"part {n} holds something not a licbill.ChargeLine: {culprit!r}")
+            raise InvalidTypeError(
+                f"part {n} holds something not a licbill.ChargeLine: {culprit!r}"
+            )
         keys = list(map(_ORDER, lines))
         for i in range(1, len(keys)):
             if keys[i] < keys[i - 1]:
