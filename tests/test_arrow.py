@@ -475,3 +475,50 @@ def test_decimal_columns_are_exact() -> None:
     column = lines.to_arrow().column("effective_unit_price").to_pylist()
     assert column == [line.effective_unit_price.amount for line in lines]
     assert any(value != value.quantize(Decimal("0.01")) for value in column)
+
+
+def many_workspaces(extra: tuple[lb.User, ...] = ()) -> list[Any]:
+    """Three hundred small workspaces with ids of their own, one sharing its users' ids."""
+    entries = []
+    for n in range(300):
+        edition = lb.LegacyEdition.SIMPLIFY if n % 3 == 0 else None
+        created = dt.date(2023, 1, 1) if edition else dt.date(2024, 6, 1)
+        workspace = lb.Workspace(id=f"w{n}", created_on=created, edition=edition)
+        group = lb.Group(id=f"g{n}", modules={list(lb.Module)[n % 3]})
+        users = (
+            lb.User(id="shared", username="s", guest=n % 2 == 1, groups={f"g{n}"}),
+            lb.User(id=f"own{n}", username="o", modules={lb.Module.ENGAGE}),
+        )
+        entries.append((workspace, users + (extra if n == 7 else ()), (group,)))
+    return entries
+
+
+def test_count_month_end_agrees_over_many_small_workspaces() -> None:
+    """Many workspaces of few users (sparse keys) count as count_seats counts them."""
+    entries = many_workspaces()
+    expected = [
+        {"workspace_id": ws.id, "product": p.value, "user_kind": k.value, "seats": c.month_end}
+        for ws, users, groups in entries
+        for (p, k), c in lb.count_seats(ws, users=users, groups=groups, month=lb.Month(2024, 7))
+        .items()
+    ]
+    workspaces, users, groups = arrow.directory_tables(entries)
+    got = arrow.count_month_end(workspaces=workspaces, users=users, groups=groups)
+    assert got.to_pylist() == expected
+
+
+def test_count_month_end_refuses_a_user_twice_among_many_workspaces() -> None:
+    """A second user of one id in one workspace is refused, among many workspaces."""
+    entries = many_workspaces((lb.User(id="shared", username="again"),))
+    workspaces, users, groups = arrow.directory_tables(entries)
+    with pytest.raises(lb.InvalidValueError, match="two users of workspace 'w7' have the id"):
+        arrow.count_month_end(workspaces=workspaces, users=users, groups=groups)
+
+
+def test_count_month_end_refuses_a_group_of_an_unknown_workspace() -> None:
+    """A group of a workspace the workspace table lacks is refused, naming both."""
+    workspaces, users, groups = seat_tables()
+    with pytest.raises(lb.InvalidValueError, match="group 'g1' belongs to workspace 'w1'"):
+        arrow.count_month_end(
+            workspaces=arrow.WORKSPACE_SCHEMA.empty_table(), users=users, groups=groups
+        )
