@@ -336,7 +336,7 @@ def month_end_state(drawn: Any) -> tuple[list[lb.User], list[lb.Group]]:
     return list(users.values()), list(groups.values())
 
 
-@settings(max_examples=80)
+@settings(max_examples=40)
 @given(months=st.lists(workspace_months(), min_size=1, max_size=3))
 def test_count_month_end_agrees_with_count_seats(months: list[Any]) -> None:
     """Column counting gives count_seats' month-end seats, workspace by workspace."""
@@ -499,8 +499,9 @@ def test_count_month_end_agrees_over_many_small_workspaces() -> None:
     expected = [
         {"workspace_id": ws.id, "product": p.value, "user_kind": k.value, "seats": c.month_end}
         for ws, users, groups in entries
-        for (p, k), c in lb.count_seats(ws, users=users, groups=groups, month=lb.Month(2024, 7))
-        .items()
+        for (p, k), c in lb.count_seats(
+            ws, users=users, groups=groups, month=lb.Month(2024, 7)
+        ).items()
     ]
     workspaces, users, groups = arrow.directory_tables(entries)
     got = arrow.count_month_end(workspaces=workspaces, users=users, groups=groups)
@@ -517,8 +518,24 @@ def test_count_month_end_refuses_a_user_twice_among_many_workspaces() -> None:
 
 def test_count_month_end_refuses_a_group_of_an_unknown_workspace() -> None:
     """A group of a workspace the workspace table lacks is refused, naming both."""
-    workspaces, users, groups = seat_tables()
+    _workspaces, users, groups = seat_tables()
     with pytest.raises(lb.InvalidValueError, match="group 'g1' belongs to workspace 'w1'"):
         arrow.count_month_end(
             workspaces=arrow.WORKSPACE_SCHEMA.empty_table(), users=users, groups=groups
         )
+
+
+def test_null_lists_hold_nothing() -> None:
+    """A null modules or groups list is an empty one; other rows keep their modules."""
+    people = [
+        lb.User(id="u0", username="a", groups={"g1"}),
+        lb.User(id="u1", username="b", modules={lb.Module.UNIFY}),
+    ]
+    workspaces, users, groups = seat_tables(*people)
+    users = replaced(users, "groups", [["g1"], None])
+    users = replaced(users, "modules", [None, ["Unify"]])
+    got = arrow.count_month_end(workspaces=workspaces, users=users, groups=groups)
+    assert got.select(["product", "seats"]).to_pylist() == [
+        {"product": "Hybrid", "seats": 1},
+        {"product": "Unify", "seats": 1},
+    ]

@@ -521,19 +521,29 @@ def _codes(column: Any, names: Sequence[str], what: str) -> Any:
     return codes
 
 
-def _masks(lists: Any, rows: int, what: str) -> Any:
+def _masks(lists: Any, what: str) -> Any:
     """One bitmask of modules per row of a list<string> column (bit n: the n-th Module)."""
     values = pc.list_flatten(lists)
     if values.null_count:
         raise InvalidValueError(f"{what} lists a null module")
     codes = _codes(values, [m.value for m in _MODULES], f"module in {what}").to_numpy()
-    bits = np.left_shift(np.uint8(1), codes.astype(np.uint8))
-    return _or_into(np.zeros(rows, np.uint8), pc.list_parent_indices(lists).to_numpy(), bits)
+    return _or_lists(lists, np.left_shift(np.uint8(1), codes.astype(np.uint8)))
 
 
-def _or_into(masks: Any, rows: Any, bits: Any) -> Any:
-    """OR each of *bits* (module masks) into ``masks[row]``, a row given any number of times."""
-    np.bitwise_or.at(masks, rows, bits)
+def _or_lists(lists: Any, bits: Any) -> Any:
+    """Per row of a list column, the OR of *bits* (one per value of ``list_flatten(lists)``)."""
+    masks = np.zeros(len(lists), np.uint8)
+    if not len(bits):
+        return masks
+    if lists.null_count:  # a null list may hide values that list_flatten skips
+        rows = pc.list_parent_indices(lists).to_numpy()
+        starts = np.flatnonzero(np.diff(rows, prepend=-1))
+        masks[rows[starts]] = np.bitwise_or.reduceat(bits, starts)
+        return masks
+    offsets = lists.offsets.to_numpy()
+    starts = offsets[:-1] - offsets[0]
+    filled = offsets[1:] > offsets[:-1]
+    masks[filled] = np.bitwise_or.reduceat(bits, starts[filled])
     return masks
 
 
@@ -622,28 +632,30 @@ def count_month_end(*, workspaces: Any, users: Any, groups: Any) -> Any:
         _check_unique(keys, len(ws_ids) * width, user_ids, user_ws, "users")
     member_of = us["groups"].combine_chunks()
     members = pc.list_flatten(member_of)
-    every_group = pc.dictionary_encode(pa.concat_arrays([group_ids, members]))
-    group_codes = every_group.indices.to_numpy().astype(np.int64)
-    width = len(every_group.dictionary)
-    group_keys = group_at * width + group_codes[: len(group_ids)]
+    named = pc.dictionary_encode(group_ids)
+    width = len(named.dictionary)
+    group_keys = group_at * width + named.indices.to_numpy().astype(np.int64)
     _check_unique(group_keys, len(ws_ids) * width, group_ids, group_ws, "groups")
 
     statuses = _codes(us["status"], [s.value for s in UserStatus], "status").to_numpy()
     active = statuses == list(UserStatus).index(UserStatus.ACTIVE)
     guest = us["guest"].to_numpy(zero_copy_only=False).astype(np.int64)
-    masks = _masks(us["modules"].combine_chunks(), len(user_ids), "the user table")
-    group_masks = _masks(gs["modules"].combine_chunks(), len(group_ids), "the group table")
+    masks = _masks(us["modules"].combine_chunks(), "the user table")
+    group_masks = _masks(gs["modules"].combine_chunks(), "the group table")
     if len(members):
         parents = pc.list_parent_indices(member_of).to_numpy()
-        wanted = at[parents] * width + group_codes[len(group_ids) :]
-        found = _find(group_keys, len(ws_ids) * width, wanted)
+        # A group id no group has is never found, whatever its workspace.
+        codes = pc.fill_null(pc.index_in(members, value_set=named.dictionary), -1).to_numpy()
+        found = _find(group_keys, len(ws_ids) * width, at[parents] * width + codes)
+        found[codes < 0] = -1
         known = found >= 0
         missing = ~known & active[parents]
         if missing.any():
             miss = int(np.flatnonzero(missing)[0])
             user, group = user_ids[int(parents[miss])].as_py(), members[miss].as_py()
             raise UnknownGroupError(f"user {user!r} belongs to group {group!r}, which is not given")
-        _or_into(masks, parents[known], group_masks[found[known]])
+        # found is -1 for an inactive user's unknown group: the appended zero mask.
+        masks |= _or_lists(member_of, np.append(group_masks, np.uint8(0))[found])
 
     # Active users counted by shape: (workspace, edition and module mask, kind).
     spaces, shapes, products = len(ws_ids), len(_SHAPE_PRODUCTS), len(_PRODUCTS)
