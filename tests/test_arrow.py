@@ -196,7 +196,7 @@ def test_columns_cast_to_the_schema() -> None:
     ("columns", "message"),
     [
         ({"event_type": ["Refund"]}, "row 0: unknown event_type 'Refund'"),
-        ({"sku_id": ["gold"]}, "row 0: column 'sku_id' names SKU 'gold'"),
+        ({"sku_id": ["gold"]}, "row 0: column 'sku_id' names 'gold'"),
         ({"enabled": [True]}, "row 0: a Purchase has no 'enabled'"),
         ({"sku_id": pa.array([None], pa.string())}, "row 0: a Purchase needs 'sku_id'"),
         ({"quantity": [0]}, "row 0: quantity must be at least 1"),

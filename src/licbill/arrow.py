@@ -64,7 +64,10 @@ except ImportError as error:  # pragma: no cover - the test extra installs pyarr
     ) from error
 
 __all__ = [
+    "BATCH_LINES",
     "COUNT_SCHEMA",
+    "ColumnKind",
+    "EventColumn",
     "EVENT_COLUMNS",
     "EVENT_SCHEMA",
     "GROUP_SCHEMA",
@@ -78,6 +81,7 @@ __all__ = [
     "events_from_table",
     "events_to_table",
     "lines_to_batch",
+    "lines_to_table",
 ]
 
 #: Money columns: exact decimals with room for the effective unit price's places.
@@ -151,6 +155,8 @@ def _line_columns() -> tuple[_LineColumn, ...]:
         if typing.get_origin(hint) in (typing.Union, _UNION_TYPE):
             rest = [arg for arg in typing.get_args(hint) if arg is not type(None)]
             hint, nullable = rest[0], True
+        if hint not in by_type:  # pragma: no cover - a new ChargeLine field of a new type
+            raise TypeError(f"ChargeLine.{name} is a {hint}: give LINE_SCHEMA a column for it")
         kind, convert = by_type[hint]
         columns.append(_LineColumn(name, kind, nullable, convert))
     # One currency column for every amount of a line, after the last money column.
@@ -196,20 +202,26 @@ def lines_to_table(lines: Sequence[ChargeLine]) -> Any:
 # Events --------------------------------------------------------------------------------------
 
 
-class _Kind(NamedTuple):
-    """How one event field is held in a column."""
+class ColumnKind(NamedTuple):
+    """How one event field is held in a column: its Arrow type, and the way there and back."""
 
     arrow: pa.DataType
     #: The column's value for a field's value.
     out: Callable[[Any], Any]
+    #: The field's value for a column's value, given the ``skus`` mapping; raises LookupError.
+    back: Callable[[Any, Mapping[str, Sku]], Any]
 
 
-_STR = _Kind(pa.string(), lambda value: value)
-_DATE = _Kind(pa.date32(), lambda value: value)
-_INT = _Kind(pa.int64(), lambda value: value)
-_BOOL = _Kind(pa.bool_(), lambda value: value)
+def _same(value: Any, _skus: Mapping[str, Sku]) -> Any:
+    return value
+
+
+_STR = ColumnKind(pa.string(), lambda value: value, _same)
+_DATE = ColumnKind(pa.date32(), lambda value: value, _same)
+_INT = ColumnKind(pa.int64(), lambda value: value, _same)
+_BOOL = ColumnKind(pa.bool_(), lambda value: value, _same)
 #: A SKU is held as its id; reading a table looks it up in the ``skus`` mapping.
-_SKU = _Kind(pa.string(), lambda sku: sku.id)
+_SKU = ColumnKind(pa.string(), lambda sku: sku.id, lambda sku_id, skus: skus[sku_id])
 
 
 class EventColumn(NamedTuple):
@@ -217,7 +229,7 @@ class EventColumn(NamedTuple):
 
     field: str
     column: str
-    kind: _Kind
+    kind: ColumnKind
 
 
 #: The columns of every event type beyond the common ones (``event_type``, ``subscription_id``,
@@ -256,7 +268,7 @@ def _event_schema() -> Any:
         pa.field("on", pa.date32(), nullable=False),
         pa.field("event_id", pa.string()),
     ]
-    kinds: dict[str, _Kind] = {}
+    kinds: dict[str, ColumnKind] = {}
     for cls, columns in EVENT_COLUMNS.items():
         for column in columns:
             if kinds.setdefault(column.column, column.kind) != column.kind:
@@ -379,14 +391,13 @@ def events_from_table(table: Any, *, skus: Mapping[str, Sku]) -> list[Event]:
                         f"the event table row {row}: a {type_name} needs {column.column!r}"
                     )
                 continue
-            if column.kind is _SKU:
-                if value not in checked:
-                    raise InvalidValueError(
-                        f"the event table row {row}: column {column.column!r} names SKU "
-                        f"{value!r}, which skus does not hold"
-                    )
-                value = checked[value]
-            arguments[column.field] = value
+            try:
+                arguments[column.field] = column.kind.back(value, checked)
+            except LookupError:
+                raise InvalidValueError(
+                    f"the event table row {row}: column {column.column!r} names {value!r}, "
+                    "which skus does not hold"
+                ) from None
         try:
             events.append(cls(**arguments))
         except LicbillError as error:
