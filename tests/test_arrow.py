@@ -539,3 +539,53 @@ def test_null_lists_hold_nothing() -> None:
         {"product": "Hybrid", "seats": 1},
         {"product": "Unify", "seats": 1},
     ]
+
+
+# Hostile input -----------------------------------------------------------------------------------
+
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True),
+    st.text(max_size=6),
+    st.binary(max_size=4),
+    st.datetimes(),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.just(object()),
+)
+CALLS: dict[str, Any] = {
+    "events_to_table": lambda v: arrow.events_to_table(v),
+    "events_from_table.table": lambda v: arrow.events_from_table(v, skus={}),
+    "events_from_table.skus": lambda v: arrow.events_from_table(purchase_table(), skus=v),
+    "lines_to_batch": lambda v: arrow.lines_to_batch(v),
+    "charge_batches.through": lambda v: arrow.charge_batches(skus={}, through=v, rulebook=BOOK),
+    "count_month_end.users": lambda v: arrow.count_month_end(
+        workspaces=arrow.WORKSPACE_SCHEMA.empty_table(),
+        users=v,
+        groups=arrow.GROUP_SCHEMA.empty_table(),
+    ),
+    "directory_tables": lambda v: arrow.directory_tables(v),
+    "directory_tables.entry": lambda v: arrow.directory_tables([v]),
+    "directory_tables.users": lambda v: arrow.directory_tables(
+        [(lb.Workspace(id="w", created_on=dt.date(2024, 2, 1)), v, ())]
+    ),
+    "merge_charge_lines": lambda v: lb.merge_charge_lines(v),
+}
+
+
+@pytest.mark.parametrize("call", sorted(CALLS))
+@settings(max_examples=20)
+@given(value=JUNK)
+def test_wrong_values_meet_a_licbill_error(call: str, value: Any) -> None:
+    """Any wrong value passed to the column functions raises a licbill error, nothing else."""
+    try:
+        CALLS[call](value)
+    except lb.LicbillError as error:
+        caught: Exception | None = error
+    else:
+        caught = None
+    if caught is not None:
+        assert isinstance(caught, TypeError | ValueError | LookupError)
+        assert str(caught)

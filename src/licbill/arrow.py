@@ -493,9 +493,17 @@ def directory_tables(
     ws_rows: dict[str, list[Any]] = {name: [] for name in WORKSPACE_SCHEMA.names}
     user_rows: dict[str, list[Any]] = {name: [] for name in USER_SCHEMA.names}
     group_rows: dict[str, list[Any]] = {name: [] for name in GROUP_SCHEMA.names}
-    for workspace, users, groups in entries:
+    if isinstance(entries, str | bytes) or not isinstance(entries, Iterable):
+        raise InvalidTypeError(f"entries must be (workspace, users, groups) tuples: {entries!r}")
+    for entry in entries:
+        if not isinstance(entry, tuple) or len(entry) != 3:
+            raise InvalidTypeError(f"not a (workspace, users, groups) tuple: {entry!r}")
+        workspace, users, groups = entry
         if not isinstance(workspace, Workspace):
             raise InvalidTypeError(f"not a licbill.Workspace: {workspace!r}")
+        for what, values in (("users", users), ("groups", groups)):
+            if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+                raise InvalidTypeError(f"the {what} of {workspace.id!r} are not a collection")
         ws_rows["workspace_id"].append(workspace.id)
         ws_rows["edition"].append(workspace.edition.value if workspace.edition else None)
         for user in users:
