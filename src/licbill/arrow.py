@@ -22,6 +22,7 @@ import datetime as dt
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
+from operator import attrgetter, itemgetter
 from types import MappingProxyType
 from typing import Any, Final, NamedTuple
 
@@ -97,11 +98,15 @@ BATCH_LINES: Final = 65_536
 def _by_identity(values: Sequence[Any], convert: Callable[[Any], Any], kind: pa.DataType) -> Any:
     # Lines share their SKU's prices, charge types and full-cycle totals: each distinct object
     # is converted once, then taken into place by index.
-    index: dict[int, int] = {}
-    positions = [index.setdefault(id(value), len(index)) for value in values]
-    distinct = {position: value for value, position in zip(values, positions, strict=True)}
-    uniques = [convert(distinct[n]) for n in range(len(index))]
-    return pa.array(uniques, kind).take(pa.array(positions, pa.int32()))
+    if not values:
+        return pa.array([], kind)
+    ids = pc.dictionary_encode(pa.array(list(map(id, values)), pa.int64()))
+    positions = ids.indices.to_numpy()
+    # One row of each distinct object (any row will do: they hold the same object).
+    first = np.empty(len(ids.dictionary), np.int64)
+    first[positions] = np.arange(len(positions))
+    uniques = [convert(values[n]) for n in first.tolist()]
+    return pa.array(uniques, kind).take(ids.indices)
 
 
 def _money_column(values: Sequence[Money]) -> Any:
@@ -167,6 +172,7 @@ def _line_columns() -> tuple[_LineColumn, ...]:
 
 
 _UNION_TYPE = type(int | None)
+_CURRENCY = attrgetter("currency")
 _LINE_COLUMNS: Final = _line_columns()
 
 #: The columns of charge lines: :class:`~licbill.ChargeLine`'s fields in order, and ``currency``.
@@ -185,11 +191,8 @@ def lines_to_batch(lines: Sequence[ChargeLine]) -> Any:
     if not set(map(type, lines)) <= {ChargeLine}:
         culprit = next(line for line in lines if not isinstance(line, ChargeLine))
         raise InvalidTypeError(f"not a licbill.ChargeLine: {culprit!r}")
-    fields: list[Sequence[Any]] = list(zip(*lines, strict=True))
-    if not lines:
-        fields = [()] * len(ChargeLine._fields)
-    values = dict(zip(ChargeLine._fields, fields, strict=True))
-    values["currency"] = [money.currency for money in values["total"]]
+    values = {name: list(map(itemgetter(n), lines)) for n, name in enumerate(ChargeLine._fields)}
+    values["currency"] = list(map(_CURRENCY, values["total"]))
     arrays = [column.convert(values[column.name]) for column in _LINE_COLUMNS]
     return pa.RecordBatch.from_arrays(arrays, schema=LINE_SCHEMA)
 
