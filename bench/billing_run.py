@@ -37,6 +37,8 @@ def build(workspaces: int, per_workspace: int, seed: int = 11) -> list[Record]:
             created_on=dt.date(2022, 5, 1) if legacy else dt.date(2024, 2, 1),
             edition=lb.LegacyEdition.ADAPT if legacy else None,
             billing=lb.BillingInfo(company_name=f"Company {w}"),
+            # The pandas side below gives every active legacy user the edition.
+            legacy_seats=lb.LegacySeats.EVERY_ACTIVE_USER,
         )
         groups = tuple(
             lb.Group(id=f"g{g}", name=f"G{g}", modules=rng.choice(MODULE_SETS)) for g in range(5)

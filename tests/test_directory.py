@@ -1,4 +1,4 @@
-"""Which users are active: the status rules of RULEBOOK B3."""
+"""Which users are active: the status rules of docs/workspace.md."""
 
 from __future__ import annotations
 
@@ -35,9 +35,13 @@ def test_sync_tool_mirrors_the_directory() -> None:
 
 
 def test_new_users_get_the_default_modules_and_admins_get_all() -> None:
-    """Newly synced users get Engage (or the workspace's default); admins get every module."""
+    """Newly synced users get the workspace's defaults; admins every module when it says so."""
+    ws = lb.Workspace(
+        id="w", created_on=dt.date(2024, 2, 1), default_modules={lb.Module.ENGAGE},
+        admin_gets_all_modules=True,
+    )  # fmt: skip
     state = d.replay(
-        _dir(d.Provisioning.SYNC_TOOL),
+        d.Directory(workspace=ws, provisioning=d.Provisioning.SYNC_TOOL),
         [
             d.SyncUser(user_id="u", username="ann"),
             d.SyncUser(user_id="a", username="root", admin=True),

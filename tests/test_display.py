@@ -5,10 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import importlib.util
+from decimal import Decimal
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import licbill as lb
+from licbill import strategies
 from licbill.seeds import SCENARIOS
 
 HAS_PANDAS = importlib.util.find_spec("pandas") is not None
@@ -119,3 +124,115 @@ def test_to_dataframe_without_pandas_names_the_extra(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(importlib, "import_module", no_pandas)
     with pytest.raises(lb.MissingDependencyError, match=r"licbill\[pandas\]"):
         _seed(3).to_dataframe()
+
+
+@pytest.mark.skipif(not HAS_PANDAS, reason="pandas is an optional extra")
+def test_dataframe_dates_are_datetime64() -> None:
+    """Every date column of the lines' data frame is datetime64, empty frames included."""
+    for frame in (_seed(3).to_dataframe(), lb.ChargeLines().to_dataframe()):
+        for column in ("order_date", "charge_start", "charge_end", "subscription_end"):
+            assert str(frame[column].dtype).startswith("datetime64"), column
+
+
+@pytest.mark.skipif(not HAS_PANDAS, reason="pandas is an optional extra")
+def test_dataframe_money_is_exact_decimal_with_a_currency() -> None:
+    """Money columns hold the exact Decimal amounts; the currency column names their code."""
+    frame = _seed(3).to_dataframe()
+    assert list(frame["total"]) == [Decimal("20.00"), Decimal("-20.00"), Decimal("10.00")]
+    assert all(type(amount) is Decimal for amount in frame["effective_unit_price"])
+    assert set(frame["currency"]) == {"USD"}
+    assert str(frame["quantity"].dtype) == "int64"
+
+
+@pytest.mark.skipif(not HAS_PANDAS, reason="pandas is an optional extra")
+def test_dataframe_sums_to_the_exact_total() -> None:
+    """Summing the total column gives the same Decimal as lb.total of the lines' totals."""
+    lines = _seed(3)
+    frame = lines.to_dataframe()
+    assert lb.Money(frame["total"].sum(), "USD") == lb.total(line.total for line in lines)
+
+
+def test_records_have_every_field_and_the_currency() -> None:
+    """A record has a key per ChargeLine field, plus the currency after the total."""
+    record = _seed(2).to_records()[0]
+    keys = list(record)
+    assert [k for k in keys if k != "currency"] == list(lb.ChargeLine._fields)
+    assert keys[keys.index("total") + 1] == "currency"
+    assert record["term"] == "P1M"
+    assert record["billing"] == "monthly"
+
+
+def test_slicing_charge_lines_keeps_the_type() -> None:
+    """A slice of ChargeLines is ChargeLines, with its views; an index is one ChargeLine."""
+    lines = _seed(3)
+    assert type(lines[1:]) is lb.ChargeLines
+    assert lines[1:] == tuple(lines)[1:]
+    assert "<table>" in lines[:1]._repr_html_()
+    assert type(lines[0]) is lb.ChargeLine
+
+
+@given(st.lists(strategies.monies(currencies=st.just("EUR"), extra_places=2), max_size=6))
+def test_total_is_sum_from_zero(monies: list[lb.Money]) -> None:
+    """lb.total with a currency equals sum() started from Money.zero of that currency."""
+    assert lb.total(monies, currency="EUR") == sum(monies, lb.Money.zero("EUR"))
+    if monies:
+        assert lb.total(monies) == lb.total(monies, currency="EUR")
+
+
+def test_total_of_nothing_needs_a_currency() -> None:
+    """An empty total without a currency is refused; with one it is zero."""
+    with pytest.raises(lb.InvalidValueError, match="needs a currency"):
+        lb.total([])
+    assert lb.total([], currency="JPY") == lb.Money.zero("JPY")
+
+
+@pytest.mark.parametrize(
+    ("monies", "currency", "error"),
+    [
+        ([lb.Money(1, "EUR"), lb.Money(1, "USD")], None, lb.CurrencyMismatchError),
+        ([lb.Money(1, "EUR")], "USD", lb.CurrencyMismatchError),
+        ([1, lb.Money(1, "EUR")], None, lb.InvalidTypeError),
+        ([lb.Money(1, "EUR"), 1], None, lb.InvalidTypeError),
+        (lb.Money(1, "EUR"), None, lb.InvalidTypeError),
+        ("EUR", None, lb.InvalidTypeError),
+    ],
+)
+def test_total_refuses_bad_input(monies: Any, currency: str | None, error: type) -> None:
+    """Mixed currencies and non-Money are refused with licbill errors."""
+    with pytest.raises(error):
+        lb.total(monies, currency=currency)
+
+
+def test_writers_refuse_hand_built_lines_with_text_in_numbers() -> None:
+    """The table cells and plain records of a line with text as its quantity are refused."""
+    s = SCENARIOS[0]
+    line = lb.charge_lines(s.events, through=s.through, rulebook=s.rulebook)[0]
+    bad = line._replace(quantity="=cmd|' /C calc'!A0")
+    with pytest.raises(lb.InvalidTypeError, match="quantity"):
+        lb.tables.line_cells(bad)
+    with pytest.raises(lb.InvalidTypeError, match="quantity"):
+        lb.display.line_record(bad)
+    with pytest.raises(lb.InvalidTypeError, match="quantity"):
+        lb.ChargeLines([line, bad]).to_html()
+    assert lb.display.check_line(line) is line
+
+
+def test_check_line_refuses_what_is_not_a_line() -> None:
+    """check_line names the index of something that is not a ChargeLine."""
+    with pytest.raises(lb.InvalidTypeError, match="charge line 4 is not"):
+        lb.display.check_line(("a", "b"), index=4)
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "error"),
+    [
+        (("a", "b"), [("1",)], lb.InvalidValueError),
+        (("a",), [(1,)], lb.InvalidTypeError),
+        ((None,), [], lb.InvalidTypeError),
+    ],
+)
+def test_render_checks_its_cells(header: tuple[object, ...], rows: list[tuple[object, ...]],
+                                 error: type[Exception]) -> None:  # fmt: skip
+    """A table row with a missing cell, or a cell that is not text, is refused."""
+    with pytest.raises(error):
+        lb.tables.render(header, rows)  # type: ignore[arg-type]

@@ -212,3 +212,26 @@ def test_lazy_runs_over_lists_name_events_before_their_purchase() -> None:
     early = lb.ChangeQuantity("S1", D(2024, 1, 9), 3)
     with pytest.raises(lb.EventOrderError, match="precedes the purchase"):
         list(lb.iter_charge_lines([early, BUY], through=D(2024, 2, 1), rulebook=NC))
+
+
+def test_add_location_keeps_the_class_and_the_first_place() -> None:
+    """add_location() sets file, line and field and prefixes the message, once; the class stays."""
+    from pathlib import Path
+
+    error = lb.QuantityError("too many", event="e")
+    assert (error.file, error.line, error.field) == (None, None, None)
+    located = error.add_location(file=Path("a.toml"), line=3, field="event[0]")
+    assert located is error
+    assert type(error) is lb.QuantityError
+    assert str(error) == "a.toml:3: event[0]: too many: 'e'"
+    error.add_location(file=Path("b.toml"), line=9, field=None)
+    assert (error.file, error.line, error.field) == (Path("a.toml"), 3, "event[0]")
+
+
+def test_scenario_error_is_exported_and_a_value_error() -> None:
+    """licbill.ScenarioError is the scenarios module's error and also a ValueError."""
+    from licbill.scenarios import ScenarioError
+
+    assert lb.ScenarioError is ScenarioError
+    assert issubclass(lb.ScenarioError, lb.LicbillError)
+    assert issubclass(lb.ScenarioError, ValueError)

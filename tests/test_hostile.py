@@ -19,6 +19,7 @@ D = dt.date(2024, 1, 10)
 SKU = lb.Sku.monthly(id="s", name="S", unit_price=lb.Money("1", "USD"))
 WS = lb.Workspace(id="w", created_on=dt.date(2024, 2, 1))
 NC = lb.rulebooks.NEW_COMMERCE
+LINE = lb.charge_lines([lb.Purchase("S1", D, SKU)], through=D, rulebook=NC)[0]
 
 # Values of every shape a caller might pass by mistake.
 JUNK = st.one_of(
@@ -104,44 +105,125 @@ CALLS: dict[str, Callable[[Any], object]] = {
         lb.directory.Directory(workspace=WS, provisioning=lb.directory.Provisioning.SCIM), v
     ),
     "scenarios.load_charges.path": lambda v: load_charges(v),
+    "recon.write_csv.customers": lambda v: lb.recon.write_csv([LINE], io.StringIO(), customers=v),
+    "recon.write_csv.line.quantity": lambda v: lb.recon.write_csv(
+        [LINE._replace(quantity=v)], io.StringIO()
+    ),
+    "recon.write_csv.line.total": lambda v: lb.recon.write_csv(
+        [LINE._replace(total=v)], io.StringIO()
+    ),
+    "recon.write_csv.line.order_date": lambda v: lb.recon.write_csv(
+        [LINE._replace(order_date=v)], io.StringIO()
+    ),
+    "recon.write_csv.line.sku_name": lambda v: lb.recon.write_csv(
+        [LINE._replace(sku_name=v)], io.StringIO()
+    ),
+    "tables.line_cells.quantity": lambda v: lb.tables.line_cells(LINE._replace(quantity=v)),
+    "display.line_record.unit_price": lambda v: lb.display.line_record(
+        LINE._replace(unit_price=v)
+    ),
+    "tables.render.cell": lambda v: lb.tables.render(("a",), [(v,)]),
 }  # fmt: skip
+
+
+def _int(value: object) -> bool:
+    return type(value) is int
+
+
+def _text(value: object) -> bool:
+    return type(value) is str
+
+
+def _empty(value: object) -> bool:
+    return isinstance(value, list | dict | bytes | str) and len(value) == 0
+
+
+# What each site may accept among the junk (a type-level bound, not a re-implementation):
+# any other value must be refused with a licbill error. Sites not listed accept nothing.
+ACCEPTS: dict[str, Callable[[Any], bool]] = {
+    "Money.amount": lambda v: type(v) in (int, str, Decimal),
+    "Sku.id": _text,
+    "Sku.max_quantity": lambda v: v is None or _int(v),
+    "Purchase.quantity": _int,
+    "ChangeQuantity.quantity": _int,
+    "Cancel.subscription_id": _text,
+    "SetAutoRenew.enabled": lambda v: type(v) is bool,
+    "charge_lines.events": _empty,
+    "prorate.quantity": _int,
+    "Month.month": _int,
+    "User.modules": _empty,
+    "Group.modules": _empty,
+    "PriceList.prices": _empty,
+    "monthly_invoice.users": _empty,
+    "ProvisioningKey": _text,
+    "add_months.months": _int,
+    "period_end.months": _int,
+    "cycle.index": _int,
+    "prorate.billing_days": _int,
+    "Rounding.bound": _int,
+    "Sku.allows": _int,
+    "recon.neutralise": _text,
+    "reports.write_users_csv.groups": _empty,
+    "reports.WorkspaceUsers.users": _empty,
+    "reports.write_partner_report.prices": lambda v: type(v) is dict,
+    "directory.replay.events": _empty,
+    "recon.write_csv.customers": lambda v: v is None or _empty(v),
+    "recon.write_csv.line.quantity": _int,
+    "recon.write_csv.line.sku_name": _text,
+    "tables.line_cells.quantity": _int,
+    "tables.render.cell": _text,
+}
 
 
 @pytest.mark.parametrize("site", sorted(CALLS))
 @given(value=JUNK)
 def test_only_licbill_errors_escape(site: str, value: object) -> None:
-    """Random wrong values give a licbill error (also the matching builtin), never another."""
+    """Random wrong values give a licbill error (also the matching builtin), never another;
+    a value that is not refused must be of a type the site accepts."""
+    caught: Exception | None = None
     try:
         CALLS[site](value)
     except lb.LicbillError as error:
-        caught: Exception | None = error
+        caught = error
+    if caught is None:
+        assert ACCEPTS.get(site, lambda v: False)(value), f"{site} accepted {value!r}"
     else:
-        caught = None
-    if caught is not None:
         assert isinstance(caught, TypeError | ValueError | LookupError)
         assert str(caught)
 
 
+def test_the_hostile_test_fails_when_nothing_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The property above cannot pass vacuously: a site that silently takes a float fails it."""
+    monkeypatch.setitem(CALLS, "Purchase.on", lambda v: None)
+    inner = test_only_licbill_errors_escape.hypothesis.inner_test  # type: ignore[attr-defined]
+    with pytest.raises(AssertionError, match=r"Purchase\.on accepted 1\.5"):
+        inner(site="Purchase.on", value=1.5)
+
+
 @pytest.mark.parametrize(
-    ("site", "value"),
+    ("site", "value", "error"),
     [
-        ("Money.amount", 1.5),
-        ("Money.amount", "12,50"),
-        ("Money.currency", "EUROS"),
-        ("Purchase.quantity", -3),
-        ("Purchase.quantity", 2.0),
-        ("Purchase.on", "2024-01-10"),
-        ("ChangeQuantity.quantity", 0),
-        ("Month.month", 13),
-        ("User.status", "active"),
-        ("charge_lines.event", "cancel S1"),
-        ("Sku.unit_price", Decimal("20")),
-        ("PriceList.prices", {"Engage": 4}),
+        ("Money.amount", 1.5, lb.InvalidTypeError),
+        ("Money.amount", "12,50", lb.InvalidValueError),
+        ("Money.currency", "EUROS", lb.UnknownCurrencyError),
+        ("Purchase.quantity", -3, lb.InvalidValueError),
+        ("Purchase.quantity", 2.0, lb.InvalidTypeError),
+        ("Purchase.on", "2024-01-10", lb.InvalidTypeError),
+        ("ChangeQuantity.quantity", 0, lb.InvalidValueError),
+        ("Month.month", 13, lb.InvalidValueError),
+        ("User.status", "active", lb.InvalidTypeError),
+        ("charge_lines.event", "cancel S1", lb.InvalidTypeError),
+        ("Sku.unit_price", Decimal("20"), lb.InvalidTypeError),
+        ("PriceList.prices", {"Engage": 4}, lb.InvalidTypeError),
+        ("recon.write_csv.customers", {"S1": "Contoso"}, lb.InvalidTypeError),
+        ("recon.write_csv.line.quantity", "=cmd|' /C calc'!A0", lb.InvalidTypeError),
+        ("display.line_record.unit_price", lb.Money("1", "EUR"), lb.InvalidTypeError),
+        ("tables.render.cell", 3, lb.InvalidTypeError),
     ],
 )
-def test_errors_name_the_offending_value(site: str, value: object) -> None:
-    """The message of a refusal quotes the value that was refused (for a mapping, its key)."""
-    with pytest.raises(lb.LicbillError) as caught:
+def test_errors_name_the_offending_value(site: str, value: object, error: type[Exception]) -> None:
+    """The refusal has the expected class and quotes the value refused (for a mapping, a key)."""
+    with pytest.raises(error) as caught:
         CALLS[site](value)
     named = next(iter(value)) if isinstance(value, dict) else value
     assert repr(named) in str(caught.value)

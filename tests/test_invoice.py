@@ -1,4 +1,4 @@
-"""Seat counting and the monthly invoice (RULEBOOK B3, B4)."""
+"""Seat counting and the monthly invoice (docs/workspace.md)."""
 
 from __future__ import annotations
 
@@ -151,17 +151,20 @@ def test_daily_prorated_needs_a_rounding_policy() -> None:
 
 
 def test_legacy_workspace_bills_its_edition_and_trial_modules_at_zero() -> None:
-    """A legacy workspace bills each active user at its edition; tried modules cost nothing."""
-    invoice = lb.monthly_invoice(LEGACY, users=USERS, groups=[SALES], month=MAY, prices=PRICES)
+    """A legacy workspace bills each edition seat; modules inside their trial cost nothing."""
+    trial = lb.ModuleTrial(ends_on=D(2024, 6, 30))
+    invoice = lb.monthly_invoice(
+        LEGACY, users=USERS, groups=[SALES], month=MAY, prices=PRICES, trial=trial
+    )
     assert _lines(invoice) == [
-        ("Adapt", "regular", "3", "15.00"),
+        ("Adapt", "regular", "2", "10.00"),
         ("Adapt", "guest", "1", "2.00"),
         ("Hybrid", "regular", "1", "0.00"),
         ("Engage", "regular", "1", "0.00"),
         ("Engage", "guest", "1", "0.00"),
     ]
     assert invoice.model is lb.LicenceModel.LEGACY
-    assert invoice.total == lb.Money("17.00", "EUR")
+    assert invoice.total == lb.Money("12.00", "EUR")
 
 
 def test_a_missing_price_is_an_error_never_a_zero() -> None:
@@ -270,7 +273,8 @@ def test_counts_agree_with_a_day_by_day_recount(drawn: WorkspaceMonth) -> None:
         users = {u.id: u for u in drawn.users}
         groups = {g.id: g for g in drawn.groups}
         for revision in sorted(drawn.history, key=lambda r: r.on):
-            if revision.on <= day:
+            # users= is the state on the first day: revisions dated that day are in it.
+            if drawn.month.first < revision.on <= day:
                 target = users if isinstance(revision.value, lb.User) else groups
                 target[revision.value.id] = revision.value  # type: ignore[assignment]
         held: dict[tuple[object, object], set[str]] = {}
@@ -278,11 +282,14 @@ def test_counts_agree_with_a_day_by_day_recount(drawn: WorkspaceMonth) -> None:
             if user.status is S.ACTIVE:
                 modules = lb.effective_modules(user, groups)  # type: ignore[arg-type]
                 products = [m for m in M if m in modules]
-                if drawn.workspace.edition is not None:
+                if drawn.workspace.edition is not None and (
+                    products or drawn.workspace.legacy_seats is lb.LegacySeats.EVERY_ACTIVE_USER
+                ):
                     products.insert(0, drawn.workspace.edition)  # type: ignore[arg-type]
                 for product in products:
                     held.setdefault((product, user.kind), set()).add(user.id)
-        daily.append(held)
+        if day >= drawn.workspace.created_on:  # nothing counts before the workspace exists
+            daily.append(held)
     keys = {key for held in daily for key in held}
     assert set(fast) == keys
     for key in keys:
@@ -304,7 +311,7 @@ def test_invoice_total_is_the_sum_of_its_lines(drawn: WorkspaceMonth) -> None:
         invoice = lb.monthly_invoice(
             drawn.workspace, users=drawn.users, groups=drawn.groups, month=drawn.month,
             prices=prices, counting=counting, history=drawn.history,
-            rounding=lb.Rounding.PER_UNIT_HALF_UP,
+            rounding=lb.Rounding.PER_UNIT_HALF_UP, trial=drawn.trial,
         )  # fmt: skip
         assert invoice.total == sum((x.total for x in invoice.lines), lb.Money.zero("EUR"))
 
@@ -313,19 +320,21 @@ def test_invoice_total_is_the_sum_of_its_lines(drawn: WorkspaceMonth) -> None:
 def test_inactive_users_and_users_without_modules_never_change_an_invoice(
     drawn: WorkspaceMonth,
 ) -> None:
-    """Adding an inactive user, or (on the modules model) one without modules, changes nothing."""
+    """Adding an inactive user, or one without modules (legacy: unless every active user holds
+    an edition seat), changes nothing."""
     prices = lb.PriceList(
         {(p, k): lb.Money("2.00", "EUR") for p in [*M, *lb.LegacyEdition] for k in K}
     )
     extra = [lb.User(id="zz-inactive", username="z", status=S.INACTIVE, modules=set(M))]
-    if drawn.workspace.edition is None:
+    if drawn.workspace.legacy_seats is lb.LegacySeats.NEEDS_MODULE:
         extra.append(lb.User(id="zz-none", username="z"))
     base = lb.monthly_invoice(
-        drawn.workspace, users=drawn.users, groups=drawn.groups, month=drawn.month, prices=prices
-    )
+        drawn.workspace, users=drawn.users, groups=drawn.groups, month=drawn.month, prices=prices,
+        trial=drawn.trial,
+    )  # fmt: skip
     more = lb.monthly_invoice(
         drawn.workspace, users=drawn.users + tuple(extra), groups=drawn.groups, month=drawn.month,
-        prices=prices,
+        prices=prices, trial=drawn.trial,
     )  # fmt: skip
     assert more == base
 

@@ -107,3 +107,65 @@ def test_wrong_input_is_refused() -> None:
         list(lb.recon.rows(["line"]))  # type: ignore[list-item]
     with pytest.raises(lb.CurrencyMismatchError):
         list(lb.recon.rows(_seed_lines(1), tax=lambda line: lb.Money(1, "EUR")))
+
+
+def test_customers_must_be_customer_values() -> None:
+    """``customers={"S1": "Contoso"}`` (a name, not a Customer) is refused, naming the entry."""
+    with pytest.raises(lb.InvalidTypeError, match=r"customers\['S1'\].*'Contoso'"):
+        lb.recon.write_csv(_seed_lines(1), io.StringIO(), customers={"S1": "Contoso"})  # type: ignore[dict-item]
+
+
+def test_customers_must_be_a_mapping() -> None:
+    """A list of customers is refused before anything is written."""
+    out = io.StringIO()
+    with pytest.raises(lb.InvalidTypeError, match="customers must map"):
+        lb.recon.write_csv(_seed_lines(1), out, customers=[lb.recon.Customer("C")])  # type: ignore[arg-type]
+    assert out.getvalue() == ""
+
+
+def test_customer_fields_are_text() -> None:
+    """A Customer's id and name are text; a number is refused at construction."""
+    with pytest.raises(lb.InvalidTypeError, match=r"Customer\.id"):
+        lb.recon.Customer(7)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("quantity", "=cmd|' /C calc'!A0"),
+        ("quantity", True),
+        ("total", "=1+1"),
+        ("unit_price", lb.Money("1", "EUR")),
+        ("order_date", "=NOW()"),
+        ("charge_end", dt.datetime(2024, 1, 1)),
+        ("subscription_start", "2024-01-01"),
+        ("sku_name", 3),
+        ("charge_type", "new"),
+        ("product_qualifiers", ["Trial"]),
+        ("term", "P1M"),
+        ("billing", "monthly"),
+    ],
+)
+def test_hand_built_lines_with_wrong_fields_are_refused(field: str, value: object) -> None:
+    """A hand-built line with a wrong type in a field is refused, naming the line and the field."""
+    lines = list(_seed_lines(1))
+    lines[1] = lines[1]._replace(**{field: value})
+    with pytest.raises(lb.InvalidTypeError) as caught:
+        lb.recon.write_csv(lines, io.StringIO())
+    assert str(caught.value).startswith(f"charge line 1: {field} must be ")
+
+
+@pytest.mark.parametrize(
+    ("keyword", "value"),
+    [("partner_id", 1), ("invoice_number", None), ("tax", "21%")],
+)
+def test_other_parameters_are_checked(keyword: str, value: object) -> None:
+    """A partner id or invoice number that is not text, or a tax not callable, is refused."""
+    with pytest.raises(lb.InvalidTypeError, match=keyword):
+        lb.recon.write_csv(_seed_lines(1), io.StringIO(), **{keyword: value})  # type: ignore[arg-type]
+
+
+def test_lines_must_be_an_iterable_of_lines() -> None:
+    """A string or a number in place of the lines is refused."""
+    with pytest.raises(lb.InvalidTypeError, match="lines must be"):
+        lb.recon.rows("lines")  # type: ignore[arg-type]

@@ -101,7 +101,11 @@ def test_partner_report_opens_in_a_spreadsheet() -> None:
         reports.WorkspaceUsers(workspace=OLD, users=USERS, groups=[SALES]),
     ]
     out = io.StringIO(newline="")
-    assert reports.write_partner_report(entries, out, month=lb.Month(2024, 5), prices=prices) == 2
+    trial = lb.ModuleTrial(ends_on=dt.date(2024, 12, 31))
+    written = reports.write_partner_report(
+        entries, out, month=lb.Month(2024, 5), prices=prices, trial=trial
+    )
+    assert written == 2
     text = out.getvalue()
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text[1:], newline="")))
@@ -115,7 +119,7 @@ def test_partner_report_opens_in_a_spreadsheet() -> None:
     per_workspace = {"w-new": prices}
     with pytest.raises(lb.InvalidValueError, match="w-old"):
         reports.write_partner_report(
-            entries, io.StringIO(), month=lb.Month(2024, 5), prices=per_workspace
+            entries, io.StringIO(), month=lb.Month(2024, 5), prices=per_workspace, trial=trial
         )
 
 

@@ -44,12 +44,23 @@ def test_an_unknown_group_is_an_error_naming_it() -> None:
 
 
 def test_defaults_for_new_users() -> None:
-    """New users get Engage, admins every module, and a workspace may set its own default."""
+    """New users get the workspace's default modules alone (none unless it sets them)."""
     plain = lb.Workspace(id="w", created_on=dt.date(2024, 2, 1))
-    assert plain.modules_for_new_user(admin=False) == {M.ENGAGE}
-    assert plain.modules_for_new_user(admin=True) == set(M)
+    assert plain.modules_for_new_user(admin=False) == set()
+    assert plain.modules_for_new_user(admin=True) == set()
     own = lb.Workspace(id="w", created_on=dt.date(2024, 2, 1), default_modules={M.HYBRID})
     assert own.modules_for_new_user(admin=False) == {M.HYBRID}
+    assert own.modules_for_new_user(admin=True) == {M.HYBRID}
+
+
+def test_admin_rule_is_an_option() -> None:
+    """With admin_gets_all_modules a new admin gets every module; other users the defaults."""
+    ws = lb.Workspace(
+        id="w", created_on=dt.date(2024, 2, 1), default_modules={M.ENGAGE},
+        admin_gets_all_modules=True,
+    )  # fmt: skip
+    assert ws.modules_for_new_user(admin=True) == set(M)
+    assert ws.modules_for_new_user(admin=False) == {M.ENGAGE}
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,10 @@ from typing import Any
 
 from . import directory, recon, reports, rulebooks
 from .charges import ChargeLines, charge_lines, iter_charge_lines
+from .convert import from_dict, to_dict
 from .display import format_date, format_money
 from .errors import (
+    ConversionError,
     CurrencyMismatchError,
     DirectoryError,
     DuplicateEventError,
@@ -22,6 +24,7 @@ from .errors import (
     PlanAndQuantityError,
     QuantityError,
     SameSkuError,
+    ScenarioError,
     SubscriptionEndedError,
     TrialError,
     UnknownCurrencyError,
@@ -30,7 +33,7 @@ from .errors import (
     UnknownUserError,
 )
 from .invoice import Invoice, InvoiceLine, PriceList, monthly_invoice
-from .legacy import MODULES_FROM, LicenceModel, licence_model
+from .legacy import MODULES_FROM, LicenceModel, ModuleTrial, licence_model
 from .lines import ChargeLine, ChargeType, ChargeTypeName
 from .models import (
     Billing,
@@ -44,17 +47,27 @@ from .models import (
     SkuKind,
     Term,
 )
-from .money import Money, RoundingMode
+from .money import Money, RoundingMode, total
 from .partitions import merge_charge_lines
 from .periods import Period, add_months, cycle, inclusive_days, period_end
 from .proration import Rounding, RoundingScope, effective_unit_price, prorate
 from .provisioning import ProvisioningKey
 from .rulebooks import Descriptions, Rulebook, TrialConversion
-from .seats import Counting, Month, Revision, SeatCount, count_seats
+from .seats import (
+    Counting,
+    Month,
+    MonthState,
+    Revision,
+    SeatCount,
+    count_seats,
+    cut_history,
+    month_end_state,
+)
 from .workspace import (
     BillingInfo,
     Group,
     LegacyEdition,
+    LegacySeats,
     Module,
     User,
     UserKind,
@@ -72,6 +85,7 @@ __all__ = [
     "ChargeLines",
     "ChargeType",
     "ChargeTypeName",
+    "ConversionError",
     "ConvertSku",
     "Counting",
     "CurrencyMismatchError",
@@ -90,14 +104,17 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "LegacyEdition",
+    "LegacySeats",
     "LicbillError",
     "LicenceModel",
     "MODULES_FROM",
     "MissingDependencyError",
     "MissingPriceError",
     "Module",
+    "ModuleTrial",
     "Money",
     "Month",
+    "MonthState",
     "Period",
     "PlanAndQuantityError",
     "PriceList",
@@ -110,6 +127,7 @@ __all__ = [
     "RoundingScope",
     "Rulebook",
     "SameSkuError",
+    "ScenarioError",
     "SeatCount",
     "SetAutoRenew",
     "Sku",
@@ -129,22 +147,27 @@ __all__ = [
     "add_months",
     "charge_lines",
     "count_seats",
+    "cut_history",
     "cycle",
     "directory",
     "effective_modules",
     "effective_unit_price",
     "format_date",
     "format_money",
+    "from_dict",
     "inclusive_days",
     "iter_charge_lines",
     "licence_model",
     "merge_charge_lines",
+    "month_end_state",
     "monthly_invoice",
     "period_end",
     "prorate",
     "recon",
     "reports",
     "rulebooks",
+    "to_dict",
+    "total",
 ]
 
 

@@ -13,9 +13,9 @@ import datetime as dt
 import heapq
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, SupportsIndex, overload
 
-from .display import html_table, line_record, require_pandas
+from .display import html_table, line_frame, line_record
 from .errors import (
     CurrencyMismatchError,
     DuplicateEventError,
@@ -57,9 +57,22 @@ class ChargeLines(tuple[ChargeLine, ...]):
         """Each line as a plain dict (for ``pandas.DataFrame(...)`` or any other tool)."""
         return [line_record(line) for line in self]
 
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> ChargeLine: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> ChargeLines: ...
+
+    def __getitem__(self, index: SupportsIndex | slice) -> ChargeLine | ChargeLines:
+        """A line, or for a slice the lines as :class:`ChargeLines` (views and all)."""
+        if isinstance(index, slice):
+            return ChargeLines(tuple.__getitem__(self, index))
+        return tuple.__getitem__(self, index)
+
     def to_dataframe(self) -> Any:
-        """The records as a ``pandas.DataFrame``; needs the ``pandas`` extra."""
-        return require_pandas().DataFrame(self.to_records())
+        """A ``pandas.DataFrame`` with typed columns: dates ``datetime64``, money ``Decimal``
+        objects with a ``currency`` column (docs/notebooks.md). Needs the ``pandas`` extra."""
+        return line_frame(self)
 
     def to_arrow(self) -> Any:
         """The lines as a ``pyarrow.Table`` in ``licbill.arrow.LINE_SCHEMA``; extra ``arrow``."""

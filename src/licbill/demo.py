@@ -8,6 +8,7 @@ from typing import TextIO
 from . import rulebooks
 from .charges import charge_lines
 from .invoice import InvoiceLine, PriceList, monthly_invoice
+from .legacy import ModuleTrial
 from .lines import ChargeLine
 from .models import Billing, Cancel, ChangeQuantity, ConvertSku, Event, Purchase, Sku
 from .money import Money
@@ -108,9 +109,16 @@ def _workspace_month(out: TextIO) -> None:
     header = ("counting", "product", "users", "quantity", "unit", "total")
     out.write(render(header, rows) + "\n\n")
     invoice = monthly_invoice(
-        legacy, users=users, groups=[sales], month=Month(2024, 5), prices=prices
+        legacy,
+        users=users,
+        groups=[sales],
+        month=Month(2024, 5),
+        prices=prices,
+        trial=ModuleTrial(ends_on=dt.date(2024, 6, 30)),
     )
-    out.write("Legacy workspace (Fabrikam, Adapt edition): tried modules are free\n\n")
+    out.write(
+        "Legacy workspace (Fabrikam, Adapt edition): modules free in the trial, to 30 June\n\n"
+    )
     rows = [_invoice_cells("MONTH_END", line) for line in invoice.lines]
     out.write(render(header, rows) + "\n\n")
 

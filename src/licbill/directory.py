@@ -1,13 +1,16 @@
-"""Which users are active: the status rules of RULEBOOK B3 as a pure state machine.
+"""Which users are active: the status rules of docs/workspace.md as a pure state machine.
 
-A :class:`Directory` holds a workspace's users, its deleted-users list and its provisioning
-settings. :func:`apply` takes one event and returns the next directory, or raises a
-:class:`~licbill.DirectoryError` that says why the event is refused; :func:`replay` applies
-many. No event is ever dropped silently.
+A :class:`Directory` holds a workspace's users, its deleted-users list, the directory's last
+known status of each synced user and its provisioning settings. :func:`apply` takes one event
+and returns the next directory, or raises a :class:`~licbill.DirectoryError` that says why the
+event is refused; :func:`replay` applies many, in time linear in the number of events.
+:func:`replay_history` also returns the dated :class:`~licbill.Revision` history that
+:func:`~licbill.monthly_invoice` takes. No event is ever dropped silently.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
@@ -16,12 +19,21 @@ from typing import Any
 import attrs
 
 from ._validators import flag, identifier
-from .errors import DirectoryError, EditRefusedError, InvalidTypeError, UnknownUserError
-from .workspace import User, UserStatus, Workspace
+from .errors import (
+    DirectoryError,
+    EditRefusedError,
+    InvalidTypeError,
+    InvalidValueError,
+    UnknownUserError,
+)
+from .periods import check_date
+from .seats import Month, MonthState, Revision, cut_history
+from .workspace import Group, User, UserStatus, Workspace
 
 __all__ = [
     "ChangeDirectoryStatus",
     "Directory",
+    "DirectoryHistory",
     "HardDelete",
     "LeaveScope",
     "Provisioning",
@@ -35,6 +47,7 @@ __all__ = [
     "SyncUser",
     "apply",
     "replay",
+    "replay_history",
 ]
 
 
@@ -58,6 +71,11 @@ class StatusSource(enum.Enum):
     WORKSPACE = "workspace"
 
 
+def _on(_instance: Any, _attribute: Any, value: Any) -> None:
+    if value is not None:
+        check_date(value, "on")
+
+
 def _status(_instance: Any, _attribute: Any, value: Any) -> None:
     if value not in (UserStatus.ACTIVE, UserStatus.INACTIVE):
         raise InvalidTypeError(f"status must be UserStatus.ACTIVE or INACTIVE, not {value!r}")
@@ -75,6 +93,7 @@ class SyncUser:
     guest: bool = attrs.field(default=False, validator=flag)
     admin: bool = attrs.field(default=False, validator=flag)
     active: bool = attrs.field(default=True, validator=flag)
+    on: dt.date | None = attrs.field(default=None, kw_only=True, validator=_on)
 
 
 @attrs.frozen
@@ -83,6 +102,7 @@ class ChangeDirectoryStatus:
 
     user_id: str = attrs.field(validator=identifier)
     active: bool = attrs.field(validator=flag)
+    on: dt.date | None = attrs.field(default=None, kw_only=True, validator=_on)
 
 
 @attrs.frozen
@@ -90,6 +110,7 @@ class LeaveScope:
     """A user leaves the synced scope: it moves to the deleted users list (restorable)."""
 
     user_id: str = attrs.field(validator=identifier)
+    on: dt.date | None = attrs.field(default=None, kw_only=True, validator=_on)
 
 
 @attrs.frozen
@@ -97,6 +118,7 @@ class HardDelete:
     """A user is deleted for good in the directory: it leaves the workspace entirely."""
 
     user_id: str = attrs.field(validator=identifier)
+    on: dt.date | None = attrs.field(default=None, kw_only=True, validator=_on)
 
 
 @attrs.frozen
@@ -105,6 +127,7 @@ class RestoreUser:
 
     user_id: str = attrs.field(validator=identifier)
     status: UserStatus = attrs.field(default=UserStatus.ACTIVE, validator=_status)
+    on: dt.date | None = attrs.field(default=None, kw_only=True, validator=_on)
 
 
 @attrs.frozen
@@ -113,16 +136,21 @@ class SetStatus:
 
     user_id: str = attrs.field(validator=identifier)
     status: UserStatus = attrs.field(validator=_status)
+    on: dt.date | None = attrs.field(default=None, kw_only=True, validator=_on)
 
 
 @attrs.frozen
 class StopSync:
     """Synchronisation is stopped (needed before any manual edit of a synced user)."""
 
+    on: dt.date | None = attrs.field(default=None, kw_only=True, validator=_on)
+
 
 @attrs.frozen
 class StartSync:
     """Synchronisation runs again."""
+
+    on: dt.date | None = attrs.field(default=None, kw_only=True, validator=_on)
 
 
 @attrs.frozen
@@ -130,6 +158,7 @@ class SetStatusSource:
     """The sync tool's status option changes."""
 
     source: StatusSource = attrs.field(validator=attrs.validators.instance_of(StatusSource))
+    on: dt.date | None = attrs.field(default=None, kw_only=True, validator=_on)
 
 
 @attrs.frozen
@@ -137,6 +166,7 @@ class SetScimDefaultStatus:
     """The default status of users newly provisioned over SCIM; users already there keep theirs."""
 
     status: UserStatus = attrs.field(validator=_status)
+    on: dt.date | None = attrs.field(default=None, kw_only=True, validator=_on)
 
 
 DirectoryEvent = (
@@ -156,6 +186,9 @@ _EVENTS = DirectoryEvent.__args__
 
 def _users(value: Any) -> Mapping[str, User]:
     if isinstance(value, Mapping):
+        for key, user in value.items():
+            if isinstance(user, User) and key != user.id:
+                raise InvalidValueError(f"users key {key!r} holds user {user.id!r}")
         value = value.values()
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise InvalidTypeError(f"users must be a collection of licbill.User, not {value!r}")
@@ -163,16 +196,32 @@ def _users(value: Any) -> Mapping[str, User]:
     for user in value:
         if not isinstance(user, User):
             raise InvalidTypeError(f"not a licbill.User: {user!r}")
+        if user.id in users:
+            raise InvalidValueError(f"two users have the id {user.id!r}")
         users[user.id] = user
     return MappingProxyType(dict(sorted(users.items())))
+
+
+def _known_status(value: Any) -> Mapping[str, bool]:
+    if not isinstance(value, Mapping):
+        raise InvalidTypeError(f"directory_status must map user ids to bool, not {value!r}")
+    for user_id, active in value.items():
+        if not isinstance(user_id, str) or not isinstance(active, bool):
+            raise InvalidTypeError(
+                f"directory_status maps user ids to bool, not {user_id!r}: {active!r}"
+            )
+    return MappingProxyType(dict(sorted(value.items())))
 
 
 @attrs.frozen(kw_only=True)
 class Directory:
     """A workspace's users as provisioning left them.
 
-    ``users`` are the workspace's users (active or inactive); ``deleted`` its deleted users
-    list, whose users hold no seat and can be restored.
+    ``users`` are the workspace's users (active or inactive), one per id; ``deleted`` its
+    deleted users list, whose users hold no seat and can be restored. ``directory_status``
+    keeps the directory's last known status of each synced user (``True`` for active), so that
+    switching the sync tool back to "manage active status from the directory" mirrors it at
+    once.
     """
 
     workspace: Workspace = attrs.field(validator=attrs.validators.instance_of(Workspace))
@@ -184,159 +233,271 @@ class Directory:
     syncing: bool = attrs.field(default=True, validator=flag)
     users: Mapping[str, User] = attrs.field(factory=dict, converter=_users)
     deleted: Mapping[str, User] = attrs.field(factory=dict, converter=_users)
+    directory_status: Mapping[str, bool] = attrs.field(factory=dict, converter=_known_status)
+
+    def __attrs_post_init__(self) -> None:
+        both = sorted(self.users.keys() & self.deleted.keys())
+        if both:
+            raise InvalidValueError(f"user {both[0]!r} is both a user and on the deleted list")
 
     def all_users(self) -> tuple[User, ...]:
         """Every user, the deleted list included (their status is ``DELETED``)."""
         return (*self.users.values(), *self.deleted.values())
 
 
+@attrs.frozen(kw_only=True)
+class DirectoryHistory:
+    """What :func:`replay_history` returns: the directory before and after the events, and the
+    dated revision of every user an event changed.
+
+    A user that leaves for good (:class:`HardDelete`) gets a revision with status ``DELETED``,
+    like a user moved to the deleted users list: neither holds a seat.
+    """
+
+    start: Directory
+    end: Directory
+    revisions: tuple[Revision, ...]
+
+    def month(self, month: Month, *, groups: Iterable[Group] = ()) -> MonthState:
+        """The users on *month*'s first day and the revisions inside it, as
+        :func:`~licbill.monthly_invoice` takes them (see :func:`~licbill.cut_history`)."""
+        return cut_history(
+            users=self.start.all_users(), groups=groups, history=self.revisions, month=month
+        )
+
+
 def replay(directory: Directory, events: Iterable[DirectoryEvent]) -> Directory:
-    """Apply *events* in order; the first refused event raises, naming itself."""
-    if isinstance(events, str | bytes) or not isinstance(events, Iterable):
-        raise InvalidTypeError(f"events must be a collection of directory events, not {events!r}")
-    for event in events:
-        directory = apply(directory, event)
-    return directory
+    """Apply *events* in order; the first refused event raises, naming itself.
+
+    The work is linear in the number of events: the directory is copied once, not per event.
+    """
+    state = _State(directory)
+    for event in _events(events):
+        state.step(event)
+    return state.freeze()
+
+
+def replay_history(directory: Directory, events: Iterable[DirectoryEvent]) -> DirectoryHistory:
+    """Apply dated *events* in order and return the directory after them with the dated
+    :class:`~licbill.Revision` of every user each event changed.
+
+    Every event needs its ``on=`` date, and dates never go back; both are refused with a
+    :class:`~licbill.DirectoryError` naming the event, like any refused event.
+    """
+    state = _State(directory)
+    revisions: list[Revision] = []
+    previous: dt.date | None = None
+    for event in _events(events):
+        if event.on is None:
+            raise DirectoryError("a dated history needs every event's on= date", event=event)
+        if previous is not None and event.on < previous:
+            raise DirectoryError(
+                f"events go back in time: {event.on} after {previous}", event=event
+            )
+        previous = event.on
+        state.changed = {}
+        state.step(event)
+        revisions.extend(Revision(event.on, user) for user in state.changed.values())
+    return DirectoryHistory(start=directory, end=state.freeze(), revisions=tuple(revisions))
 
 
 def apply(directory: Directory, event: DirectoryEvent) -> Directory:
     """Return *directory* after *event*, or raise a :class:`~licbill.DirectoryError`."""
-    if not isinstance(directory, Directory):
-        raise InvalidTypeError(f"not a licbill Directory: {directory!r}")
+    state = _State(directory)
+    state.step(_event(event))
+    return state.freeze()
+
+
+def _events(events: Any) -> Iterable[DirectoryEvent]:
+    if isinstance(events, str | bytes) or not isinstance(events, Iterable):
+        raise InvalidTypeError(f"events must be a collection of directory events, not {events!r}")
+    return map(_event, events)
+
+
+def _event(event: Any) -> DirectoryEvent:
     if not isinstance(event, _EVENTS):
         raise InvalidTypeError(f"not a directory event: {event!r}")
-    if isinstance(event, StopSync | StartSync):
-        return attrs.evolve(directory, syncing=isinstance(event, StartSync))
-    if isinstance(event, SetStatusSource):
-        return attrs.evolve(directory, status_source=event.source)
-    if isinstance(event, SetScimDefaultStatus):
-        # Not retroactive: users already imported keep their status.
-        return attrs.evolve(directory, scim_default_status=event.status)
-    if isinstance(event, SetStatus):
-        return _set_status(directory, event)
-    if isinstance(event, RestoreUser):
-        return _restore(directory, event)
-    if directory.provisioning is Provisioning.MANUAL:
-        raise DirectoryError(
-            "a manually provisioned workspace receives no directory events", event=event
+    return event  # type: ignore[no-any-return]
+
+
+def _active(active: bool) -> UserStatus:
+    return UserStatus.ACTIVE if active else UserStatus.INACTIVE
+
+
+class _State:
+    """A directory being replayed: plain dicts changed in place, frozen once at the end."""
+
+    def __init__(self, directory: Directory) -> None:
+        if not isinstance(directory, Directory):
+            raise InvalidTypeError(f"not a licbill Directory: {directory!r}")
+        self.directory = directory
+        self.workspace = directory.workspace
+        self.provisioning = directory.provisioning
+        self.status_source = directory.status_source
+        self.scim_default_status = directory.scim_default_status
+        self.syncing = directory.syncing
+        self.users = dict(directory.users)
+        self.deleted = dict(directory.deleted)
+        self.known = dict(directory.directory_status)
+        #: The users changed by the current event, when a history is recorded.
+        self.changed: dict[str, User] | None = None
+
+    def freeze(self) -> Directory:
+        return Directory(
+            workspace=self.workspace,
+            provisioning=self.provisioning,
+            status_source=self.status_source,
+            scim_default_status=self.scim_default_status,
+            syncing=self.syncing,
+            users=self.users,
+            deleted=self.deleted,
+            directory_status=self.known,
         )
-    if isinstance(event, SyncUser):
-        return _sync(directory, event)
-    if isinstance(event, HardDelete):
-        return _without(directory, event.user_id, event)
-    if isinstance(event, LeaveScope):
-        return _to_deleted(directory, event.user_id, event)
-    return _directory_status(directory, event)
 
-
-def _mirrors_directory(directory: Directory) -> bool:
-    return (
-        directory.provisioning is Provisioning.SYNC_TOOL
-        and directory.status_source is StatusSource.DIRECTORY
-    )
-
-
-def _sync(directory: Directory, event: SyncUser) -> Directory:
-    profile: dict[str, Any] = {
-        "username": event.username,
-        "email": event.email,
-        "first_name": event.first_name,
-        "last_name": event.last_name,
-        "guest": event.guest,
-        "admin": event.admin,
-    }
-    known = directory.users.get(event.user_id)
-    if known is not None:
-        status = known.status
-        if _mirrors_directory(directory):
-            status = UserStatus.ACTIVE if event.active else UserStatus.INACTIVE
-        elif directory.provisioning is Provisioning.SCIM and not event.active:
-            return _to_deleted(directory, event.user_id, event)
-        return _with(directory, attrs.evolve(known, status=status, **profile))
-    if event.user_id in directory.deleted:
-        if not event.active:
-            return directory  # deactivated there, on the deleted list here: nothing to do
-        raise DirectoryError(
-            f"user {event.user_id!r} is on the deleted users list: restore it first", event=event
+    def mirrors_directory(self) -> bool:
+        return (
+            self.provisioning is Provisioning.SYNC_TOOL
+            and self.status_source is StatusSource.DIRECTORY
         )
-    if directory.provisioning is Provisioning.SCIM:
-        if not event.active:
-            return directory  # SCIM does not import a user the directory has deactivated
-        status = directory.scim_default_status
-    else:
-        status = UserStatus.ACTIVE if event.active else UserStatus.INACTIVE
-    modules = directory.workspace.modules_for_new_user(admin=event.admin)
-    user = User(id=event.user_id, status=status, modules=modules, **profile)
-    return _with(directory, user)
 
+    def record(self, user: User) -> None:
+        if self.changed is not None:
+            self.changed[user.id] = user
 
-def _directory_status(directory: Directory, event: ChangeDirectoryStatus) -> Directory:
-    if not event.active and event.user_id in directory.deleted:
-        return directory  # a repeated deactivation: the user is on the deleted list already
-    user = _known(directory, event.user_id, event)
-    if directory.provisioning is Provisioning.SCIM:
-        if event.active:
-            return directory  # an active directory user keeps the workspace's status
-        return _to_deleted(directory, event.user_id, event)
-    if directory.status_source is StatusSource.WORKSPACE:
-        return directory  # the workspace manages status: the directory's change has no effect
-    status = UserStatus.ACTIVE if event.active else UserStatus.INACTIVE
-    return _with(directory, attrs.evolve(user, status=status))
+    def put(self, user: User) -> None:
+        if self.users.get(user.id) != user:
+            self.users[user.id] = user
+            self.record(user)
 
-
-def _set_status(directory: Directory, event: SetStatus) -> Directory:
-    user = _known(directory, event.user_id, event)
-    if directory.provisioning is not Provisioning.MANUAL:
-        if directory.syncing:
-            raise EditRefusedError(
-                "stop the synchronisation before editing a synced user", event=event
+    def step(self, event: DirectoryEvent) -> None:
+        if isinstance(event, StopSync | StartSync):
+            self.syncing = isinstance(event, StartSync)
+        elif isinstance(event, SetStatusSource):
+            self.status_source = event.source
+            if self.mirrors_directory():
+                self.mirror_known()
+        elif isinstance(event, SetScimDefaultStatus):
+            # Not retroactive: users already imported keep their status.
+            self.scim_default_status = event.status
+        elif isinstance(event, SetStatus):
+            self.set_status(event)
+        elif isinstance(event, RestoreUser):
+            self.restore(event)
+        elif self.provisioning is Provisioning.MANUAL:
+            raise DirectoryError(
+                "a manually provisioned workspace receives no directory events", event=event
             )
-        if _mirrors_directory(directory):
-            raise EditRefusedError(
-                "the sync tool manages status from the directory: set the option to "
-                "'manage active status from the workspace' first",
+        elif isinstance(event, SyncUser):
+            self.sync(event)
+        elif isinstance(event, HardDelete):
+            self.remove(event.user_id)
+        elif isinstance(event, LeaveScope):
+            self.to_deleted(event.user_id, event)
+        else:
+            self.directory_status(event)
+
+    def mirror_known(self) -> None:
+        # Back to "manage active status from the directory": the last status the directory
+        # reported holds at once (docs/workspace.md, "Which users are active").
+        for user_id, active in self.known.items():
+            user = self.users.get(user_id)
+            if user is not None:
+                self.put(attrs.evolve(user, status=_active(active)))
+
+    def sync(self, event: SyncUser) -> None:
+        profile: dict[str, Any] = {
+            "username": event.username,
+            "email": event.email,
+            "first_name": event.first_name,
+            "last_name": event.last_name,
+            "guest": event.guest,
+            "admin": event.admin,
+        }
+        known = self.users.get(event.user_id)
+        if known is not None:
+            self.known[event.user_id] = event.active
+            status = known.status
+            if self.mirrors_directory():
+                status = _active(event.active)
+            elif self.provisioning is Provisioning.SCIM and not event.active:
+                self.to_deleted(event.user_id, event)
+                return
+            self.put(attrs.evolve(known, status=status, **profile))
+            return
+        if event.user_id in self.deleted:
+            if not event.active:
+                self.known[event.user_id] = False
+                return  # deactivated there, on the deleted list here: nothing to do
+            raise DirectoryError(
+                f"user {event.user_id!r} is on the deleted users list: restore it first",
                 event=event,
             )
-    return _with(directory, attrs.evolve(user, status=event.status))
+        if self.provisioning is Provisioning.SCIM:
+            if not event.active:
+                return  # SCIM does not import a user the directory has deactivated
+            status = self.scim_default_status
+        else:
+            status = _active(event.active)
+        self.known[event.user_id] = event.active
+        modules = self.workspace.modules_for_new_user(admin=event.admin)
+        self.put(User(id=event.user_id, status=status, modules=modules, **profile))
 
+    def directory_status(self, event: ChangeDirectoryStatus) -> None:
+        if not event.active and event.user_id in self.deleted:
+            self.known[event.user_id] = False
+            return  # a repeated deactivation: the user is on the deleted list already
+        user = self.known_user(event.user_id, event)
+        self.known[event.user_id] = event.active
+        if self.provisioning is Provisioning.SCIM:
+            if not event.active:
+                self.to_deleted(event.user_id, event)
+            return  # an active directory user keeps the workspace's status
+        if self.status_source is StatusSource.WORKSPACE:
+            return  # the workspace manages status: the directory's change has no effect
+        self.put(attrs.evolve(user, status=_active(event.active)))
 
-def _restore(directory: Directory, event: RestoreUser) -> Directory:
-    user = directory.deleted.get(event.user_id)
-    if user is None:
-        raise UnknownUserError(
-            f"user {event.user_id!r} is not on the deleted users list", event=event
-        )
-    deleted = {k: v for k, v in directory.deleted.items() if k != event.user_id}
-    restored = attrs.evolve(user, status=event.status)
-    return attrs.evolve(
-        directory, users={**directory.users, event.user_id: restored}, deleted=deleted
-    )
+    def set_status(self, event: SetStatus) -> None:
+        user = self.known_user(event.user_id, event)
+        if self.provisioning is not Provisioning.MANUAL:
+            if self.syncing:
+                raise EditRefusedError(
+                    "stop the synchronisation before editing a synced user", event=event
+                )
+            if self.mirrors_directory():
+                raise EditRefusedError(
+                    "the sync tool manages status from the directory: set the option to "
+                    "'manage active status from the workspace' first",
+                    event=event,
+                )
+        self.put(attrs.evolve(user, status=event.status))
 
+    def restore(self, event: RestoreUser) -> None:
+        user = self.deleted.pop(event.user_id, None)
+        if user is None:
+            raise UnknownUserError(
+                f"user {event.user_id!r} is not on the deleted users list", event=event
+            )
+        self.put(attrs.evolve(user, status=event.status))
 
-def _known(directory: Directory, user_id: str, event: object) -> User:
-    user = directory.users.get(user_id)
-    if user is None:
-        where = " (it is on the deleted users list)" if user_id in directory.deleted else ""
-        raise UnknownUserError(f"the workspace has no user {user_id!r}{where}", event=event)
-    return user
+    def known_user(self, user_id: str, event: object) -> User:
+        user = self.users.get(user_id)
+        if user is None:
+            where = " (it is on the deleted users list)" if user_id in self.deleted else ""
+            raise UnknownUserError(f"the workspace has no user {user_id!r}{where}", event=event)
+        return user
 
+    def to_deleted(self, user_id: str, event: object) -> None:
+        if user_id in self.deleted:
+            return  # already there: leaving scope twice is one move
+        user = self.known_user(user_id, event)
+        del self.users[user_id]
+        gone = attrs.evolve(user, status=UserStatus.DELETED)
+        self.deleted[user_id] = gone
+        self.record(gone)
 
-def _with(directory: Directory, user: User) -> Directory:
-    return attrs.evolve(directory, users={**directory.users, user.id: user})
-
-
-def _to_deleted(directory: Directory, user_id: str, event: object) -> Directory:
-    if user_id in directory.deleted:
-        return directory  # already there: leaving scope twice is one move
-    user = _known(directory, user_id, event)
-    users = {k: v for k, v in directory.users.items() if k != user_id}
-    deleted = {**directory.deleted, user_id: attrs.evolve(user, status=UserStatus.DELETED)}
-    return attrs.evolve(directory, users=users, deleted=deleted)
-
-
-def _without(directory: Directory, user_id: str, event: object) -> Directory:
-    if user_id not in directory.users and user_id not in directory.deleted:
-        return directory  # already gone for good: a repeated hard delete changes nothing
-    users = {k: v for k, v in directory.users.items() if k != user_id}
-    deleted = {k: v for k, v in directory.deleted.items() if k != user_id}
-    return attrs.evolve(directory, users=users, deleted=deleted)
+    def remove(self, user_id: str) -> None:
+        user = self.users.pop(user_id, None) or self.deleted.pop(user_id, None)
+        self.known.pop(user_id, None)
+        if user is not None and user.status is not UserStatus.DELETED:
+            self.record(attrs.evolve(user, status=UserStatus.DELETED))
+        # A user already gone for good: a repeated hard delete changes nothing.

@@ -7,9 +7,12 @@ because babel would otherwise round half-even on its own. Locales are always exp
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import html
 import importlib
+import typing
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any, Final
 
 from babel import Locale, UnknownLocaleError
@@ -17,17 +20,20 @@ from babel.dates import format_date as _babel_date
 from babel.numbers import format_currency
 
 from .errors import InvalidTypeError, InvalidValueError, MissingDependencyError
-from .lines import ChargeLine, ChargeType
+from .lines import ChargeLine, ChargeType, ChargeTypeName
+from .models import Billing, Term
 from .money import Money
 from .periods import check_date
 
 __all__ = [
     "charge_type_label",
+    "check_line",
     "format_date",
     "format_money",
     "html_table",
-    "require_pandas",
+    "line_frame",
     "line_record",
+    "require_pandas",
     "locale_of",
 ]
 
@@ -80,25 +86,135 @@ def charge_type_label(line: ChargeLine, *, locale: str) -> str:
     return labels.get(line.charge_type.kind, str(line.charge_type))
 
 
+_TEXT_FIELDS: Final = ("subscription_id", "sku_id", "sku_name", "description", "reference_id")
+_DATE_FIELDS: Final = ("order_date", "charge_start", "charge_end")
+_MONEY_FIELDS: Final = ("unit_price", "effective_unit_price", "total")
+
+
+def check_line(line: object, *, index: int | None = None) -> ChargeLine:
+    """Return *line* if it is a well-formed :class:`ChargeLine`, for the writers to trust.
+
+    Every field must have its declared type: text fields ``str``, dates ``datetime.date`` (not
+    ``datetime``), amounts :class:`Money` in the currency of ``total``, ``quantity`` an ``int``
+    (not ``bool``), ``charge_type`` a :class:`ChargeTypeName`, ``term`` and ``billing`` their
+    enums. Otherwise :class:`InvalidTypeError` names the line (*index*, counting from 0, when
+    given), the field and the value, so a hand-built line cannot smuggle a formula or text into
+    a numeric column. The engine's lines always pass.
+    """
+    name = "charge line" if index is None else f"charge line {index}"
+    if not isinstance(line, ChargeLine):
+        raise InvalidTypeError(f"{name} is not a licbill.ChargeLine: {line!r}")
+
+    def refuse(field: str, kind: str) -> InvalidTypeError:
+        value = getattr(line, field)
+        return InvalidTypeError(f"{name}: {field} must be {kind}, not {value!r}")
+
+    for field in (*_TEXT_FIELDS, "product_id"):
+        if not isinstance(getattr(line, field), str):
+            raise refuse(field, "text (str)")
+    for field in _DATE_FIELDS:
+        value = getattr(line, field)
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            raise refuse(field, "a datetime.date")
+    for field in ("subscription_start", "subscription_end"):
+        value = getattr(line, field)
+        if value is not None and (isinstance(value, dt.datetime) or not isinstance(value, dt.date)):
+            raise refuse(field, "a datetime.date or None")
+    if not isinstance(line.total, Money):
+        raise refuse("total", "licbill.Money")
+    for field in _MONEY_FIELDS:
+        value = getattr(line, field)
+        if not isinstance(value, Money) or value.currency != line.total.currency:
+            raise refuse(field, f"licbill.Money in {line.total.currency} (the currency of total)")
+    if isinstance(line.quantity, bool) or not isinstance(line.quantity, int):
+        raise refuse("quantity", "a whole number (int)")
+    if not isinstance(line.charge_type, ChargeTypeName):
+        raise refuse("charge_type", "a licbill.ChargeTypeName")
+    qualifiers = line.product_qualifiers
+    if not isinstance(qualifiers, tuple) or not all(isinstance(q, str) for q in qualifiers):
+        raise refuse("product_qualifiers", "a tuple of str")
+    if not isinstance(line.term, Term):
+        raise refuse("term", "a licbill.Term")
+    if not isinstance(line.billing, Billing):
+        raise refuse("billing", "a licbill.Billing")
+    return line
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Money):
+        return value.amount
+    if isinstance(value, ChargeTypeName):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value if isinstance(value.value, str) else value.name
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
 def line_record(line: ChargeLine) -> dict[str, Any]:
-    """*line* as a plain dict: amounts as ``Decimal``, currency apart, charge type spelled."""
-    return {
-        "subscription_id": line.subscription_id,
-        "order_date": line.order_date,
-        "sku_id": line.sku_id,
-        "sku_name": line.sku_name,
-        "charge_start": line.charge_start,
-        "charge_end": line.charge_end,
-        "unit_price": line.unit_price.amount,
-        "effective_unit_price": line.effective_unit_price.amount,
-        "quantity": line.quantity,
-        "total": line.total.amount,
-        "currency": line.currency,
-        "charge_type": str(line.charge_type),
-        "description": line.description,
-        "reference_id": line.reference_id,
-        "product_qualifiers": list(line.product_qualifiers),
-    }
+    """*line* as a plain dict, one key per field, plus ``currency`` right after ``total``.
+
+    Amounts are ``Decimal`` (exact, without the currency), the charge type its spelling, the
+    term its name (``P1Y``), other enums their value, dates ``datetime.date``.
+    """
+    check_line(line)
+    record: dict[str, Any] = {}
+    for name, value in zip(line._fields, line, strict=True):
+        record[name] = _plain(value)
+        if name == "total":
+            record["currency"] = line.currency
+    return record
+
+
+@cache
+def _column_kinds() -> dict[str, str]:
+    hints = typing.get_type_hints(ChargeLine)
+    kinds = {}
+    for name in ChargeLine._fields:
+        hint = hints[name]
+        if hint in (dt.date, dt.date | None):
+            kinds[name] = "date"
+        elif hint is Money:
+            kinds[name] = "money"
+        elif hint is int:
+            kinds[name] = "int"
+        elif hint in (str, ChargeTypeName) or (
+            isinstance(hint, type) and issubclass(hint, enum.Enum)
+        ):
+            kinds[name] = "str"
+        else:
+            kinds[name] = "other"
+        if name == "total":
+            kinds["currency"] = "str"
+    return kinds
+
+
+def line_frame(lines: Iterable[ChargeLine]) -> Any:
+    """The lines as a ``pandas.DataFrame`` with typed columns (docs/notebooks.md).
+
+    Dates (``order_date``, ``charge_start``, ...) are ``datetime64`` (a missing date ``NaT``);
+    money columns hold exact ``Decimal`` objects, the ``currency`` column their ISO code
+    (amounts may carry more digits than the minor unit, as prorated unit prices do, so integer
+    minor units could not hold them); quantities are ``int64``; the rest as in
+    :func:`line_record`. Needs the ``pandas`` extra.
+    """
+    pd = require_pandas()
+    records = [line_record(line) for line in lines]
+    columns = {}
+    for name, kind in _column_kinds().items():
+        values = [record[name] for record in records]
+        if kind == "date":
+            columns[name] = pd.to_datetime(pd.Series(values, dtype=object))
+        elif kind == "int":
+            columns[name] = pd.Series(values, dtype="int64")
+        elif kind == "money":
+            columns[name] = pd.Series(values, dtype=object)
+        elif kind == "str":
+            columns[name] = pd.Series(values, dtype=str)
+        else:
+            columns[name] = pd.Series(values, dtype=object)
+    return pd.DataFrame(columns)
 
 
 def html_table(

@@ -6,9 +6,11 @@ Catch :class:`LicbillError` to handle anything licbill refuses; catch the builti
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Self
 
 __all__ = [
+    "ConversionError",
     "CurrencyMismatchError",
     "DirectoryError",
     "DuplicateEventError",
@@ -25,6 +27,7 @@ __all__ = [
     "PlanAndQuantityError",
     "QuantityError",
     "SameSkuError",
+    "ScenarioError",
     "SubscriptionEndedError",
     "TrialError",
     "UnknownCurrencyError",
@@ -35,7 +38,40 @@ __all__ = [
 
 
 class LicbillError(Exception):
-    """Root of every error licbill raises on purpose."""
+    """Root of every error licbill raises on purpose.
+
+    An error about something read from a file also says where: ``file``, ``line`` (from 1) and
+    ``field`` (``"event[2].quantity"``), each ``None`` when unknown; the message then starts
+    with ``path:line: field:``.
+    """
+
+    file: Path | None = None
+    line: int | None = None
+    field: str | None = None
+
+    def add_location(self, *, file: Path, line: int | None, field: str | None) -> Self:
+        """Record where in a file this error comes from, and say so in the message; return it.
+
+        The error keeps its class (``except EventOrderError`` still catches it). An error that
+        already has a location keeps its first one.
+        """
+        if self.file is None:
+            self.file, self.line, self.field = file, line, field
+            self.args = (f"{_where(file, line, field)}: {self}",)
+        return self
+
+
+def _where(file: Path, line: int | None, field: str | None) -> str:
+    place = f"{file}:{line}" if line else str(file)
+    return f"{place}: {field}" if field else place
+
+
+class ScenarioError(LicbillError, ValueError):
+    """A scenario file that cannot be read: ``file``, ``line`` and ``field`` say where."""
+
+    def __init__(self, file: Path, line: int | None, field: str, message: str) -> None:
+        super().__init__(f"{_where(file, line, field)}: {message}")
+        self.file, self.line, self.field = file, line, field
 
 
 class InvalidTypeError(LicbillError, TypeError):
@@ -44,6 +80,24 @@ class InvalidTypeError(LicbillError, TypeError):
 
 class InvalidValueError(LicbillError, ValueError):
     """A value of the right type that breaks a rule (a negative quantity, a crossed range)."""
+
+
+class ConversionError(InvalidValueError, InvalidTypeError):
+    """Plain data that does not read as the licbill value asked for (``licbill.from_dict``).
+
+    ``problems`` lists ``(path, message)`` pairs, one per bad field, the path written as in
+    ``events[3].quantity`` (empty for the value itself); ``path`` is the first of them and
+    ``target`` the type asked for. Both a ``ValueError`` and a ``TypeError``, since data can be
+    of the wrong type or break a rule.
+    """
+
+    def __init__(self, problems: list[tuple[str, str]], target: Any) -> None:
+        self.problems = tuple(problems)
+        self.path = self.problems[0][0] if self.problems else ""
+        self.target = target
+        name = getattr(target, "__name__", None) or repr(target)
+        lines = [f"{path or '(value)'}: {message}" for path, message in self.problems]
+        super().__init__(f"cannot read a {name}: " + "; ".join(lines))
 
 
 class UnknownCurrencyError(InvalidValueError):

@@ -1,4 +1,4 @@
-"""The monthly workspace invoice (RULEBOOK B4): active seats times a price list."""
+"""The monthly workspace invoice (docs/workspace.md): active seats times a price list."""
 
 from __future__ import annotations
 
@@ -12,13 +12,21 @@ import attrs
 
 from .display import format_money, html_table, require_pandas
 from .errors import CurrencyMismatchError, InvalidTypeError, InvalidValueError, MissingPriceError
-from .legacy import LicenceModel, licence_model
+from .legacy import LicenceModel, ModuleTrial, licence_model
 from .money import Money
 from .proration import Rounding, RoundingScope, prorate
 from .seats import Counting, Month, Product, Revision, SeatKey, count_seats
 from .workspace import BillingInfo, Group, LegacyEdition, Module, User, UserKind, Workspace
 
 __all__ = ["Invoice", "InvoiceLine", "PriceList", "monthly_invoice"]
+
+#: The billing details an invoice shows, as the seed names them, and the field holding each.
+BILLING_DETAILS = (
+    ("Company name", "company_name"),
+    ("Reference number", "reference"),
+    ("Customer type", "customer_type"),
+    ("Industry", "industry"),
+)
 
 #: Decimal places of a daily-prorated quantity shown on a line (totals never use it).
 QUANTITY_PLACES = 4
@@ -85,7 +93,8 @@ class InvoiceLine:
     """One product and user kind on an invoice.
 
     ``quantity`` is a whole number of seats, or, under ``DAILY_PRORATED``, seat-days divided by
-    the month's days shown to four places. A trial module of a legacy workspace has a zero price.
+    the month's days shown to four places. A module of a legacy workspace inside its trial has a
+    zero price.
     """
 
     product: Product
@@ -141,21 +150,44 @@ class Invoice:
         """The records as a ``pandas.DataFrame``; needs the ``pandas`` extra."""
         return require_pandas().DataFrame(self.to_records())
 
-    def to_html(self, *, locale: str | None = None) -> str:
-        """An HTML table of the lines and the total; money localised when *locale* is given."""
+    def billing_details(self) -> tuple[tuple[str, str], ...]:
+        """The billing details the invoice shows: (label, value) for company name, reference
+        number, customer type and industry, as the workspace admin filled them in."""
+        return tuple((label, getattr(self.billing, field)) for label, field in BILLING_DETAILS)
 
+    def _line_rows(self, locale: str | None) -> list[tuple[str, ...]]:
         def money(value: Money) -> str:
             return str(value.amount) if locale is None else format_money(value, locale=locale)
 
-        rows: list[tuple[object, ...]] = [
-            (line.product.value, line.user_kind.value, line.quantity, money(line.unit_price),
-             money(line.total))
+        rows: list[tuple[str, ...]] = [
+            (line.product.value, line.user_kind.value, str(line.quantity),
+             money(line.unit_price), money(line.total))
             for line in self.lines
         ]  # fmt: skip
         rows.append(("Total", "", "", "", money(self.total)))
+        return rows
+
+    def to_html(self, *, locale: str | None = None) -> str:
+        """An HTML document part: the billing details, then a table of the lines and the total;
+        money localised when *locale* is given."""
         title = html.escape(f"{self.billing.company_name or self.workspace_id} · {self.month}")
+        details = html_table(("billing detail", "value"), self.billing_details())
         header = ("product", "users", "quantity", "unit price", "total")
-        return f"<p><b>{title}</b></p>" + html_table(header, rows, numeric=(2, 3, 4))
+        lines = html_table(header, self._line_rows(locale), numeric=(2, 3, 4))
+        return f"<p><b>{title}</b></p>{details}{lines}"
+
+    def to_table(self, *, locale: str | None = None) -> str:
+        """A plain-text invoice: workspace and month, the billing details, then the lines."""
+        from .tables import render
+
+        head = [f"Invoice {self.workspace_id} {self.month} ({self.model.value} model, "
+                f"{self.counting.value} counting)"]  # fmt: skip
+        width = max(len(label) for label, _ in BILLING_DETAILS)
+        head += [
+            f"{label + ':':<{width + 1}} {value or '-'}" for label, value in self.billing_details()
+        ]
+        header = ("product", "users", "quantity", "unit", "total")
+        return "\n".join(head) + "\n\n" + render(header, self._line_rows(locale))
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -171,15 +203,26 @@ def monthly_invoice(
     counting: Counting = Counting.MONTH_END,
     history: Iterable[Revision] = (),
     rounding: Rounding | None = None,
+    trial: ModuleTrial | None = None,
 ) -> Invoice:
     """Return *workspace*'s invoice for *month*: one line per product and user kind.
 
-    Seats are counted by :func:`~licbill.count_seats` under *counting*. *rounding* is needed,
-    and must be named, when an amount does not fall on the minor unit: always under
-    ``DAILY_PRORATED``, and for prices with more digits than the currency has. Legacy
-    workspaces are billed per active user at their edition's price; modules they try appear
-    at a zero price. Raises :class:`~licbill.MissingPriceError` for a billed product without a
-    price.
+    *users* and *groups* are the state on the month's first day and *history* the revisions
+    during it (see :func:`~licbill.count_seats`, which counts the seats under *counting*, and
+    :func:`~licbill.cut_history`). *rounding* is needed, and must be named, when an amount does
+    not fall on the minor unit: always under ``DAILY_PRORATED``, and for prices with more
+    digits than the currency has.
+
+    Legacy workspaces are billed per edition seat at their edition's price. Modules they hold
+    are free up to *trial*'s ``ends_on`` (shown at a zero price) and billed at the module price
+    after it; inside the month that the trial ends, modules count over the paid days only,
+    under the same counting policy. A legacy workspace holding modules without *trial* terms
+    is refused: its modules are never billed at zero silently. *trial* has no effect on a
+    modules-model workspace.
+
+    Raises :class:`~licbill.InvalidValueError` for a month before the workspace was created or
+    legacy modules without trial terms, and :class:`~licbill.MissingPriceError` for a billed
+    product without a price.
     """
     if not isinstance(prices, PriceList):
         raise InvalidTypeError(f"prices must be a licbill.PriceList, not {prices!r}")
@@ -187,15 +230,43 @@ def monthly_invoice(
         raise InvalidTypeError(f"counting must be a licbill.Counting, not {counting!r}")
     if rounding is not None and not isinstance(rounding, Rounding):
         raise InvalidTypeError(f"rounding must be a licbill.Rounding or None, not {rounding!r}")
+    if trial is not None and not isinstance(trial, ModuleTrial):
+        raise InvalidTypeError(f"trial must be a licbill.ModuleTrial or None, not {trial!r}")
     if counting is Counting.DAILY_PRORATED and rounding is None:
         raise InvalidValueError("DAILY_PRORATED counting needs an explicit rounding policy")
     model = licence_model(workspace)
+    users, groups, history = _listed(users), _listed(groups), _listed(history)
     seats = count_seats(workspace, users=users, groups=groups, month=month, history=history)
+    free: frozenset[SeatKey] = frozenset()
+    if model is LicenceModel.LEGACY:
+        module_keys = frozenset(key for key in seats if isinstance(key[0], Module))
+        if module_keys and trial is None:
+            raise InvalidValueError(
+                f"legacy workspace {workspace.id!r} holds modules in {month}: pass "
+                "trial=licbill.ModuleTrial(ends_on=...) to say until when they are free"
+            )
+        if module_keys and trial is not None:
+            start = max(month.first, workspace.created_on)
+            if trial.ends_on >= month.last:
+                free = module_keys
+            elif trial.first_paid_day > start:
+                paid = count_seats(
+                    workspace,
+                    users=users,
+                    groups=groups,
+                    month=month,
+                    history=history,
+                    since=trial.first_paid_day,
+                )
+                for key in module_keys:
+                    if key in paid:
+                        seats[key] = paid[key]
+                    else:
+                        del seats[key]
     currency = prices.currency
     lines = []
     for (product, kind), seat in seats.items():
-        trial = model is LicenceModel.LEGACY and isinstance(product, Module)
-        price = Money.zero(currency) if trial else prices.price(product, kind)
+        price = Money.zero(currency) if (product, kind) in free else prices.price(product, kind)
         if counting is Counting.DAILY_PRORATED:
             assert rounding is not None
             quantity = (Decimal(seat.seat_days) / month.days).quantize(
@@ -217,6 +288,13 @@ def monthly_invoice(
         currency=currency,
         lines=tuple(lines),
     )
+
+
+def _listed(values: Any) -> Any:
+    # Read a one-shot iterable once, as the trial may count it twice; count_seats checks it.
+    if isinstance(values, Iterable) and not isinstance(values, str | bytes | Mapping):
+        return tuple(values)
+    return values
 
 
 def _whole_total(

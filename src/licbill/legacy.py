@@ -1,8 +1,9 @@
-"""The legacy licence model (RULEBOOK B2): one environment-wide edition per older workspace.
+"""The legacy licence model: one environment-wide edition per older workspace.
 
 Workspaces created before :data:`MODULES_FROM` are billed per active user at their edition's
-price. They may try the new modules free of charge: modules held in a legacy workspace are
-trial modules, shown on its invoice as zero-priced lines.
+price. They may try the new modules free of charge for a trial period (:class:`ModuleTrial`);
+after it, modules they hold are billed at the module price. The rules and their sources are on
+docs/workspace.md.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Final
 
+import attrs
+
 from ._enums import FastEnum
 from .errors import InvalidTypeError
-from .workspace import LegacyEdition, Module, Workspace
+from .periods import check_date
+from .workspace import LegacyEdition, LegacySeats, Module, Workspace
 
-__all__ = ["MODULES_FROM", "LicenceModel", "licence_model", "seat_products"]
+__all__ = ["MODULES_FROM", "LicenceModel", "ModuleTrial", "licence_model", "seat_products"]
 
 #: Workspaces created on or after this date use modules; earlier ones the legacy editions.
 MODULES_FROM: Final = dt.date(2024, 1, 1)
@@ -30,6 +34,24 @@ class LicenceModel(FastEnum):
     MODULES = "modules"
 
 
+@attrs.frozen(kw_only=True)
+class ModuleTrial:
+    """The free trial ("gratis proefperiode") of the modules in a legacy workspace.
+
+    Modules held by a legacy workspace are free up to and including ``ends_on`` and billed at
+    their module price from the next day on. A trial that ended before a month bills that
+    month's modules in full; one that ends inside it bills the paid days under the invoice's
+    counting policy (docs/workspace.md, "Licence models and the module trial").
+    """
+
+    ends_on: dt.date = attrs.field(validator=lambda _i, _a, v: check_date(v, "ends_on"))
+
+    @property
+    def first_paid_day(self) -> dt.date:
+        """The first day on which modules are billed."""
+        return self.ends_on + dt.timedelta(days=1)
+
+
 def licence_model(workspace: Workspace) -> LicenceModel:
     """Return the licence model of *workspace*: legacy if created before 1 January 2024.
 
@@ -41,11 +63,16 @@ def licence_model(workspace: Workspace) -> LicenceModel:
 
 
 def seat_products(
-    edition: LegacyEdition | None, modules: frozenset[Module]
+    edition: LegacyEdition | None,
+    modules: frozenset[Module],
+    legacy_seats: LegacySeats = LegacySeats.NEEDS_MODULE,
 ) -> tuple[LegacyEdition | Module, ...]:
     """The products an active user holds a seat of: its modules, and the edition if legacy.
 
-    A modules-model user with no module holds no seat; a legacy user always holds the edition.
+    A modules-model user with no module holds no seat. A legacy user holds the edition when it
+    has a module, or always under ``LegacySeats.EVERY_ACTIVE_USER``.
     """
     products: tuple[LegacyEdition | Module, ...] = tuple(m for m in _MODULES if m in modules)
-    return products if edition is None else (edition, *products)
+    if edition is None or (not products and legacy_seats is LegacySeats.NEEDS_MODULE):
+        return products
+    return (edition, *products)

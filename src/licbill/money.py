@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any, Final
@@ -13,7 +13,7 @@ from babel.numbers import get_currency_precision, list_currencies
 from ._enums import FastEnum
 from .errors import CurrencyMismatchError, InvalidTypeError, InvalidValueError, UnknownCurrencyError
 
-__all__ = ["MINOR_UNITS", "Money", "RoundingMode", "minor_units", "round_div"]
+__all__ = ["MINOR_UNITS", "Money", "RoundingMode", "minor_units", "round_div", "total"]
 
 #: Minor units (digits after the decimal point) of every ISO 4217 currency babel knows.
 MINOR_UNITS: Final = MappingProxyType(
@@ -209,3 +209,29 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
+
+
+def total(monies: Iterable[Money], *, currency: str | None = None) -> Money:
+    """The exact sum of *monies* (no rounding); ``lb.total([])`` needs a *currency*.
+
+    ``sum(monies, Money.zero("EUR"))`` gives the same; :func:`total` also refuses an empty
+    sequence without a currency, where ``sum`` would give the int ``0``. Raises
+    :class:`CurrencyMismatchError` for two currencies (or one unlike *currency*),
+    :class:`InvalidTypeError` for an item that is not :class:`Money`, and
+    :class:`InvalidValueError` for no monies and no currency.
+    """
+    if isinstance(monies, str | bytes | Money) or not isinstance(monies, Iterable):
+        raise InvalidTypeError(f"total() takes an iterable of Money, not {monies!r}")
+    items = iter(monies)
+    if currency is not None:
+        result = Money.zero(currency)
+    else:
+        first = next(items, None)
+        if first is None:
+            raise InvalidValueError("the total of no money needs a currency: total([], currency=)")
+        if not isinstance(first, Money):
+            raise InvalidTypeError(f"cannot total {first!r}: not Money")
+        result = first
+    for money in items:
+        result = result + money
+    return result

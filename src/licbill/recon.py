@@ -1,25 +1,27 @@
-"""The reconciliation-file export (RULEBOOK A6): one CSV row per charge line.
+"""The reconciliation-file export (``docs/recon.md``): one CSV row per charge line.
 
 Numbers are plain (``-20.00``), dates ISO (``2019-06-10``). Text cells a spreadsheet would run
-as a formula are prefixed with ``'``; numeric cells are left as numbers.
+as a formula are prefixed with ``'``; numeric cells are left as numbers, and only ever hold
+numbers and dates: every line is checked field by field first (:func:`licbill.display.check_line`).
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Final, TextIO
 
 import attrs
 
+from .display import check_line
 from .errors import CurrencyMismatchError, InvalidTypeError
 from .lines import ChargeLine
 from .models import Billing, Term
 from .money import Money
 
-__all__ = ["COLUMNS", "Customer", "neutralise", "rows", "write_csv"]
+__all__ = ["COLUMNS", "Customer", "check_customers", "neutralise", "rows", "write_csv"]
 
-#: RULEBOOK A6's columns, in order.
+#: The columns of the reconciliation file, in order (``docs/recon.md``).
 COLUMNS: Final = (
     "PartnerId",
     "CustomerId",
@@ -60,12 +62,38 @@ _FREQUENCIES: Final = {
 _FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _text(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str):
+        raise InvalidTypeError(f"Customer.{attribute.name} must be text (str), not {value!r}")
+
+
 @attrs.frozen
 class Customer:
-    """The customer a subscription belongs to, as the recon file names it."""
+    """The customer a subscription belongs to, as the recon file names it (both text)."""
 
-    id: str
-    name: str = ""
+    id: str = attrs.field(validator=_text)
+    name: str = attrs.field(default="", validator=_text)
+
+
+def check_customers(customers: object) -> Mapping[str, Customer]:
+    """Return *customers* if it maps subscription ids (``str``) to :class:`Customer` values.
+
+    ``None`` means no customers (an empty mapping). Anything else, such as ``{"S1": "Contoso"}``
+    (a name where a ``Customer`` belongs), raises :class:`InvalidTypeError` naming the entry.
+    """
+    if customers is None:
+        return {}
+    if not isinstance(customers, Mapping):
+        raise InvalidTypeError(
+            f"customers must map subscription ids to recon.Customer values, not {customers!r}"
+        )
+    for key, value in customers.items():
+        if not isinstance(key, str) or not isinstance(value, Customer):
+            raise InvalidTypeError(
+                f"customers[{key!r}] must be a recon.Customer under a subscription id (str), "
+                f"not {value!r}: write Customer(id=..., name=...)"
+            )
+    return customers
 
 
 def neutralise(text: str) -> str:
@@ -87,12 +115,31 @@ def rows(
 
     *customers* maps subscription ids to their :class:`Customer`; *tax* returns a line's tax.
     Without them those cells stay empty (licbill never invents a tax or a customer), and so
-    does ``Total``, which includes tax.
+    does ``Total``, which includes tax. Raises :class:`InvalidTypeError` for wrong customers
+    (:func:`check_customers`), partner or invoice numbers that are not text, a tax function
+    that is not callable, and for a line that is not a well-formed :class:`ChargeLine`
+    (:func:`licbill.display.check_line`, naming the line's index and field).
     """
-    customers = customers or {}
-    for line in lines:
-        if not isinstance(line, ChargeLine):
-            raise InvalidTypeError(f"recon rows need ChargeLine values, not {line!r}")
+    known = check_customers(customers)
+    for name, value in (("partner_id", partner_id), ("invoice_number", invoice_number)):
+        if not isinstance(value, str):
+            raise InvalidTypeError(f"{name} must be text (str), not {value!r}")
+    if tax is not None and not callable(tax):
+        raise InvalidTypeError(f"tax must be a function of a line, not {tax!r}")
+    if isinstance(lines, str | bytes) or not isinstance(lines, Iterable):
+        raise InvalidTypeError(f"lines must be an iterable of ChargeLine values, not {lines!r}")
+    return _rows(lines, partner_id, invoice_number, known, tax)
+
+
+def _rows(
+    lines: Iterable[ChargeLine],
+    partner_id: str,
+    invoice_number: str,
+    customers: Mapping[str, Customer],
+    tax: Callable[[ChargeLine], Money] | None,
+) -> Iterator[dict[str, str]]:
+    for index, line in enumerate(lines):
+        check_line(line, index=index)
         customer = customers.get(line.subscription_id, Customer(""))
         tax_total = total = ""
         if tax is not None:
@@ -152,15 +199,17 @@ def write_csv(
     """Write *lines* to the open text *file* as a recon CSV with a header; return the row count.
 
     Open the file with ``newline=""``, as for any ``csv`` writer. See :func:`rows` for the
-    parameters. Raises :class:`InvalidTypeError` for values that are not charge lines and
-    :class:`CurrencyMismatchError` for tax in another currency than its line.
+    parameters. Raises :class:`InvalidTypeError` for wrong parameters (before anything is
+    written) and for a line that is not a well-formed charge line (at that line; rows before it
+    are written), and :class:`CurrencyMismatchError` for tax in another currency than its line.
     """
+    records = rows(  # checks the parameters before the header is written
+        lines, partner_id=partner_id, invoice_number=invoice_number, customers=customers, tax=tax
+    )
     writer = csv.DictWriter(file, fieldnames=COLUMNS)
     writer.writeheader()
     count = 0
-    for row in rows(
-        lines, partner_id=partner_id, invoice_number=invoice_number, customers=customers, tax=tax
-    ):
+    for row in records:
         writer.writerow(row)
         count += 1
     return count

@@ -1,4 +1,4 @@
-"""Workspace reports (RULEBOOK B5): billing overview, users CSV, licensing reports.
+"""Workspace reports (docs/reports.md): billing overview, users CSV, licensing reports.
 
 Serialisation stays here, at the edge: the values it reads are plain licbill values.
 """
@@ -14,10 +14,10 @@ import attrs
 from .display import html_table, require_pandas
 from .errors import InvalidTypeError, InvalidValueError
 from .invoice import PriceList, monthly_invoice
-from .legacy import licence_model
+from .legacy import ModuleTrial, licence_model
 from .proration import Rounding
 from .recon import neutralise
-from .seats import Counting, Month, _keyed, count_seats
+from .seats import Counting, Month, Revision, _keyed, count_seats, month_end_state
 from .workspace import (
     Group,
     LegacyEdition,
@@ -36,11 +36,12 @@ __all__ = [
     "WorkspaceUsers",
     "billing_overview",
     "licensing_report",
+    "users_without_modules",
     "write_partner_report",
     "write_users_csv",
 ]
 
-#: The columns of the users export, as RULEBOOK B5 lists them.
+#: The columns of the users export, as the seed lists them (docs/reports.md).
 USER_COLUMNS: Final = (
     "First name",
     "Last name",
@@ -61,13 +62,44 @@ def _groups(values: Any) -> tuple[Group, ...]:
     return tuple(_keyed(values, Group, "groups").values())
 
 
+def _history(values: Any) -> tuple[Revision, ...]:
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidTypeError(f"history must be a collection of licbill.Revision, not {values!r}")
+    history = tuple(values)
+    for revision in history:
+        if not isinstance(revision, Revision):
+            raise InvalidTypeError(f"not a licbill.Revision: {revision!r}")
+    return history
+
+
 @attrs.frozen(kw_only=True)
 class WorkspaceUsers:
-    """A workspace with its users and groups, as reports take them."""
+    """A workspace with its users and groups, as reports take them.
+
+    ``users`` and ``groups`` are the state the reports describe when no month is asked for,
+    and the state on the first day of the month that is; ``history`` holds the revisions
+    during that month (read as :func:`~licbill.monthly_invoice` reads them).
+    """
 
     workspace: Workspace = attrs.field(validator=attrs.validators.instance_of(Workspace))
     users: tuple[User, ...] = attrs.field(converter=_users)
     groups: tuple[Group, ...] = attrs.field(default=(), converter=_groups)
+    history: tuple[Revision, ...] = attrs.field(default=(), converter=_history)
+
+
+def _month_counts(
+    workspace: Workspace,
+    users: Iterable[User],
+    groups: Iterable[Group],
+    month: Month | None,
+    history: Iterable[Revision],
+) -> dict[Any, int]:
+    # Without a month: the users as given, counted once. With one: the MONTH_END count, the
+    # invoice's default.
+    if month is None:
+        month, history = Month.of(workspace.created_on), ()
+    seats = count_seats(workspace, users=users, groups=groups, month=month, history=history)
+    return {key: seat.month_end for key, seat in seats.items()}
 
 
 @attrs.frozen
@@ -80,34 +112,49 @@ class OverviewRow:
 
 
 def billing_overview(
-    workspace: Workspace, *, users: Iterable[User], groups: Iterable[Group] = ()
+    workspace: Workspace,
+    *,
+    users: Iterable[User],
+    groups: Iterable[Group] = (),
+    month: Month | None = None,
+    history: Iterable[Revision] = (),
 ) -> tuple[OverviewRow, ...]:
     """The billing page's overview: each module held by active regular and guest users.
 
-    Raises :class:`~licbill.UnknownGroupError` for a membership of a group not given, and
-    licbill type errors for values that are not users or groups.
+    Without *month* it describes *users* as given. With *month* (and the *history* an invoice
+    of that month takes) it counts the month's last day, as the default ``MONTH_END`` invoice
+    does. Raises :class:`~licbill.UnknownGroupError` for a membership of a group not given, and
+    licbill type or value errors for malformed input or a month before the workspace existed.
     """
-    seats = count_seats(workspace, users=users, groups=groups, month=_ANY_MONTH)
+    seats = _month_counts(workspace, users, groups, month, history)
     return tuple(
         OverviewRow(
             module,
-            seats[module, UserKind.REGULAR].month_end if (module, UserKind.REGULAR) in seats else 0,
-            seats[module, UserKind.GUEST].month_end if (module, UserKind.GUEST) in seats else 0,
+            seats.get((module, UserKind.REGULAR), 0),
+            seats.get((module, UserKind.GUEST), 0),
         )
         for module in Module
     )
 
 
-# Without history a snapshot's counts do not depend on the month.
-_ANY_MONTH: Final = Month(2024, 1)
-
-
-def write_users_csv(users: Iterable[User], file: TextIO, *, groups: Iterable[Group] = ()) -> int:
-    """Write the users export of one workspace (RULEBOOK B5); return the row count.
+def write_users_csv(
+    users: Iterable[User],
+    file: TextIO,
+    *,
+    groups: Iterable[Group] = (),
+    month: Month | None = None,
+    history: Iterable[Revision] = (),
+) -> int:
+    """Write the users export of one workspace (docs/reports.md); return the row count.
 
     Users on the deleted list are not part of the export. Modules are the effective ones (own
     and through groups), joined by ``, ``. Text is neutralised against formula injection.
+    With *month*, the users are those of the month's last day: *users* and *groups* as on its
+    first day, changed by *history* as the invoice reads it.
     """
+    if month is not None:
+        state = month_end_state(users=users, groups=groups, history=history, month=month)
+        users, groups = state.users, state.groups
     group_map = _keyed(groups, Group, "groups")
     writer = csv.writer(file)
     writer.writerow(USER_COLUMNS)
@@ -171,13 +218,17 @@ def _seat_columns(version: str) -> tuple[tuple[Module | LegacyEdition, UserKind]
     return tuple((product, kind) for product in products for kind in UserKind)
 
 
-def licensing_report(workspaces: Iterable[WorkspaceUsers], *, version: str) -> LicensingReport:
+def licensing_report(
+    workspaces: Iterable[WorkspaceUsers], *, version: str, month: Month | None = None
+) -> LicensingReport:
     """The licensing report of a hosting instance.
 
     Version ``"3.5"`` covers the legacy editions and the modules, ``"4.0"`` the modules only.
     Each row carries the workspace's billing information and its active seats per product and
-    user kind. Raises :class:`InvalidValueError` for another version and
-    :class:`InvalidTypeError` for entries that are not :class:`WorkspaceUsers`.
+    user kind: of the users as given, or with *month* on the month's last day (each entry's
+    ``history`` applied), as the default ``MONTH_END`` invoice counts them. Raises
+    :class:`InvalidValueError` for another version and :class:`InvalidTypeError` for entries
+    that are not :class:`WorkspaceUsers`.
     """
     if version not in ("3.5", "4.0"):
         raise InvalidValueError(f"licensing report versions are '3.5' and '4.0', not {version!r}")
@@ -192,12 +243,12 @@ def licensing_report(workspaces: Iterable[WorkspaceUsers], *, version: str) -> L
         if not isinstance(entry, WorkspaceUsers):
             raise InvalidTypeError(f"not a licbill.WorkspaceUsers: {entry!r}")
         ws = entry.workspace
-        seats = count_seats(ws, users=entry.users, groups=entry.groups, month=_ANY_MONTH)
+        seats = _month_counts(ws, entry.users, entry.groups, month, entry.history)
         info = [ws.id, ws.billing.company_name, ws.billing.reference, ws.billing.customer_type]
         info.append(ws.billing.industry)
         if version == "3.5":
             info += [licence_model(ws).value, ws.edition.value if ws.edition else ""]
-        counts = [str(seats[key].month_end) if key in seats else "0" for key in seat_columns]
+        counts = [str(seats.get(key, 0)) for key in seat_columns]
         rows.append(tuple(neutralise(cell) for cell in info) + tuple(counts))
     return LicensingReport(version, columns, tuple(rows))
 
@@ -210,13 +261,20 @@ def write_partner_report(
     prices: PriceList | Mapping[str, PriceList],
     counting: Counting = Counting.MONTH_END,
     rounding: Rounding | None = None,
+    trial: ModuleTrial | Mapping[str, ModuleTrial] | None = None,
 ) -> int:
     """Write the monthly report for a self-hosted partner: one row per workspace.
 
     The file is CSV with a byte-order mark, so a spreadsheet opens it with the right encoding.
-    *prices* is one price list, or one per workspace id. Each row has the billing information,
-    the licence model, the billed seats per product and user kind, and the invoice total.
+    *prices* is one price list, or one per workspace id; *trial* one module trial for every
+    legacy workspace, or one per workspace id (see :func:`~licbill.monthly_invoice`). Each row
+    has the billing information, the licence model, the billed seats per product and user kind,
+    and the invoice total, from each workspace's invoice (its ``history`` included).
     """
+    if trial is not None and not isinstance(trial, ModuleTrial | Mapping):
+        raise InvalidTypeError(
+            f"trial must be a ModuleTrial, one per workspace id, or None, not {trial!r}"
+        )
     if not isinstance(prices, PriceList | Mapping):
         raise InvalidTypeError(
             f"prices must be a PriceList or one per workspace id, not {prices!r}"
@@ -249,6 +307,8 @@ def write_partner_report(
             prices=price_list,
             counting=counting,
             rounding=rounding,
+            history=entry.history,
+            trial=trial.get(ws.id) if isinstance(trial, Mapping) else trial,
         )
         quantities = {(line.product, line.user_kind): line.quantity for line in invoice.lines}
         billing = ws.billing
@@ -276,3 +336,29 @@ def _price_list(prices: Mapping[str, PriceList], workspace_id: str) -> PriceList
     if not isinstance(price_list, PriceList):
         raise InvalidTypeError(f"not a licbill.PriceList: {price_list!r}")
     return price_list
+
+
+def users_without_modules(
+    *,
+    users: Iterable[User],
+    groups: Iterable[Group] = (),
+    month: Month | None = None,
+    history: Iterable[Revision] = (),
+) -> tuple[User, ...]:
+    """The active users that hold no module, own or through a group, sorted by id.
+
+    "Every user must have a module" (docs/reports.md): these users cannot use the workspace and
+    are not billed, so a partner can act on them. With *month*, the users of its last day
+    (*history* read as the invoice reads it). Raises :class:`~licbill.UnknownGroupError` for
+    a membership of a group not given.
+    """
+    if month is not None:
+        state = month_end_state(users=users, groups=groups, history=history, month=month)
+        users, groups = state.users, state.groups
+    user_map = _keyed(users, User, "users")
+    group_map = _keyed(groups, Group, "groups")
+    return tuple(
+        user
+        for _id, user in sorted(user_map.items())
+        if user.status is UserStatus.ACTIVE and not effective_modules(user, group_map)
+    )

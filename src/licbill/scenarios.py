@@ -1,24 +1,29 @@
 """Scenario files (TOML): SKUs and events, or workspaces, read into licbill values.
 
 A malformed file raises :class:`ScenarioError` naming the file, the line and the field; a file
-is read whole before anything is billed, so nothing is half-applied. The format is documented
-in ``docs/scenarios.md``.
+is read whole before anything is billed, so nothing is half-applied. Errors the engine raises
+later about an event of the file (:meth:`ChargeScenario.iter_charge_lines`,
+:meth:`ChargeScenario.locate`) keep their class and gain the event's file, line and field. The
+format is documented in ``docs/scenarios.md``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
 
 from . import rulebooks
-from .errors import InvalidTypeError, LicbillError
+from .errors import InvalidTypeError, LicbillError, ScenarioError
 from .invoice import PriceList
+from .legacy import ModuleTrial
+from .lines import ChargeLine
 from .models import (
     Billing,
     Cancel,
@@ -57,28 +62,61 @@ __all__ = [
 
 T = TypeVar("T")
 
+# Python's default int-str limit: longer integers are not converted.
+_LONG_NUMBER = 4300
+
 RULEBOOKS: dict[str, Rulebook] = {
     rulebooks.MARKETPLACE_2019.name: rulebooks.MARKETPLACE_2019,
     rulebooks.NEW_COMMERCE.name: rulebooks.NEW_COMMERCE,
 }
 
-
-class ScenarioError(LicbillError, ValueError):
-    """A scenario file that cannot be read: ``path``, ``line`` and ``field`` say where."""
-
-    def __init__(self, path: Path, line: int | None, field: str, message: str) -> None:
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {field}: {message}")
-        self.path, self.line, self.field = path, line, field
+#: Where an entry of a file starts: its line (from 1, ``None`` if unknown) and its field.
+Origin = tuple[int | None, str]
 
 
 @attrs.frozen
 class ChargeScenario:
-    """A charges file: its events, horizon and rulebook."""
+    """A charges file: its events, horizon and rulebook; ``path`` and ``origins`` say where
+    each event was written (``origins[i]`` is the line and field of ``events[i]``)."""
 
     events: tuple[Event, ...]
     through: dt.date
     rulebook: Rulebook
+    path: Path | None = attrs.field(default=None, kw_only=True)
+    origins: tuple[Origin, ...] = attrs.field(default=(), kw_only=True, repr=False, eq=False)
+
+    def origin(self, event: object) -> Origin | None:
+        """The line and field of *event* in the file (the same object first, else an equal
+        event), or ``None`` for an event the file does not hold."""
+        pairs = tuple(zip(self.events, self.origins, strict=False))
+        found = next((o for e, o in pairs if e is event), None)
+        return found or next((o for e, o in pairs if e == event), None)
+
+    def locate(self, error: LicbillError) -> LicbillError:
+        """Add the file, line and field of the event *error* names (its ``event``) to *error*,
+        in place, keeping its class; return it. Errors about no event of the file are unchanged.
+        """
+        if not isinstance(error, LicbillError):
+            raise InvalidTypeError(f"only a licbill error can be located, not {error!r}")
+        origin = self.origin(getattr(error, "event", None))
+        if origin is not None and self.path is not None:
+            error.add_location(file=self.path, line=origin[0], field=origin[1])
+        return error
+
+    def iter_charge_lines(self, *, through: dt.date | None = None) -> Iterator[ChargeLine]:
+        """Bill the file's events in date order through *through* (default: the file's),
+        lazily; an event the engine refuses is reported with its file, line and field."""
+        from .charges import iter_charge_lines
+
+        ordered = sorted(self.events, key=lambda e: e.on)
+        try:
+            yield from iter_charge_lines(
+                ordered, through=self.through if through is None else through,
+                rulebook=self.rulebook,
+            )  # fmt: skip
+        except LicbillError as error:
+            self.locate(error)
+            raise
 
 
 @attrs.frozen
@@ -90,6 +128,21 @@ class WorkspaceScenario:
     prices: PriceList
     counting: Counting
     rounding: Rounding | None
+    #: The module trial of each legacy workspace whose table gives ``trial_ends_on``.
+    trials: Mapping[str, ModuleTrial] = attrs.field(factory=dict, kw_only=True)
+    path: Path | None = attrs.field(default=None, kw_only=True)
+    #: The line and field of each workspace, by workspace id.
+    origins: Mapping[str, Origin] = attrs.field(factory=dict, kw_only=True, repr=False, eq=False)
+
+    def locate(self, error: LicbillError, *, workspace: str) -> LicbillError:
+        """Add the file, line and field of *workspace* (an id) to *error*, in place, keeping
+        its class; return it. An error that already has a location keeps it."""
+        if not isinstance(error, LicbillError):
+            raise InvalidTypeError(f"only a licbill error can be located, not {error!r}")
+        origin = self.origins.get(workspace) if isinstance(workspace, str) else None
+        if origin is not None and self.path is not None:
+            error.add_location(file=self.path, line=origin[0], field=origin[1])
+        return error
 
 
 class _Reader:
@@ -106,6 +159,7 @@ class _Reader:
             raise ScenarioError(path, None, "file", error.strerror or str(error)) from None
         except ValueError as error:  # a path with a NUL byte, or text that is not UTF-8
             raise ScenarioError(path, None, "file", str(error)) from None
+        self.lines = self.text.split("\n")  # TOML counts lines by "\n" only
         try:
             self.data = tomllib.loads(self.text)
         except tomllib.TOMLDecodeError as error:
@@ -113,7 +167,23 @@ class _Reader:
             raise ScenarioError(
                 path, int(found[1]) if found else None, "syntax", str(error)
             ) from None
-        self.lines = self.text.splitlines()
+        except RecursionError:
+            raise ScenarioError(
+                path, None, "syntax", "arrays or tables are nested too deeply to read"
+            ) from None
+        except ValueError as error:  # an integer longer than Python converts (int-str limit)
+            raise self.long_number(str(error)) from None
+
+    def long_number(self, reason: str) -> ScenarioError:
+        """The error for a number too long to convert: the first such number's line and key."""
+        limit = sys.get_int_max_str_digits() or _LONG_NUMBER
+        digits = re.compile(r"(?:([\w\-]+)\s*=\s*)?[+-]?\d[\d_]{" + str(limit) + ",}")
+        for n, text in enumerate(self.lines):
+            found = digits.search(text)
+            if found:
+                field = found[1] or "value"
+                return ScenarioError(self.path, n + 1, field, f"more than {limit} digits")
+        return ScenarioError(self.path, None, "syntax", reason)
 
     def line_of(self, table: str, index: int, key: str | None = None) -> int | None:
         """The line of entry *index* of ``[[table]]`` (or of its *key*), counting from 1."""
@@ -136,10 +206,17 @@ class _Reader:
         setting = re.compile(rf"^\s*{re.escape(key)}\s*=")
         return next((n + 1 for n, text in enumerate(self.lines) if setting.match(text)), None)
 
-    def fail(self, table: str | None, index: int, key: str, message: str) -> ScenarioError:
-        line = self.top_line(key) if table is None else self.line_of(table, index, key)
-        field = key if table is None else f"{table}[{index}].{key}"
-        return ScenarioError(self.path, line, field, message)
+    def fail(self, table: str | None, index: int, key: str | None, message: str) -> ScenarioError:
+        """The error for *key* of entry *index* of ``[[table]]`` (the entry itself without a
+        key; a top-level key without a table)."""
+        return ScenarioError(self.path, *self.origin(table, index, key), message)
+
+    def origin(self, table: str | None, index: int, key: str | None = None) -> Origin:
+        """The line and field of *key* of entry *index* of ``[[table]]``."""
+        if table is None:
+            return self.top_line(key or ""), key or ""
+        field = f"{table}[{index}]" if key is None else f"{table}[{index}].{key}"
+        return self.line_of(table, index, key), field
 
     def get(
         self,
@@ -159,7 +236,7 @@ class _Reader:
             return convert(entry[key])
         except LicbillError as error:
             raise self.fail(table, index, key, str(error)) from None
-        except (KeyError, ValueError, TypeError) as error:
+        except (KeyError, ValueError, TypeError, ArithmeticError) as error:
             raise self.fail(table, index, key, f"{entry[key]!r} is not valid ({error})") from None
 
     def entries(self, table: str) -> list[Mapping[str, Any]]:
@@ -182,6 +259,10 @@ def _date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
         raise ValueError("a date is written 2024-05-31, without quotes or time")
     return value
+
+
+def _currency(value: Any) -> str:
+    return Money.zero(_str(value)).currency
 
 
 def _identifier(value: Any) -> str:
@@ -276,7 +357,7 @@ def load_charges(path: str | Path) -> ChargeScenario:
     for n, entry in enumerate(reader.entries("sku")):
         reader.unknown_keys("sku", n, entry, _SKU_KEYS)
         get = _bound(reader, entry, "sku", n)
-        currency = get("currency", _str)
+        currency = get("currency", _currency)
         sku_id = get("id", _str)
         if sku_id in skus:
             raise reader.fail("sku", n, "id", f"SKU {sku_id!r} is defined twice")
@@ -288,12 +369,14 @@ def load_charges(path: str | Path) -> ChargeScenario:
                 term=get("term", _TERM),
                 billing=get("billing", _BILLING),
                 kind=get("kind", _KIND, default=SkuKind.PER_SEAT),
-                min_quantity=get("min_quantity", int, default=1),
-                max_quantity=get("max_quantity", int, default=None),
+                min_quantity=get("min_quantity", _int, default=1),
+                max_quantity=get("max_quantity", _int, default=None),
                 product_id=get("product_id", _str, default=""),
             )
-        except LicbillError as error:
-            raise reader.fail("sku", n, "id", str(error)) from None
+        except ScenarioError:
+            raise
+        except LicbillError as error:  # the SKU's own rules, across its fields
+            raise reader.fail("sku", n, None, str(error)) from None
 
     def sku_of(value: Any) -> Sku:
         if not isinstance(value, str) or value not in skus:
@@ -303,41 +386,53 @@ def load_charges(path: str | Path) -> ChargeScenario:
     events: list[Event] = []
     for n, entry in enumerate(reader.entries("event")):
         reader.unknown_keys("event", n, entry, _EVENT_KEYS)
-        get = _bound(reader, entry, "event", n)
-        kind = get("type", _str)
-        common = {"subscription_id": get("subscription", _identifier), "on": get("on", _date)}
-        ids = {"event_id": get("event_id", _str, default=None)}
-        if kind == "purchase":
-            event: Event = Purchase(
-                **common,
-                sku=get("sku", sku_of),
-                quantity=get("quantity", _positive, default=1),
-                trial=get("trial", _bool, default=False),
-                auto_renew=get("auto_renew", _bool, default=True),
-                **ids,
-            )
-        elif kind == "change-quantity":
-            event = ChangeQuantity(**common, quantity=get("quantity", _positive), **ids)
-        elif kind == "convert":
-            event = ConvertSku(
-                **common,
-                to=get("to", sku_of),
-                quantity=get("quantity", _positive, default=None),
-                **ids,
-            )
-        elif kind == "cancel":
-            event = Cancel(**common, **ids)
-        elif kind == "auto-renew":
-            event = SetAutoRenew(**common, enabled=get("enabled", _bool), **ids)
-        else:
-            raise reader.fail(
-                "event",
-                n,
-                "type",
-                f"{kind!r}: choose purchase, change-quantity, convert, cancel or auto-renew",
-            )
-        events.append(event)
-    return ChargeScenario(tuple(events), through, rulebook)
+        try:
+            events.append(_event(reader, entry, n, sku_of))
+        except ScenarioError:
+            raise
+        except LicbillError as error:  # the event's own rules, across its fields
+            raise reader.fail("event", n, None, str(error)) from None
+    origins = tuple(reader.origin("event", n) for n in range(len(events)))
+    return ChargeScenario(tuple(events), through, rulebook, path=reader.path, origins=origins)
+
+
+def _event(
+    reader: _Reader, entry: Mapping[str, Any], n: int, sku_of: Callable[[Any], Sku]
+) -> Event:
+    get = _bound(reader, entry, "event", n)
+    kind = get("type", _str)
+    common = {"subscription_id": get("subscription", _identifier), "on": get("on", _date)}
+    ids = {"event_id": get("event_id", _identifier, default=None)}
+    if kind == "purchase":
+        event: Event = Purchase(
+            **common,
+            sku=get("sku", sku_of),
+            quantity=get("quantity", _positive, default=1),
+            trial=get("trial", _bool, default=False),
+            auto_renew=get("auto_renew", _bool, default=True),
+            **ids,
+        )
+    elif kind == "change-quantity":
+        event = ChangeQuantity(**common, quantity=get("quantity", _positive), **ids)
+    elif kind == "convert":
+        event = ConvertSku(
+            **common,
+            to=get("to", sku_of),
+            quantity=get("quantity", _positive, default=None),
+            **ids,
+        )
+    elif kind == "cancel":
+        event = Cancel(**common, **ids)
+    elif kind == "auto-renew":
+        event = SetAutoRenew(**common, enabled=get("enabled", _bool), **ids)
+    else:
+        raise reader.fail(
+            "event",
+            n,
+            "type",
+            f"{kind!r}: choose purchase, change-quantity, convert, cancel or auto-renew",
+        )
+    return event
 
 
 def _int(value: Any) -> int:
@@ -375,6 +470,7 @@ _WORKSPACE_KEYS = {
     "industry",
     "edition",
     "default_modules",
+    "trial_ends_on",
     "user",
     "group",
     "revision",
@@ -415,19 +511,31 @@ def load_workspaces(path: str | Path) -> WorkspaceScenario:
             raise reader.fail(
                 "price", n, "product", f"{product.value} {key[1].value} is priced twice"
             )
-        currency = get("currency", _str)
+        currency = get("currency", _currency)
         prices[key] = get("amount", lambda v, c=currency: Money(_str(v), c))
     try:
         price_list = PriceList(prices)
     except LicbillError as error:
-        raise reader.fail(None, 0, "price", str(error)) from None
+        raise ScenarioError(reader.path, reader.line_of("price", 0), "price", str(error)) from None
     entries, history = [], {}
+    origins: dict[str, Origin] = {}
+    trials: dict[str, ModuleTrial] = {}
     for n, entry in enumerate(reader.entries("workspace")):
         reader.unknown_keys("workspace", n, entry, _WORKSPACE_KEYS)
         get = _bound(reader, entry, "workspace", n)
+        workspace_id = get("id", _str)
+        if workspace_id in origins:
+            first = reader.line_of("workspace", list(origins).index(workspace_id), "id")
+            raise reader.fail(
+                "workspace",
+                n,
+                "id",
+                f"workspace {workspace_id!r} is already defined at line {first}",
+            )
+        origins[workspace_id] = reader.origin("workspace", n)
         try:
             workspace = Workspace(
-                id=get("id", _str),
+                id=workspace_id,
                 created_on=get("created_on", _date),
                 billing=BillingInfo(
                     company_name=get("company_name", _str, default=""),
@@ -436,18 +544,33 @@ def load_workspaces(path: str | Path) -> WorkspaceScenario:
                     industry=get("industry", _str, default=""),
                 ),
                 edition=get("edition", _EDITION, default=None),
-                default_modules=get(
-                    "default_modules", _modules, default=frozenset({Module.ENGAGE})
-                ),
+                default_modules=get("default_modules", _modules, default=frozenset()),
             )
-        except LicbillError as error:
-            raise reader.fail("workspace", n, "created_on", str(error)) from None
+        except ScenarioError:
+            raise
+        except LicbillError as error:  # the workspace's own rules, across its fields
+            raise reader.fail("workspace", n, None, str(error)) from None
         users = tuple(get("user", lambda v: [_user(u) for u in _tables(v)], default=[]))
         groups = tuple(get("group", lambda v: [_group(g) for g in _tables(v)], default=[]))
         revisions = get("revision", lambda v: [_revision(r) for r in _tables(v)], default=[])
-        entries.append(WorkspaceUsers(workspace=workspace, users=users, groups=groups))
+        trial_ends = get("trial_ends_on", _date, default=None)
+        if trial_ends is not None:
+            trials[workspace.id] = ModuleTrial(ends_on=trial_ends)
+        try:
+            entries.append(WorkspaceUsers(workspace=workspace, users=users, groups=groups))
+        except LicbillError as error:  # across users and groups
+            raise reader.fail("workspace", n, None, str(error)) from None
         history[workspace.id] = tuple(revisions)
-    return WorkspaceScenario(tuple(entries), history, price_list, counting, rounding)
+    return WorkspaceScenario(
+        tuple(entries),
+        history,
+        price_list,
+        counting,
+        rounding,
+        trials=trials,
+        path=reader.path,
+        origins=origins,
+    )
 
 
 def _tables(value: Any) -> list[Mapping[str, Any]]:

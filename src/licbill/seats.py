@@ -1,4 +1,4 @@
-"""Which users hold a billable seat in a month, under each counting policy (RULEBOOK B3, B4).
+"""Which users hold a billable seat in a month, under each counting policy (docs/workspace.md).
 
 A seat is held by an *active* user for each product it has: in the modules model each module
 (its own plus its groups'), in the legacy model the workspace's edition and any trial module.
@@ -23,6 +23,7 @@ from .periods import _period_end, check_date
 from .workspace import (
     Group,
     LegacyEdition,
+    LegacySeats,
     Module,
     User,
     UserKind,
@@ -32,7 +33,17 @@ from .workspace import (
     modules_with_groups,
 )
 
-__all__ = ["Counting", "Month", "Product", "Revision", "SeatCount", "count_seats"]
+__all__ = [
+    "Counting",
+    "Month",
+    "MonthState",
+    "Product",
+    "Revision",
+    "SeatCount",
+    "count_seats",
+    "cut_history",
+    "month_end_state",
+]
 
 #: What an invoice line bills: a module, or a legacy edition.
 Product = Module | LegacyEdition
@@ -172,8 +183,11 @@ _ORDER = {
 class _Holdings:
     """Seats of the users whose state changes during the month, followed day by day."""
 
-    def __init__(self, edition: LegacyEdition | None, groups: dict[str, Group]) -> None:
+    def __init__(
+        self, edition: LegacyEdition | None, legacy_seats: LegacySeats, groups: dict[str, Group]
+    ) -> None:
         self.edition = edition
+        self.legacy_seats = legacy_seats
         self.groups = groups
         self.current: dict[str, frozenset[SeatKey]] = {}
         self.since: dict[str, dt.date] = {}
@@ -184,7 +198,8 @@ class _Holdings:
         if user is None:
             return frozenset()
         holds = effective_modules(user, self.groups)
-        return frozenset(_seat_keys(self.edition, user.status.value, user.guest, holds))
+        keys = _seat_keys(self.edition, self.legacy_seats, user.status.value, user.guest, holds)
+        return frozenset(keys)
 
     def start(self, user_id: str, user: User | None, day: dt.date) -> None:
         self.current[user_id] = self.seats(user)
@@ -213,29 +228,47 @@ def count_seats(
     groups: Iterable[Group] = (),
     month: Month,
     history: Iterable[Revision] = (),
+    since: dt.date | None = None,
 ) -> dict[SeatKey, SeatCount]:
     """Count the seats of *workspace* in *month*, per product and user kind.
 
-    *users* and *groups* are the state before any revision in *history*; revisions dated on
-    or before the month's first day are folded into it, those inside the month are swept,
-    later ones are left for later months. Raises :class:`~licbill.UnknownGroupError` for a
-    membership of a group not given, and licbill type or value errors for malformed input.
+    *users* and *groups* are the state on the month's first day: revisions in *history* dated
+    on or before that day are already in it and are ignored, as are revisions dated after the
+    month; those inside it are swept (:func:`cut_history` cuts a longer history to one month).
+    Days before ``workspace.created_on`` and before *since* (a day inside the month) are not
+    counted: ``any_day``, ``peak``, ``seat_days`` and ``held_days`` cover the days from the
+    later of the two. Raises :class:`~licbill.InvalidValueError` for a month that ends before
+    the workspace was created, :class:`~licbill.UnknownGroupError` for a membership of a group
+    not given, and licbill type or value errors for malformed input.
     """
     if not isinstance(workspace, Workspace):
         raise InvalidTypeError(f"not a licbill.Workspace: {workspace!r}")
     if not isinstance(month, Month):
         raise InvalidTypeError(f"month must be a licbill.Month, not {month!r}")
+    first, last = month.first, month.last
+    if last < workspace.created_on:
+        raise InvalidValueError(
+            f"workspace {workspace.id!r} was created on {workspace.created_on}: "
+            f"nothing is billed for {month}, before it existed"
+        )
+    start = max(first, workspace.created_on)
+    if since is not None:
+        check_date(since, "since")
+        if not first <= since <= last:
+            raise InvalidValueError(f"since must be a day in {month}, not {since}")
+        start = max(start, since)
     user_map: dict[str, User] = _keyed(users, User, "users")
     group_map: dict[str, Group] = _keyed(groups, Group, "groups")
     if isinstance(history, str | bytes) or not isinstance(history, Iterable):
         raise InvalidTypeError(f"history must be a collection of licbill.Revision, not {history!r}")
     revisions = sorted(_checked_revisions(history), key=attrgetter("on"))
     inside: dict[dt.date, list[Revision]] = {}
-    first, last = month.first, month.last
     for revision in revisions:
-        if revision.on <= first:
+        if revision.on <= first or revision.on > last:
+            continue  # already in the first day's state, or after the month
+        if revision.on <= start:
             _store(revision, user_map, group_map)
-        elif revision.on <= last:
+        else:
             inside.setdefault(revision.on, []).append(revision)
 
     changed_groups = {
@@ -248,19 +281,19 @@ def count_seats(
     steady: Iterable[User] = user_map.values()
     if touched:
         steady = (user for user_id, user in user_map.items() if user_id not in touched)
-    holdings = _Holdings(workspace.edition, group_map)
+    holdings = _Holdings(workspace.edition, workspace.legacy_seats, group_map)
     # Users that do not change all month count once, grouped by what decides their seats.
     shapes = Counter(map(_SHAPE, steady))
     for (status, guest, modules, member_of), number in shapes.items():
         if status == _ACTIVE:
             holds = _shape_modules(modules, member_of, group_map, user_map)
-            for key in _seat_keys(workspace.edition, status, guest, holds):
+            for key in _seat_keys(workspace.edition, workspace.legacy_seats, status, guest, holds):
                 counts[key] += number
 
     for user_id in touched:
-        holdings.start(user_id, user_map.get(user_id), first)
-    start = Counter(key for seats in holdings.current.values() for key in seats)
-    running = counts + start
+        holdings.start(user_id, user_map.get(user_id), start)
+    begin = Counter(key for seats in holdings.current.values() for key in seats)
+    running = counts + begin
     peak = Counter(running)
     ever = {user_id: set(seats) for user_id, seats in holdings.current.items()}
     for day in sorted(inside):
@@ -286,18 +319,19 @@ def count_seats(
                 peak[key] = value
 
     end = last + dt.timedelta(days=1)
-    month_days = month.days
+    counted_days = (end - start).days
     for user_id in touched:
         holdings.close(user_id, end)
+    per_key: dict[SeatKey, dict[int, int]] = {}
+    for (_user, k), days in holdings.held.items():
+        held_of = per_key.setdefault(k, {})
+        held_of[days] = held_of.get(days, 0) + 1
     result: dict[SeatKey, SeatCount] = {}
     for key in sorted(set(counts) | set(peak), key=_ORDER.__getitem__):
-        held: dict[int, int] = {}
-        for (_user, k), days in holdings.held.items():
-            if k == key:
-                held[days] = held.get(days, 0) + 1
+        held = per_key.get(key, {})
         steady_count = counts[key]
         if steady_count:
-            held[month_days] = held.get(month_days, 0) + steady_count
+            held[counted_days] = held.get(counted_days, 0) + steady_count
         result[key] = SeatCount(
             month_end=running[key],
             any_day=steady_count + sum(1 for seats in ever.values() if key in seats),
@@ -308,15 +342,87 @@ def count_seats(
     return {key: count for key, count in result.items() if count.any_day}
 
 
+@attrs.frozen(kw_only=True)
+class MonthState:
+    """One month of a dated history: the state on its first day and the revisions after it."""
+
+    users: tuple[User, ...]
+    groups: tuple[Group, ...]
+    history: tuple[Revision, ...]
+
+
+def cut_history(
+    *,
+    users: Iterable[User],
+    groups: Iterable[Group] = (),
+    history: Iterable[Revision],
+    month: Month,
+) -> MonthState:
+    """Cut a dated *history* to *month*.
+
+    *users* and *groups* are the state before every revision in *history*. The result holds the
+    state on the month's first day (every revision dated on or before it applied, in date
+    order) and the revisions dated inside the month after that day; revisions after the month
+    are dropped, so a June invoice never reflects a July change. Its fields are what
+    :func:`~licbill.monthly_invoice` and :func:`count_seats` take as ``users``, ``groups`` and
+    ``history``.
+    """
+    if not isinstance(month, Month):
+        raise InvalidTypeError(f"month must be a licbill.Month, not {month!r}")
+    user_map: dict[str, User] = _keyed(users, User, "users")
+    group_map: dict[str, Group] = _keyed(groups, Group, "groups")
+    if isinstance(history, str | bytes) or not isinstance(history, Iterable):
+        raise InvalidTypeError(f"history must be a collection of licbill.Revision, not {history!r}")
+    inside = []
+    for revision in sorted(_checked_revisions(history), key=attrgetter("on")):
+        if revision.on <= month.first:
+            _store(revision, user_map, group_map)
+        elif revision.on <= month.last:
+            inside.append(revision)
+    return MonthState(
+        users=tuple(user_map.values()), groups=tuple(group_map.values()), history=tuple(inside)
+    )
+
+
+def month_end_state(
+    *,
+    users: Iterable[User],
+    groups: Iterable[Group] = (),
+    history: Iterable[Revision] = (),
+    month: Month,
+) -> MonthState:
+    """The users and groups on *month*'s last day, as the ``MONTH_END`` count sees them.
+
+    *users*, *groups* and *history* are read as :func:`count_seats` reads them: the state on
+    the first day, and the revisions inside the month after it (others ignored). The result's
+    ``history`` is empty.
+    """
+    if not isinstance(month, Month):
+        raise InvalidTypeError(f"month must be a licbill.Month, not {month!r}")
+    user_map: dict[str, User] = _keyed(users, User, "users")
+    group_map: dict[str, Group] = _keyed(groups, Group, "groups")
+    if isinstance(history, str | bytes) or not isinstance(history, Iterable):
+        raise InvalidTypeError(f"history must be a collection of licbill.Revision, not {history!r}")
+    for revision in sorted(_checked_revisions(history), key=attrgetter("on")):
+        if month.first < revision.on <= month.last:
+            _store(revision, user_map, group_map)
+    return MonthState(users=tuple(user_map.values()), groups=tuple(group_map.values()), history=())
+
+
 def _seat_keys(
-    edition: LegacyEdition | None, status: str, guest: bool, holds: frozenset[Module]
+    edition: LegacyEdition | None,
+    legacy_seats: LegacySeats,
+    status: str,
+    guest: bool,
+    holds: frozenset[Module],
 ) -> tuple[SeatKey, ...]:
-    # The seat rule (RULEBOOK B4): an active user holds a seat of each product it has, as a
-    # regular user or a guest. Every count in this module goes through here.
+    # The seat rule (docs/workspace.md, "The monthly invoice"): an active user holds a seat of
+    # each product it has, as a regular user or a guest. Every count in this module goes
+    # through here.
     if status != _ACTIVE:
         return ()
     kind = UserKind.GUEST if guest else UserKind.REGULAR
-    return tuple((product, kind) for product in seat_products(edition, holds))
+    return tuple((product, kind) for product in seat_products(edition, holds, legacy_seats))
 
 
 def _shape_modules(

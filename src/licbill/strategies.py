@@ -31,8 +31,10 @@ from .directory import (
     StatusSource,
     StopSync,
     SyncUser,
+    apply,
 )
-from .legacy import MODULES_FROM
+from .errors import LicbillError
+from .legacy import MODULES_FROM, ModuleTrial
 from .models import (
     Billing,
     Cancel,
@@ -48,12 +50,23 @@ from .models import (
 from .money import MINOR_UNITS, Money
 from .periods import add_months
 from .seats import Month, Revision
-from .workspace import BillingInfo, Group, LegacyEdition, Module, User, UserStatus, Workspace
+from .workspace import (
+    BillingInfo,
+    Group,
+    LegacyEdition,
+    LegacySeats,
+    Module,
+    User,
+    UserStatus,
+    Workspace,
+)
 
 __all__ = [
+    "DatedDirectoryHistory",
     "WorkspaceMonth",
     "anchor_dates",
     "currencies",
+    "dated_directory_histories",
     "directory_histories",
     "event_histories",
     "groups",
@@ -345,7 +358,8 @@ def workspaces(
     created: st.SearchStrategy[dt.date] | None = None,
     editions: st.SearchStrategy[LegacyEdition] | None = None,
 ) -> Workspace:
-    """Workspaces of both licence models: an edition exactly when created before 2024."""
+    """Workspaces of both licence models: an edition exactly when created before 2024; the
+    named options (``default_modules``, ``admin_gets_all_modules``, ``legacy_seats``) drawn."""
     created_on = draw(
         st.dates(dt.date(2019, 1, 1), dt.date(2027, 12, 31)) if created is None else created
     )
@@ -357,19 +371,26 @@ def workspaces(
         created_on=created_on,
         billing=BillingInfo(company_name=draw(_NAMES).title(), reference=draw(_NAMES)),
         edition=edition,
-        default_modules=draw(st.just(frozenset({Module.ENGAGE})) | module_sets()),
+        default_modules=draw(st.just(frozenset()) | module_sets()),
+        admin_gets_all_modules=draw(st.booleans()),
+        legacy_seats=draw(st.sampled_from(LegacySeats)),
     )
 
 
 @attrs.frozen
 class WorkspaceMonth:
-    """A drawn workspace month: the state at its start and the revisions during it."""
+    """A drawn workspace month: the state on its first day and the revisions during it.
+
+    ``trial`` is the module trial of a legacy workspace (ending before, inside or after the
+    month), ``None`` for a modules-model workspace.
+    """
 
     workspace: Workspace
     users: tuple[User, ...]
     groups: tuple[Group, ...]
     month: Month
     history: tuple[Revision, ...]
+    trial: ModuleTrial | None = None
 
 
 @st.composite
@@ -380,11 +401,18 @@ def workspace_months(
     max_revisions: int = 10,
     months: st.SearchStrategy[Month] | None = None,
 ) -> WorkspaceMonth:
-    """A workspace with users and groups g1 to g3, and revisions of them inside one month."""
+    """A workspace with users and groups g1 to g3, and revisions of them inside one month.
+
+    Drawn months never end before the workspace's creation (pass ``months`` to draw others).
+    """
     workspace = draw(workspaces())
-    month = draw(
-        st.builds(Month, st.integers(2019, 2027), st.integers(1, 12)) if months is None else months
-    )
+    if months is None:
+        created = Month.of(workspace.created_on)
+        offset = draw(st.integers(0, 24))
+        index = created.year * 12 + created.month - 1 + offset
+        month = Month(index // 12, index % 12 + 1)
+    else:
+        month = draw(months)
     group_list = tuple(draw(groups(ids=st.just(group_id))) for group_id in ("g1", "g2", "g3"))
     count = draw(st.integers(0, max_users))
     user_list = tuple(draw(users(ids=st.just(f"u{n}"))) for n in range(count))
@@ -396,7 +424,11 @@ def workspace_months(
         else:
             value = draw(users(ids=st.sampled_from([f"u{n}" for n in range(count + 2)])))
         history.append(Revision(on, value))
-    return WorkspaceMonth(workspace, user_list, group_list, month, tuple(history))
+    trial = None
+    if workspace.edition is not None:
+        ends = month.first + dt.timedelta(days=draw(st.integers(-40, month.days + 40)))
+        trial = ModuleTrial(ends_on=ends)
+    return WorkspaceMonth(workspace, user_list, group_list, month, tuple(history), trial)
 
 
 @st.composite
@@ -436,3 +468,42 @@ def directory_histories(
         st.builds(SetScimDefaultStatus, statuses),
     )
     return directory, tuple(draw(st.lists(event, max_size=max_events)))
+
+
+@attrs.frozen
+class DatedDirectoryHistory:
+    """A drawn directory, a month, and dated directory events it accepts, in date order."""
+
+    directory: Directory
+    month: Month
+    events: tuple[DirectoryEvent, ...]
+
+
+@st.composite
+def dated_directory_histories(
+    draw: st.DrawFn,
+    *,
+    provisioning: st.SearchStrategy[Provisioning] | None = None,
+    max_events: int = 15,
+) -> DatedDirectoryHistory:
+    """A directory of a workspace created by a month's end, and dated events from shortly before
+    the month to its end; events the directory refuses are left out, so all replay."""
+    month = draw(st.builds(Month, st.integers(2024, 2026), st.integers(1, 12)))
+    workspace = draw(workspaces(created=st.dates(dt.date(2023, 6, 1), month.last)))
+    mode = draw(st.sampled_from(Provisioning) if provisioning is None else provisioning)
+    directory = Directory(workspace=workspace, provisioning=mode)
+    _, undated = draw(directory_histories(provisioning=st.just(mode), max_events=max_events))
+    earliest = max(workspace.created_on, month.first - dt.timedelta(days=10))
+    span = (month.last - earliest).days
+    offsets = sorted(
+        draw(st.lists(st.integers(0, span), min_size=len(undated), max_size=len(undated)))
+    )
+    state, events = directory, []
+    for event, offset in zip(undated, offsets, strict=True):
+        dated = attrs.evolve(event, on=earliest + dt.timedelta(days=offset))
+        try:
+            state = apply(state, dated)
+        except LicbillError:
+            continue
+        events.append(dated)
+    return DatedDirectoryHistory(directory, month, tuple(events))

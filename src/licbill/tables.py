@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from .display import charge_type_label, format_date, format_money
+from .display import charge_type_label, check_line, format_date, format_money
+from .errors import InvalidTypeError, InvalidValueError
 from .lines import ChargeLine
 
 __all__ = ["LINE_COLUMNS", "LINE_NUMERIC", "line_cells", "render"]
@@ -14,7 +15,11 @@ LINE_COLUMNS = ("order", "SKU", "start", "end", "unit", "qty", "total", "type", 
 
 
 def line_cells(line: ChargeLine, *, locale: str | None = None) -> tuple[str, ...]:
-    """Return the cells of *line* under :data:`LINE_COLUMNS`; localised when *locale* is given."""
+    """Return the cells of *line* under :data:`LINE_COLUMNS`; localised when *locale* is given.
+
+    Raises :class:`InvalidTypeError` for a malformed line (see :func:`check_line`).
+    """
+    check_line(line)
     if locale is None:
         dates = (line.order_date.isoformat(), line.charge_start.isoformat())
         end = line.charge_end.isoformat()
@@ -51,8 +56,18 @@ LINE_NUMERIC = (4, 5, 6)
 
 
 def render(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    """Return a table with aligned columns; numbers-looking cells are right-aligned."""
+    """Return a table with aligned columns; numbers-looking cells are right-aligned.
+
+    Every cell is text (``str``) and every row has one cell per header, or
+    :class:`InvalidTypeError` / :class:`InvalidValueError` names the row.
+    """
     body = [tuple(row) for row in rows]
+    for n, row in enumerate((tuple(header), *body)):
+        where = "the header" if n == 0 else f"row {n - 1}"
+        if not all(isinstance(cell, str) for cell in row):
+            raise InvalidTypeError(f"{where} has a cell that is not text: {row!r}")
+        if len(row) != len(header):
+            raise InvalidValueError(f"{where} has {len(row)} cells for {len(header)} columns")
     widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(header)]
 
     def fmt(row: Sequence[str]) -> str:

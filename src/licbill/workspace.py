@@ -1,4 +1,4 @@
-"""Workspaces, users, groups and modules (RULEBOOK B1, B2)."""
+"""Workspaces, users, groups and modules (docs/workspace.md)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ __all__ = [
     "BillingInfo",
     "Group",
     "LegacyEdition",
+    "LegacySeats",
     "Module",
     "User",
     "UserKind",
@@ -40,6 +41,19 @@ class LegacyEdition(FastEnum):
     SIMPLIFY = "Simplify"
     ADAPT = "Adapt"
     BOOST = "Boost"
+
+
+class LegacySeats(FastEnum):
+    """Which active users of a legacy workspace hold a seat of its edition (docs/workspace.md).
+
+    The seed bases the monthly invoice on active users "with one or more modules assigned";
+    :attr:`NEEDS_MODULE` follows it and is the default.
+    """
+
+    #: An active legacy user holds an edition seat only when it has one or more modules.
+    NEEDS_MODULE = "needs-module"
+    #: Every active legacy user holds an edition seat, with or without modules.
+    EVERY_ACTIVE_USER = "every-active-user"
 
 
 class UserKind(FastEnum):
@@ -82,7 +96,7 @@ def _ids(value: Any) -> frozenset[str]:
 
 @attrs.frozen(kw_only=True)
 class BillingInfo:
-    """What a workspace shows on its invoice and reports (RULEBOOK B1)."""
+    """What a workspace shows on its invoice and reports (docs/workspace.md)."""
 
     company_name: str = attrs.field(default="", validator=text)
     reference: str = attrs.field(default="", validator=text)
@@ -133,21 +147,31 @@ def _edition(_instance: Any, _attribute: Any, value: Any) -> None:
         raise InvalidTypeError(f"edition must be a licbill.LegacyEdition or None, not {value!r}")
 
 
+def _legacy_seats(value: Any) -> None:
+    if not isinstance(value, LegacySeats):
+        raise InvalidTypeError(f"legacy_seats must be a licbill.LegacySeats, not {value!r}")
+
+
 @attrs.frozen(kw_only=True)
 class Workspace:
     """A workspace (tenant environment): its creation date decides its licence model.
 
     ``edition`` is required for a workspace created before 1 January 2024 (the legacy model) and
-    refused for a later one. ``default_modules`` are given to newly synced or imported users
-    (Engage unless the workspace sets its own); admins get every module.
+    refused for a later one. Nothing is billed for days before ``created_on``.
+    ``default_modules`` are given to newly synced or imported users (none unless the workspace
+    sets them); with ``admin_gets_all_modules`` a new admin also gets every module (off by
+    default: the seed does not say so). ``legacy_seats`` says which active users of a legacy
+    workspace hold an edition seat (see :class:`LegacySeats`).
     """
 
     id: str = attrs.field(validator=identifier)
     created_on: dt.date = attrs.field(validator=lambda _i, _a, v: check_date(v, "created_on"))
     billing: BillingInfo = attrs.field(factory=BillingInfo)
     edition: LegacyEdition | None = attrs.field(default=None, validator=_edition)
-    default_modules: frozenset[Module] = attrs.field(
-        default=frozenset({Module.ENGAGE}), converter=_modules
+    default_modules: frozenset[Module] = attrs.field(default=frozenset(), converter=_modules)
+    admin_gets_all_modules: bool = attrs.field(default=False, validator=flag)
+    legacy_seats: LegacySeats = attrs.field(
+        default=LegacySeats.NEEDS_MODULE, validator=lambda _i, _a, v: _legacy_seats(v)
     )
 
     def __attrs_post_init__(self) -> None:
@@ -167,8 +191,11 @@ class Workspace:
             )
 
     def modules_for_new_user(self, *, admin: bool) -> frozenset[Module]:
-        """The modules a newly synced or imported user gets (RULEBOOK B2)."""
-        return frozenset(Module) if admin else self.default_modules
+        """The modules a newly synced or imported user gets: the workspace's ``default_modules``,
+        and every module for an admin only when ``admin_gets_all_modules`` is set."""
+        if admin and self.admin_gets_all_modules:
+            return frozenset(Module)
+        return self.default_modules
 
 
 def effective_modules(user: User, groups: Mapping[str, Group]) -> frozenset[Module]:
