@@ -21,15 +21,12 @@ from licbill import arrow
 
 def month_end_entries(
     records: list[Record],
-) -> list[tuple[lb.Workspace, list[lb.User], tuple[lb.Group, ...]]]:
-    """Each workspace with its users as on the month's last day (every revision applied)."""
+) -> list[tuple[lb.Workspace, tuple[lb.User, ...], tuple[lb.Group, ...]]]:
+    """Each workspace with its users and groups on the month's last day."""
     entries = []
     for workspace, users, groups, history in records:
-        state = {user.id: user for user in users}
-        for revision in sorted(history, key=lambda r: r.on):
-            if revision.on <= MONTH.last and isinstance(revision.value, lb.User):
-                state[revision.value.id] = revision.value
-        entries.append((workspace, list(state.values()), groups))
+        state = lb.month_end_state(users=users, groups=groups, history=history, month=MONTH)
+        entries.append((workspace, state.users, state.groups))
     return entries
 
 

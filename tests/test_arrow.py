@@ -325,17 +325,6 @@ def test_merge_refuses_a_string_part() -> None:
 # Month-end counting over columns ---------------------------------------------------------------
 
 
-def month_end_state(drawn: Any) -> tuple[list[lb.User], list[lb.Group]]:
-    """The users and groups in force on the month's last day (every revision up to it applied)."""
-    users = {user.id: user for user in drawn.users}
-    groups = {group.id: group for group in drawn.groups}
-    for revision in sorted(drawn.history, key=lambda r: r.on):
-        if revision.on <= drawn.month.last:
-            store = users if isinstance(revision.value, lb.User) else groups
-            store[revision.value.id] = revision.value
-    return list(users.values()), list(groups.values())
-
-
 @settings(max_examples=40)
 @given(months=st.lists(workspace_months(), min_size=1, max_size=3))
 def test_count_month_end_agrees_with_count_seats(months: list[Any]) -> None:
@@ -343,8 +332,10 @@ def test_count_month_end_agrees_with_count_seats(months: list[Any]) -> None:
     entries, expected = [], []
     for n, drawn in enumerate(months):
         workspace = attrs.evolve(drawn.workspace, id=f"w{n}")
-        users, groups = month_end_state(drawn)
-        entries.append((workspace, users, groups))
+        state = lb.month_end_state(
+            users=drawn.users, groups=drawn.groups, history=drawn.history, month=drawn.month
+        )
+        entries.append((workspace, state.users, state.groups))
         seats = lb.count_seats(
             drawn.workspace,
             users=drawn.users,
@@ -376,6 +367,21 @@ def test_count_month_end_counts_group_modules_and_the_edition() -> None:
     workspaces, users, groups = seat_tables(user, edition=lb.LegacyEdition.BOOST)
     got = arrow.count_month_end(workspaces=workspaces, users=users, groups=groups)
     assert got.column("product").to_pylist() == ["Boost", "Hybrid", "Unify"]
+
+
+@pytest.mark.parametrize(
+    ("rule", "products"),
+    [(lb.LegacySeats.NEEDS_MODULE, []), (lb.LegacySeats.EVERY_ACTIVE_USER, ["Adapt"])],
+)
+def test_legacy_seats_decide_the_edition_seat(rule: lb.LegacySeats, products: list[str]) -> None:
+    """A legacy user without modules holds the edition only under EVERY_ACTIVE_USER."""
+    workspace = lb.Workspace(
+        id="w1", created_on=dt.date(2023, 1, 1), edition=lb.LegacyEdition.ADAPT, legacy_seats=rule
+    )
+    user = lb.User(id="u1", username="a")
+    workspaces, users, groups = arrow.directory_tables([(workspace, [user], [])])
+    got = arrow.count_month_end(workspaces=workspaces, users=users, groups=groups)
+    assert got.column("product").to_pylist() == products
 
 
 def test_unknown_group_of_an_active_user_is_refused() -> None:
@@ -438,6 +444,15 @@ def test_count_month_end_refuses_an_unknown_edition() -> None:
         )
 
 
+def test_count_month_end_refuses_an_unknown_legacy_seats_rule() -> None:
+    """A legacy_seats value licbill does not have is refused."""
+    workspaces, users, groups = seat_tables(edition=lb.LegacyEdition.ADAPT)
+    with pytest.raises(lb.InvalidValueError, match="unknown legacy_seats 'some'"):
+        arrow.count_month_end(
+            workspaces=replaced(workspaces, "legacy_seats", ["some"]), users=users, groups=groups
+        )
+
+
 def test_count_month_end_refuses_a_workspace_twice() -> None:
     """The workspace table holds each workspace once."""
     workspaces, users, groups = seat_tables()
@@ -483,8 +498,9 @@ def many_workspaces(extra: tuple[lb.User, ...] = ()) -> list[Any]:
     for n in range(300):
         edition = lb.LegacyEdition.SIMPLIFY if n % 3 == 0 else None
         created = dt.date(2023, 1, 1) if edition else dt.date(2024, 6, 1)
-        workspace = lb.Workspace(id=f"w{n}", created_on=created, edition=edition)
-        group = lb.Group(id=f"g{n}", modules={list(lb.Module)[n % 3]})
+        rule = lb.LegacySeats.EVERY_ACTIVE_USER if n % 6 == 0 else lb.LegacySeats.NEEDS_MODULE
+        workspace = lb.Workspace(id=f"w{n}", created_on=created, edition=edition, legacy_seats=rule)
+        group = lb.Group(id=f"g{n}", modules={list(lb.Module)[n % 3]} if n % 4 else set())
         users = (
             lb.User(id="shared", username="s", guest=n % 2 == 1, groups={f"g{n}"}),
             lb.User(id=f"own{n}", username="o", modules={lb.Module.ENGAGE}),

@@ -53,7 +53,16 @@ from licbill.money import Money
 from licbill.periods import check_date
 from licbill.proration import EUP_PLACES
 from licbill.rulebooks import Rulebook
-from licbill.workspace import Group, LegacyEdition, Module, User, UserKind, UserStatus, Workspace
+from licbill.workspace import (
+    Group,
+    LegacyEdition,
+    LegacySeats,
+    Module,
+    User,
+    UserKind,
+    UserStatus,
+    Workspace,
+)
 
 try:
     import numpy as np
@@ -446,9 +455,15 @@ def _on(event: Event) -> dt.date:
 
 # Month-end seat counting over columns -----------------------------------------------------------
 
-#: One row per workspace: its id and its legacy edition (null for the modules model).
+#: One row per workspace: its id, its legacy edition (null for the modules model) and which
+#: active legacy users hold an edition seat (a :class:`~licbill.LegacySeats` value; null reads
+#: as the default, ``needs-module``).
 WORKSPACE_SCHEMA: Final = pa.schema(
-    [pa.field("workspace_id", pa.string(), nullable=False), pa.field("edition", pa.string())]
+    [
+        pa.field("workspace_id", pa.string(), nullable=False),
+        pa.field("edition", pa.string()),
+        pa.field("legacy_seats", pa.string()),
+    ]
 )
 #: One row per user, as on the month's last day: modules and group ids as lists of strings.
 USER_SCHEMA: Final = pa.schema(
@@ -484,6 +499,7 @@ _EDITIONS: Final = tuple(LegacyEdition)
 #: Products in invoice order: editions, then modules; the column of each in the count matrix.
 _PRODUCTS: Final = (*_EDITIONS, *_MODULES)
 _KINDS: Final = (UserKind.REGULAR, UserKind.GUEST)
+_RULES: Final = tuple(LegacySeats)
 
 
 def directory_tables(
@@ -509,6 +525,7 @@ def directory_tables(
                 raise InvalidTypeError(f"the {what} of {workspace.id!r} are not a collection")
         ws_rows["workspace_id"].append(workspace.id)
         ws_rows["edition"].append(workspace.edition.value if workspace.edition else None)
+        ws_rows["legacy_seats"].append(workspace.legacy_seats.value)
         for user in users:
             if not isinstance(user, User):
                 raise InvalidTypeError(f"not a licbill.User: {user!r}")
@@ -625,15 +642,16 @@ def count_month_end(*, workspaces: Any, users: Any, groups: Any) -> Any:
 
     *workspaces*, *users* and *groups* are Arrow tables in :data:`WORKSPACE_SCHEMA`,
     :data:`USER_SCHEMA` and :data:`GROUP_SCHEMA` (see :func:`directory_tables`), holding the
-    state on the month's last day. The seat rule is the workspace model's: an active user holds
-    a seat of each module it has (its own and its groups'), and in a legacy workspace also of
-    the edition. The result, in :data:`COUNT_SCHEMA`, lists non-zero counts in workspace order,
-    then invoice order of products, regular before guest; it equals ``seat.month_end`` of
-    :func:`licbill.count_seats` for the same month.
+    state on the month's last day (:func:`licbill.month_end_state`). The seat rule is the
+    workspace model's (:func:`licbill.legacy.seat_products`): an active user holds a seat of
+    each module it has (its own and its groups'), and in a legacy workspace of the edition as
+    its ``legacy_seats`` says. The result, in :data:`COUNT_SCHEMA`, lists non-zero counts in
+    workspace order, then invoice order of products, regular before guest; it equals
+    ``seat.month_end`` of :func:`licbill.count_seats` for the same month.
 
     Raises :class:`~licbill.UnknownGroupError` for an active user's membership of a group not
-    given, and :class:`~licbill.InvalidValueError` for an unknown workspace, status, module or
-    edition, or two users (or groups) of one workspace with one id.
+    given, and :class:`~licbill.InvalidValueError` for an unknown workspace, status, module,
+    edition or legacy_seats, or two users (or groups) of one workspace with one id.
     """
     ws = _columns_of(workspaces, WORKSPACE_SCHEMA, "the workspace table")
     us = _columns_of(users, USER_SCHEMA, "the user table")
@@ -642,6 +660,7 @@ def count_month_end(*, workspaces: Any, users: Any, groups: Any) -> Any:
     if pc.count_distinct(ws_ids).as_py() != len(ws_ids):
         raise InvalidValueError("two rows of the workspace table have one workspace_id")
     editions = _codes(ws["edition"], [e.value for e in _EDITIONS], "edition")
+    seat_rules = _codes(ws["legacy_seats"], [r.value for r in _RULES], "legacy_seats")
     user_ids, group_ids = us["user_id"].combine_chunks(), gs["group_id"].combine_chunks()
     user_ws, group_ws = us["workspace_id"].combine_chunks(), gs["workspace_id"].combine_chunks()
     at = _space_of(user_ws, ws_ids, user_ids, "user")
@@ -681,7 +700,9 @@ def count_month_end(*, workspaces: Any, users: Any, groups: Any) -> Any:
 
     # Active users counted by shape: (workspace, edition and module mask, kind).
     spaces, shapes, products = len(ws_ids), len(_SHAPE_PRODUCTS), len(_PRODUCTS)
-    state = pc.fill_null(pc.add(editions, 1), 0).to_numpy().astype(np.int64)
+    rule = pc.fill_null(seat_rules, _RULES.index(LegacySeats.NEEDS_MODULE))
+    legacy = pc.add(pc.add(pc.multiply(editions, len(_RULES)), rule), 1)
+    state = pc.fill_null(legacy, 0).to_numpy().astype(np.int64)
     shape = state[at] * (1 << len(_MODULES)) + masks
     cells, users_of = _tally(((at * shapes + shape) * 2 + guest)[active], spaces * shapes * 2)
     # Each shape's products by the seat rule, summed per (workspace, product, kind).
@@ -713,14 +734,17 @@ def _tally(keys: Any, size: int, weights: Any = None) -> tuple[Any, Any]:
 
 
 def _shape_products() -> Any:
-    # Which products an active user of each (edition, module mask) shape holds: the seat rule
-    # of licbill.legacy.seat_products, asked once per shape. Row: edition state (0 for the
-    # modules model, 1 + n for the n-th edition) times 2**modules, plus the mask.
-    table = np.zeros(((1 + len(_EDITIONS)) << len(_MODULES), len(_PRODUCTS)), np.int64)
-    for state, edition in enumerate((None, *_EDITIONS)):
+    # Which products an active user of each shape holds: the seat rule of
+    # licbill.legacy.seat_products, asked once per shape. A shape is a workspace state (0 for
+    # the modules model, 1 + edition * len(LegacySeats) + rule for a legacy one) times
+    # 2**modules, plus the user's module mask.
+    states = [(None, LegacySeats.NEEDS_MODULE)]
+    states += [(edition, rule) for edition in _EDITIONS for rule in _RULES]
+    table = np.zeros((len(states) << len(_MODULES), len(_PRODUCTS)), np.int64)
+    for state, (edition, rule) in enumerate(states):
         for mask in range(1 << len(_MODULES)):
             held = frozenset(m for bit, m in enumerate(_MODULES) if mask >> bit & 1)
-            for product in seat_products(edition, held):
+            for product in seat_products(edition, held, rule):
                 table[(state << len(_MODULES)) + mask, _PRODUCTS.index(product)] = 1
     return table
 
