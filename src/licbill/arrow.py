@@ -738,7 +738,7 @@ def _shape_products() -> Any:
     # licbill.legacy.seat_products, asked once per shape. A shape is a workspace state (0 for
     # the modules model, 1 + edition * len(LegacySeats) + rule for a legacy one) times
     # 2**modules, plus the user's module mask.
-    states = [(None, LegacySeats.NEEDS_MODULE)]
+    states: list[tuple[LegacyEdition | None, LegacySeats]] = [(None, LegacySeats.NEEDS_MODULE)]
     states += [(edition, rule) for edition in _EDITIONS for rule in _RULES]
     table = np.zeros((len(states) << len(_MODULES), len(_PRODUCTS)), np.int64)
     for state, (edition, rule) in enumerate(states):
