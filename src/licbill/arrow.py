@@ -698,16 +698,16 @@ def count_month_end(*, workspaces: Any, users: Any, groups: Any) -> Any:
         # found is -1 for an inactive user's unknown group: the appended zero mask.
         masks |= _or_lists(member_of, np.append(group_masks, np.uint8(0))[found])
 
-    # Active users counted by shape: (workspace, edition and module mask, kind).
-    spaces, shapes, products = len(ws_ids), len(_SHAPE_PRODUCTS), len(_PRODUCTS)
+    # Active users counted by (workspace, module mask, kind); the workspace gives the rest of
+    # the shape (its edition and legacy_seats).
+    spaces, products, masks_n = len(ws_ids), len(_PRODUCTS), 1 << len(_MODULES)
     rule = pc.fill_null(seat_rules, _RULES.index(LegacySeats.NEEDS_MODULE))
     legacy = pc.add(pc.add(pc.multiply(editions, len(_RULES)), rule), 1)
     state = pc.fill_null(legacy, 0).to_numpy().astype(np.int64)
-    shape = state[at] * (1 << len(_MODULES)) + masks
-    cells, users_of = _tally(((at * shapes + shape) * 2 + guest)[active], spaces * shapes * 2)
+    cells, users_of = _tally(((at * masks_n + masks) * 2 + guest)[active], spaces * masks_n * 2)
     # Each shape's products by the seat rule, summed per (workspace, product, kind).
-    space, shape, kind = cells // (shapes * 2), cells // 2 % shapes, cells % 2
-    rows, product = np.nonzero(_SHAPE_PRODUCTS[shape])
+    space, mask, kind = cells // (masks_n * 2), cells // 2 % masks_n, cells % 2
+    rows, product = np.nonzero(_SHAPE_PRODUCTS[state[space] * masks_n + mask])
     keys, seats = _tally(
         (space[rows] * products + product) * 2 + kind[rows], spaces * products * 2, users_of[rows]
     )
