@@ -1,5 +1,7 @@
 """licbill: billing rules for licence-based (per-seat, per-module) software subscriptions."""
 
+from typing import Any
+
 from . import audit, directory, recon, reports, rulebooks
 from .charges import ChargeLines, charge_lines, iter_charge_lines
 from .convert import from_dict, to_dict
@@ -46,6 +48,7 @@ from .models import (
     Term,
 )
 from .money import Money, RoundingMode, total
+from .partitions import merge_charge_lines
 from .periods import Period, add_months, cycle, inclusive_days, period_end
 from .proration import Rounding, RoundingScope, effective_unit_price, prorate
 from .provisioning import ProvisioningKey
@@ -157,6 +160,7 @@ __all__ = [
     "inclusive_days",
     "iter_charge_lines",
     "licence_model",
+    "merge_charge_lines",
     "month_end_state",
     "monthly_invoice",
     "period_end",
@@ -167,3 +171,15 @@ __all__ = [
     "to_dict",
     "total",
 ]
+
+
+# The optional modules load on first use, so that ``import licbill`` never needs their extras.
+_OPTIONAL = frozenset({"arrow", "dask"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _OPTIONAL:
+        import importlib
+
+        return importlib.import_module(f"licbill.{name}")
+    raise AttributeError(f"module 'licbill' has no attribute {name!r}")

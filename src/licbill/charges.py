@@ -74,6 +74,12 @@ class ChargeLines(tuple[ChargeLine, ...]):
         objects with a ``currency`` column (docs/notebooks.md). Needs the ``pandas`` extra."""
         return line_frame(self)
 
+    def to_arrow(self) -> Any:
+        """The lines as a ``pyarrow.Table`` in ``licbill.arrow.LINE_SCHEMA``; extra ``arrow``."""
+        from .arrow import lines_to_table
+
+        return lines_to_table(self)
+
     def to_table(self, *, locale: str | None = None) -> str:
         """A plain-text table; dates, money and charge types localised when *locale* is given."""
         return render(LINE_COLUMNS, [line_cells(line, locale=locale) for line in self])

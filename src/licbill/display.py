@@ -20,7 +20,7 @@ from babel.dates import format_date as _babel_date
 from babel.numbers import format_currency
 
 from .errors import InvalidTypeError, InvalidValueError, MissingDependencyError
-from .lines import ChargeLine, ChargeType, ChargeTypeName
+from .lines import RECORD_FIELDS, ChargeLine, ChargeType, ChargeTypeName
 from .models import Billing, Term
 from .money import Money
 from .periods import check_date
@@ -152,12 +152,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-#: Fields a record leaves out: the derivation of an amount is ``line.explain()``'s to show.
-UNRECORDED: Final = frozenset({"basis"})
-#: The fields of a line that its record (and data-frame row) holds, in order.
-RECORDED: Final = tuple(name for name in ChargeLine._fields if name not in UNRECORDED)
-
-
 def line_record(line: ChargeLine) -> dict[str, Any]:
     """*line* as a plain dict, one key per field, plus ``currency`` right after ``total``.
 
@@ -167,7 +161,7 @@ def line_record(line: ChargeLine) -> dict[str, Any]:
     check_line(line)
     record: dict[str, Any] = {}
     for name, value in zip(line._fields, line, strict=True):
-        if name in UNRECORDED:
+        if name not in RECORD_FIELDS:
             continue
         record[name] = _plain(value)
         if name == "total":
@@ -179,7 +173,7 @@ def line_record(line: ChargeLine) -> dict[str, Any]:
 def _column_kinds() -> dict[str, str]:
     hints = typing.get_type_hints(ChargeLine)
     kinds = {}
-    for name in RECORDED:
+    for name in RECORD_FIELDS:
         hint = hints[name]
         if hint in (dt.date, dt.date | None):
             kinds[name] = "date"

@@ -18,7 +18,7 @@ from .proration import Rounding
 if TYPE_CHECKING:
     from .explain import Explanation
 
-__all__ = ["Basis", "ChargeLine", "ChargeType", "ChargeTypeName"]
+__all__ = ["RECORD_FIELDS", "Basis", "ChargeLine", "ChargeType", "ChargeTypeName"]
 
 
 class ChargeType(FastEnum):
@@ -140,3 +140,8 @@ class ChargeLine(NamedTuple):
         from .explain import explain_line
 
         return explain_line(self)
+
+
+#: The fields of a line that its records, tables and columns hold, in order: every field but
+#: ``basis``, the derivation of the amount, which ``line.explain()`` shows.
+RECORD_FIELDS: tuple[str, ...] = tuple(name for name in ChargeLine._fields if name != "basis")
