@@ -22,8 +22,10 @@ __all__ = [
     "LicbillError",
     "MissingDependencyError",
     "MissingPriceError",
+    "OutOfCalendarError",
     "PlanAndQuantityError",
     "QuantityError",
+    "ReservedEventIdError",
     "SameSkuError",
     "SubscriptionEndedError",
     "TrialError",
@@ -44,6 +46,10 @@ class InvalidTypeError(LicbillError, TypeError):
 
 class InvalidValueError(LicbillError, ValueError):
     """A value of the right type that breaks a rule (a negative quantity, a crossed range)."""
+
+
+class OutOfCalendarError(InvalidValueError):
+    """A date licbill would need lies before 0001-01-01 or after 9999-12-31 (Python's range)."""
 
 
 class UnknownCurrencyError(InvalidValueError):
@@ -76,6 +82,11 @@ class DuplicateSubscriptionError(EventError):
 
 class DuplicateEventError(EventError):
     """Two events carry the same ``event_id``; the second is refused, never applied twice."""
+
+
+class ReservedEventIdError(EventError):
+    """An ``event_id`` of the form licbill reserves for the references it generates: text, a
+    hyphen and four or more digits (``S1-0003``), so a given id never equals a generated one."""
 
 
 class EventOrderError(EventError):
