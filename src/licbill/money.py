@@ -92,6 +92,7 @@ def _too_big(shown: Any) -> InvalidValueError:
 
 _short = shown  # a refused value is named, but a 5,000-digit one is not copied whole
 
+
 def _in_range(amount: Decimal, shown: Any) -> Decimal:
     """Return *amount* if it is in the supported range (re-scaled exactly when its exponent
     lies outside 0..-MAX_PLACES); raise a licbill error naming *shown* otherwise."""
@@ -123,6 +124,7 @@ def amount_of(units: int, places: int) -> Decimal:
     if not -(10 ** (MAX_AMOUNT_DIGITS + places)) < units < 10 ** (MAX_AMOUNT_DIGITS + places):
         raise _too_big(units if places == 0 else f"{_short(units)} units of 10**-{places}")
     return Decimal(units).scaleb(-places, context=_ctx())
+
 
 #: Minor units (digits after the decimal point) of every ISO 4217 currency babel knows.
 MINOR_UNITS: Final = MappingProxyType(
@@ -249,14 +251,16 @@ class Money:
         """True when the amount has no digits beyond the currency's minor unit."""
         # Exact and context-free: amount = n/d in lowest terms has no more digits than the
         # minor unit exactly when d divides 10**minor_units.
-        return 10**self.minor_units % self.amount.as_integer_ratio()[1] == 0
+        scale: int = 10**self.minor_units
+        return scale % self.amount.as_integer_ratio()[1] == 0
 
     def to_minor(self) -> int:
         """Return the amount in minor units; raises if it is not already rounded."""
         if not self.is_rounded:
             raise InvalidValueError(f"{self!r} has digits beyond the minor unit; round it first")
         numerator, denominator = self.amount.as_integer_ratio()
-        return numerator * 10**self.minor_units // denominator
+        scale: int = 10**self.minor_units
+        return numerator * scale // denominator
 
     def rounded(self, mode: RoundingMode) -> Money:
         """Return this amount rounded to the currency's minor unit with *mode*."""

@@ -13,24 +13,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
-# The ``hypothesis`` entry point names the hook below. Importing this module first imports
-# hypothesis, which runs its entry points while this module is still half-initialised: the hook
-# must already exist then, and it defers the registration to the end of this module.
-_READY = False
-_DEFERRED = False
-
-
-def _hypothesis_setup_hook() -> None:
-    """Register licbill's types with Hypothesis (the ``hypothesis`` entry point calls this)."""
-    global _DEFERRED
-    if not _READY:
-        _DEFERRED = True
-        return
-    _register_types()
-
-
-import attrs  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+import attrs
 
 from .directory import (
     ChangeDirectoryStatus,
@@ -65,6 +48,24 @@ from .money import MINOR_UNITS, Money, amount_of
 from .periods import add_months
 from .seats import Month, Revision
 from .workspace import BillingInfo, Group, LegacyEdition, Module, User, UserStatus, Workspace
+
+# The ``hypothesis`` entry point names the hook below. Importing this module first imports
+# hypothesis, which runs its entry points while this module is still half-initialised: the hook
+# must already exist then, and it defers the registration to the end of this module.
+_READY = False
+_DEFERRED = False
+
+
+def _hypothesis_setup_hook() -> None:
+    """Register licbill's types with Hypothesis (the ``hypothesis`` entry point calls this)."""
+    global _DEFERRED
+    if not _READY:
+        _DEFERRED = True
+        return
+    _register_types()
+
+
+from hypothesis import strategies as st  # noqa: E402  (after the hook; see above)
 
 __all__ = [
     "WorkspaceMonth",
