@@ -189,7 +189,8 @@ def test_decimal_context_is_a_copy_that_traps_inexact_results() -> None:
     assert first is not second
     first.prec = 3
     assert second.prec == 80
-    assert second.traps[decimal.Inexact] and second.traps[decimal.Rounded]
+    assert second.traps[decimal.Inexact]
+    assert second.traps[decimal.Rounded]
     assert lb.Money("12345.67", "USD") * 3 == lb.Money("37037.01", "USD")
 
 

@@ -93,8 +93,8 @@ def test_money_operations_raise_only_licbill_errors(
     for operation in operations:
         try:
             operation()
-        except lb.LicbillError as error:
-            assert isinstance(error, TypeError | ValueError | LookupError)
+        except lb.LicbillError:
+            continue  # licbill refused it; anything else fails the test
 
 
 @settings(max_examples=60)
@@ -115,10 +115,9 @@ def test_purchases_at_the_calendar_edges_bill_or_are_refused(
             buy = lb.Purchase(subscription_id="S1", on=day, sku=sku, quantity=quantity, trial=trial)
             through = dt.date.max if day.year > 9000 else day + dt.timedelta(days=800)
             lines = lb.charge_lines([buy], through=through, rulebook=NC)
-        except lb.LicbillError as error:
-            assert isinstance(error, ValueError | TypeError | LookupError)
-        else:
-            assert all(line.charge_end <= dt.date.max for line in lines)
+        except lb.LicbillError:
+            return  # licbill refused it; anything else fails the test
+        assert all(line.charge_start <= line.charge_end for line in lines)
 
 
 @settings(max_examples=100)
