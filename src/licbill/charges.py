@@ -217,8 +217,8 @@ class _Sub:
         except (OutOfCalendarError, OverflowError):
             raise self.past_calendar(
                 OutOfCalendarError(
-                    f"its cycle {index} (from {self.anchor} plus {months} months) or its term "
-                    f"would end after {dt.date.max}"
+                    f"its cycle {index}, starting {months} months after {self.anchor}, or its "
+                    f"term would end after {dt.date.max}"
                 )
             ) from None
         self.cycle_start, self.cycle_end, self.index = cycle_start, cycle_end, index
