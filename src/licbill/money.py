@@ -33,6 +33,7 @@ MAX_AMOUNT_DIGITS: Final = 18
 #: ... with at most this many digits after the decimal point (trailing zeros aside).
 MAX_PLACES: Final = 12
 
+_LIMIT: Final = Decimal(10**MAX_AMOUNT_DIGITS)
 _RANGE = f"|amount| < 10**{MAX_AMOUNT_DIGITS} with at most {MAX_PLACES} decimal places"
 
 # licbill's decimal context (see docs/guarantees.md). Every Decimal operation licbill does
@@ -304,13 +305,19 @@ class Money:
     # In-range operands have at most 30 digits, so sums and products fit licbill's 80-digit
     # context exactly; the result is then held to the supported range like any amount.
 
+    # A sum's exponent is the smaller of its operands', so only its size needs checking.
+
     def __add__(self, other: Money) -> Money:
         total = _ctx().add(self.amount, self._same(other, "add").amount)
-        return Money._trusted(_in_range(total, f"{self} + {other}"), self.currency)
+        if not -_LIMIT < total < _LIMIT:
+            raise _too_big(f"{self} + {other}")
+        return Money._trusted(total, self.currency)
 
     def __sub__(self, other: Money) -> Money:
         total = _ctx().subtract(self.amount, self._same(other, "subtract").amount)
-        return Money._trusted(_in_range(total, f"{self} - {other}"), self.currency)
+        if not -_LIMIT < total < _LIMIT:
+            raise _too_big(f"{self} - {other}")
+        return Money._trusted(total, self.currency)
 
     def __neg__(self) -> Money:
         return Money._trusted(self.amount.copy_negate(), self.currency)
