@@ -33,7 +33,9 @@ MAX_AMOUNT_DIGITS: Final = 18
 #: ... with at most this many digits after the decimal point (trailing zeros aside).
 MAX_PLACES: Final = 12
 
+# Comparisons are context-free; unary minus is not, so the negative bound is a constant too.
 _LIMIT: Final = Decimal(10**MAX_AMOUNT_DIGITS)
+_NEGATIVE_LIMIT: Final = Decimal(-(10**MAX_AMOUNT_DIGITS))
 _RANGE = f"|amount| < 10**{MAX_AMOUNT_DIGITS} with at most {MAX_PLACES} decimal places"
 
 # licbill's decimal context (see docs/guarantees.md). Every Decimal operation licbill does
@@ -309,13 +311,13 @@ class Money:
 
     def __add__(self, other: Money) -> Money:
         total = _ctx().add(self.amount, self._same(other, "add").amount)
-        if not -_LIMIT < total < _LIMIT:
+        if not _NEGATIVE_LIMIT < total < _LIMIT:
             raise _too_big(f"{self} + {other}")
         return Money._trusted(total, self.currency)
 
     def __sub__(self, other: Money) -> Money:
         total = _ctx().subtract(self.amount, self._same(other, "subtract").amount)
-        if not -_LIMIT < total < _LIMIT:
+        if not _NEGATIVE_LIMIT < total < _LIMIT:
             raise _too_big(f"{self} - {other}")
         return Money._trusted(total, self.currency)
 
