@@ -171,11 +171,6 @@ def test_output_files_get_the_usual_permissions(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "u").iterdir()) == ["w-users.csv"]
 
 
-@pytest.mark.xfail(
-    raises=ValueError,
-    strict=True,
-    reason="issue 10 finding 3 (dates near 9999, another branch): remove this mark on merge",
-)
 def test_a_date_out_of_range_is_a_clean_error(capsys: pytest.CaptureFixture[str]) -> None:
     """--through 9999-12-31 prints one licbill error line and exits 1, no traceback."""
     code = main(["charges", str(EXAMPLES / "seat-changes.toml"), "--through", "9999-12-31"])

@@ -7,6 +7,7 @@ because babel would otherwise round half-even on its own. Locales are always exp
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import enum
 import html
 import importlib
@@ -22,7 +23,7 @@ from babel.numbers import format_currency
 from .errors import InvalidTypeError, InvalidValueError, MissingDependencyError
 from .lines import RECORD_FIELDS, ChargeLine, ChargeType, ChargeTypeName
 from .models import Billing, Term
-from .money import Money
+from .money import Money, decimal_context
 from .periods import check_date
 
 __all__ = [
@@ -70,7 +71,12 @@ def format_money(money: Money, *, locale: str) -> str:
         raise InvalidValueError(
             f"{money!r} has digits beyond the minor unit: round it with a RoundingMode first"
         )
-    return format_currency(money.amount, money.currency, locale=locale_of(locale))
+    # babel computes in the current decimal context: give it licbill's for the call (a copy,
+    # restored on return), with only Rounded untrapped, as dropping zeros is not rounding.
+    context = decimal_context()
+    context.traps[decimal.Rounded] = False
+    with decimal.localcontext(context):
+        return format_currency(money.amount, money.currency, locale=locale_of(locale))
 
 
 def format_date(day: dt.date, *, locale: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
@@ -13,7 +13,7 @@ import attrs
 from .display import format_money, html_table, require_pandas
 from .errors import CurrencyMismatchError, InvalidTypeError, InvalidValueError, MissingPriceError
 from .legacy import LicenceModel, ModuleTrial, licence_model
-from .money import Money
+from .money import Money, RoundingMode, amount_of, round_div
 from .proration import Rounding, RoundingScope, prorate
 from .seats import Counting, Month, Product, Revision, SeatKey, count_seats
 from .workspace import BillingInfo, Group, LegacyEdition, Module, User, UserKind, Workspace
@@ -269,8 +269,10 @@ def monthly_invoice(
         price = Money.zero(currency) if (product, kind) in free else prices.price(product, kind)
         if counting is Counting.DAILY_PRORATED:
             assert rounding is not None
-            quantity = (Decimal(seat.seat_days) / month.days).quantize(
-                Decimal(1).scaleb(-QUANTITY_PLACES), rounding=ROUND_HALF_EVEN
+            # Exact integer division, rounded half-even; no Decimal context involved.
+            quantity = amount_of(
+                round_div(seat.seat_days * 10**QUANTITY_PLACES, month.days, RoundingMode.HALF_EVEN),
+                QUANTITY_PLACES,
             )
             total = _prorated_total(price, seat.held_days, month.days, rounding)
         else:
