@@ -183,7 +183,7 @@ def test_seat_change_is_a_credit_and_a_charge_to_cycle_end() -> None:
 
 def test_removing_seats_is_remove_quantity_and_later_cycles_use_the_new_quantity() -> None:
     """Removing seats gives removeQuantity lines, and the next renewal bills the new quantity."""
-    events = [lb.Purchase("S", D(2024, 4, 10), SEATS, 5), lb.ChangeQuantity("S", D(2024, 4, 25), 1)]
+    events = [lb.Purchase("S", D(2024, 4, 10), SEATS, 5), lb.ChangeQuantity("S", D(2024, 4, 17), 1)]
     lines = _run(events, D(2024, 5, 10))
     assert [t for t, *_ in lines] == ["new", "removeQuantity", "removeQuantity", "renew"]
     assert lines[-1][4:] == (1, Decimal("30.00"))

@@ -48,8 +48,10 @@ class ChargeLine(NamedTuple):
     A named tuple: immutable, light enough to stream millions of, and ``line._asdict()`` gives
     a plain record. ``total`` is signed (credits are negative) and rounded to the currency's
     minor unit by the rulebook's policy; ``effective_unit_price`` is the prorated unit price,
-    for display. ``subscription_start`` and ``subscription_end`` are the term in force when the
-    line was made (the trial, for trial lines).
+    for display (negative on credit lines under rulebooks with ``signed_credit_prices``).
+    ``subscription_start`` and ``subscription_end`` are the term in force when the line was made
+    (the trial, for trial lines). ``reverses`` is the reference id of the line a full refund
+    reverses (``None`` on every other line).
     """
 
     subscription_id: str
@@ -71,6 +73,7 @@ class ChargeLine(NamedTuple):
     billing: Billing = Billing.MONTHLY
     subscription_start: dt.date | None = None
     subscription_end: dt.date | None = None
+    reverses: str | None = None
 
     @property
     def currency(self) -> str:
