@@ -14,7 +14,7 @@ ONE = lb.Money(1, "USD")
 STD = lb.Sku.monthly(id="std", name="Std", unit_price=lb.Money("30", "USD"), max_quantity=10)
 PRO = lb.Sku.monthly(id="pro", name="Pro", unit_price=lb.Money("60", "USD"))
 EUR = lb.Sku.monthly(id="eur", name="Eur", unit_price=lb.Money("60", "EUR"))
-FLAT = lb.Sku.monthly(id="flat", name="Flat", unit_price=lb.Money("60", "USD"), kind=lb.SkuKind.FLAT)
+FLAT = lb.Sku.monthly(id="flat", name="Flat", unit_price=ONE, kind=lb.SkuKind.FLAT)
 BUY = lb.Purchase("S1", D(2024, 1, 10), STD, 2)
 
 

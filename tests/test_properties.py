@@ -144,7 +144,8 @@ def test_seat_change_nets_to_the_price_of_the_difference(
             # of the unit price its opening line shows.
             share = Fraction(1)
             if cycle.unit_price.amount:
-                share = Fraction(cycle.effective_unit_price.amount) / Fraction(cycle.unit_price.amount)
+                eup, unit = cycle.effective_unit_price.amount, cycle.unit_price.amount
+                share = Fraction(eup) / Fraction(unit)
             exact = (
                 Fraction(credit.unit_price.amount)
                 * share
