@@ -46,7 +46,7 @@ from .models import (
     SkuKind,
 )
 from .money import Money
-from .periods import _inclusive_days, _period_end, check_date
+from .periods import _add_months, _inclusive_days, _period_end, check_date
 from .proration import _effective_unit_price, _prorate
 from .rulebooks import Rulebook, TrialConversion
 from .tables import LINE_COLUMNS, LINE_NUMERIC, line_cells, render
@@ -213,13 +213,19 @@ class _Sub:
             self.next_months = self.term_end_months = trial_months
         elif purchase.custom_term_end is not None:
             # The first term ends on the custom date; standard terms follow from the day after.
+            # Its cycles are counted back from that day, so the first one is short (lifecycle.md).
             end = purchase.custom_term_end
             self.anchor = end + _ONE_DAY
-            self.next_months = self.term_end_months = 0
+            self.term_end_months = 0
+            months = 0
+            while _add_months(self.anchor, months - self.cycle_months) > purchase.on:
+                months -= self.cycle_months
+            self.next_months = months
             self.cycle_start = self.term_start = purchase.on
-            self.cycle_end = self.term_end = end
+            self.cycle_end = _period_end(self.anchor, months)
+            self.term_end = end
             standard = _inclusive_days(purchase.on, _period_end(purchase.on, self.cycle_months))
-            self.share = (_inclusive_days(purchase.on, end), standard)
+            self.share = (_inclusive_days(purchase.on, self.cycle_end), standard)
         else:
             self.restart(purchase.on)
 
@@ -247,7 +253,11 @@ class _Sub:
             self.term_start = self.cycle_start
             self.term_end_months = months + self.term_months
             self.term_end = _period_end(self.anchor, self.term_end_months)
-        end_months = min(months + self.cycle_months, self.term_end_months)
+        # Cycles are aligned to the term's start: after a billing-plan change the first annual
+        # cycle runs to the end of the billing year (lifecycle.md).
+        first = self.term_end_months - self.term_months
+        step = self.cycle_months
+        end_months = min(first + ((months - first) // step + 1) * step, self.term_end_months)
         self.next_months = end_months
         self.cycle_end = _period_end(self.anchor, end_months)
         self.share = (end_months - months, self.cycle_months)
@@ -508,29 +518,44 @@ class _Engine:
             self.full_cycle(sub, ChargeType.NEW, event.on, ref)
 
     def check_custom_end(self, event: Purchase, end: dt.date) -> None:
-        # "Align subscription end dates": the end of a calendar month, or the term end of
-        # another live subscription, inside the first billing period (lifecycle.md).
+        # "Align subscription end dates" (lifecycle.md): the last day of the calendar month that
+        # ends the first term, or the term end of another live subscription, within the term.
         sku = event.sku
         if event.trial:
             raise InvalidValueError(f"a free trial cannot have a custom term end: {event!r}")
-        if sku.cycle_months != sku.term.months:
+        standard = _period_end(event.on, sku.term.months)
+        if not event.on <= end <= standard:
             raise InvalidValueError(
-                f"a custom term end needs a SKU billed once per term, not {sku.id!r} "
-                f"({sku.term.name} billed {sku.billing.value}): {event!r}"
+                f"custom_term_end {end} must lie within the first term, from the purchase day "
+                f"{event.on} to {standard}: {event!r}"
             )
-        standard = _period_end(event.on, sku.cycle_months)
-        if not event.on <= end < standard:
-            raise InvalidValueError(
-                f"custom_term_end {end} must lie from the purchase day {event.on} to the day "
-                f"before the standard term end {standard}: {event!r}"
-            )
+        calendar = _add_months(event.on.replace(day=1), sku.term.months) - _ONE_DAY
+        if end == calendar:
+            return
         month_end = (end + _ONE_DAY).day == 1
-        coterminous = any(other.term_end == end for other in self.subs.values())
-        if not (month_end or coterminous):
-            raise InvalidValueError(
-                f"custom_term_end {end} is neither the end of a calendar month nor the term end "
-                f"of another subscription: {event!r}"
-            )
+        for other in self.subs.values():
+            if other.trial or not self.coterm_end(other, end):
+                continue
+            if sku.term.months > 1 and other.sku.term.months == 1:
+                continue  # annual and triennial terms never coterminate with a monthly one
+            if sku.term.months == 1 and end.day >= 28 and not month_end:
+                continue  # a monthly term aligns with a 28th-30th only at a month's end
+            return
+        raise InvalidValueError(
+            f"custom_term_end {end} is neither the calendar-month end of the first term "
+            f"({calendar}) nor the term end of another subscription it may coterminate "
+            f"with: {event!r}"
+        )
+
+    @staticmethod
+    def coterm_end(other: _Sub, end: dt.date) -> bool:
+        # The other subscription's term end, or one of its later term ends if it renews.
+        months = other.term_end_months
+        candidate = other.term_end
+        while candidate < end:
+            months += other.term_months
+            candidate = _period_end(other.anchor, months)
+        return candidate == end
 
     def cancel(self, sub: _Sub, event: Cancel) -> None:
         ref = sub.reference(event)

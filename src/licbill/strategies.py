@@ -298,14 +298,10 @@ def event_histories(
                 dates=anchor_dates(max_value=dt.date(2026, 12, 31)) if dates is None else dates,
             )
         )
-        month_end = add_months(purchase.on.replace(day=1), 1) - dt.timedelta(days=1)
-        if (
-            operations
-            and not purchase.trial
-            and purchase.sku.cycle_months == purchase.sku.term.months
-            and month_end < add_months(purchase.on, purchase.sku.cycle_months) - dt.timedelta(1)
-            and draw(st.booleans())
-        ):
+        month_end = add_months(purchase.on.replace(day=1), purchase.sku.term.months)
+        month_end -= dt.timedelta(days=1)
+        if operations and not purchase.trial and draw(st.booleans()):
+            # The calendar-month end of the first term ("Align subscription end dates").
             purchase = attrs.evolve(purchase, custom_term_end=month_end)
         events.append(purchase)
         day, sku, quantity = purchase.on, purchase.sku, purchase.quantity
