@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import licbill as lb
-from licbill.strategies import event_histories
+from licbill.strategies import anchor_dates, event_histories
 
 RULEBOOKS = st.sampled_from([lb.rulebooks.MARKETPLACE_2019, lb.rulebooks.NEW_COMMERCE]).flatmap(
     lambda book: st.sampled_from(lb.Rounding).map(lambda r: attrs.evolve(book, rounding=r))
@@ -192,3 +192,62 @@ def test_lazy_and_eager_agree(events: tuple[lb.Event, ...], rulebook: lb.Ruleboo
     """The lazy iterator over date-ordered events yields the eager result, line for line."""
     lazy = tuple(lb.iter_charge_lines(events, through=THROUGH, rulebook=rulebook))
     assert lazy == lb.charge_lines(events, through=THROUGH, rulebook=rulebook)
+
+
+def _within_window(events: list[lb.Event], index: int, window: int) -> bool:
+    """Whether reduction *index* removes only seats added at most *window* days before it:
+    true when a term started inside the window (every seat was added again then), or when the
+    seat count went down to the reduced count at some moment inside the window."""
+    purchase, reduction = events[0], events[index]
+    assert isinstance(purchase, lb.Purchase)
+    assert isinstance(reduction, lb.ChangeQuantity)
+    opens = reduction.on - dt.timedelta(days=window)
+    months = 0
+    while (term_start := lb.add_months(purchase.on, months)) <= reduction.on:
+        if term_start >= opens:
+            return True
+        months += purchase.sku.term.months
+    held = [purchase.quantity]
+    for event in events[1:index]:
+        assert isinstance(event, lb.ChangeQuantity)
+        if event.on < opens:
+            held = [event.quantity]
+        else:
+            held.append(event.quantity)
+    return min(held) <= reduction.quantity
+
+
+@settings(max_examples=150)
+@given(
+    start=st.integers(1, 20),
+    changes=st.lists(st.tuples(st.integers(0, 12), st.integers(1, 30)), max_size=8),
+    bought=anchor_dates(),
+)
+def test_no_removal_outlives_its_window(
+    start: int, changes: list[tuple[int, int]], bought: dt.date
+) -> None:
+    """Under new commerce a reduction is accepted exactly when every seat it removes was added
+    (bought, renewed or added) at most seven days before it; the first refused one stops the run."""
+    sku = lb.Sku.monthly(id="s", name="S", unit_price=lb.Money("30", "USD"))
+    events: list[lb.Event] = [lb.Purchase("S", bought, sku, start)]
+    day, quantity = bought, start
+    for gap, new in changes:
+        day += dt.timedelta(days=gap)
+        if new != quantity:
+            events.append(lb.ChangeQuantity("S", day, new))
+            quantity = new
+    try:
+        lb.charge_lines(events, through=day, rulebook=lb.rulebooks.NEW_COMMERCE)
+    except lb.QuantityError as error:
+        refused = error.event
+    else:
+        refused = None
+    held = start
+    for index, event in enumerate(events[1:], start=1):
+        assert isinstance(event, lb.ChangeQuantity)
+        if event.quantity < held:
+            allowed = _within_window(events, index, 7)
+            assert allowed == (event is not refused), event
+        if event is refused:
+            break
+        held = event.quantity
