@@ -261,8 +261,13 @@ class _Sub:
         self.next_months = end_months
         self.cycle_end = _period_end(self.anchor, end_months)
         self.share = (end_months - months, self.cycle_months)
-        self.cycle_lines = []
+        self.cycle_lines.clear()
         return renews
+
+    def reset_seats(self, day: dt.date) -> None:
+        """Every seat counts as added on *day* (a renewal, a conversion, a new term)."""
+        self.batches.clear()
+        self.batches.append([day, self.quantity])
 
     def add_seats(self, day: dt.date, seats: int) -> None:
         self.batches.append([day, seats])
@@ -419,7 +424,7 @@ class _Engine:
             sub.set_sku(sub.sku, day)
         sub.enter_next()
         if renews:
-            sub.batches = [[day, sub.quantity]]
+            sub.reset_seats(day)
         self.full_cycle(sub, kind, day, sub.reference(None))
         self.schedule(sub)
 
@@ -432,7 +437,7 @@ class _Engine:
             sub.restart(day)
         else:
             sub.enter_next()
-        sub.batches = [[day, sub.quantity]]
+        sub.reset_seats(day)
         if self.rulebook.trial_conversion is TrialConversion.RENEW:
             self.full_cycle(sub, ChargeType.RENEW, day, ref)
         else:
@@ -702,7 +707,7 @@ class _Engine:
         if (new.term, new.billing) != (old.term, old.billing):
             # A longer term or another billing frequency: the new term starts today.
             sub.restart(event.on)
-            sub.batches = [[event.on, sub.quantity]]
+            sub.reset_seats(event.on)
             self.schedule(sub)
             self.full_cycle(sub, ChargeType.CONVERT, event.on, ref)
         else:
@@ -838,7 +843,7 @@ class _Engine:
                     reverses=line.reference_id,
                 )
             )
-        sub.cycle_lines = []
+        sub.cycle_lines.clear()
 
     def trial_line(self, sub: _Sub, kind: ChargeType, day: dt.date, ref: str) -> ChargeLine:
         # Every line of a trial mirrors the trial itself: its days, its seats, amount zero.
