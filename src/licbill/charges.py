@@ -526,8 +526,11 @@ class _Engine:
         # "Align subscription end dates" (lifecycle.md): the last day of the calendar month that
         # ends the first term, or the term end of another live subscription, within the term.
         sku = event.sku
-        if event.trial:
-            raise InvalidValueError(f"a free trial cannot have a custom term end: {event!r}")
+        if event.trial or sku.kind is SkuKind.CUSTOM_METER:
+            raise InvalidValueError(
+                "only a paid licence-based subscription can have a custom term end, not a free "
+                f"trial or a custom-meter SKU: {event!r}"
+            )
         standard = _period_end(event.on, sku.term.months)
         if not event.on <= end <= standard:
             raise InvalidValueError(

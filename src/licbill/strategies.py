@@ -300,7 +300,8 @@ def event_histories(
         )
         month_end = add_months(purchase.on.replace(day=1), purchase.sku.term.months)
         month_end -= dt.timedelta(days=1)
-        if operations and not purchase.trial and draw(st.booleans()):
+        licensed = purchase.sku.kind is not SkuKind.CUSTOM_METER
+        if operations and licensed and not purchase.trial and draw(st.booleans()):
             # The calendar-month end of the first term ("Align subscription end dates").
             purchase = attrs.evolve(purchase, custom_term_end=month_end)
         events.append(purchase)
