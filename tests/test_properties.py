@@ -251,3 +251,77 @@ def test_no_removal_outlives_its_window(
         if event is refused:
             break
         held = event.quantity
+
+
+@settings(max_examples=150)
+@given(events=event_histories(), rulebook=RULEBOOKS)
+def test_full_refunds_reverse_their_lines(
+    events: tuple[lb.Event, ...], rulebook: lb.Rulebook
+) -> None:
+    """Each full-refund line reverses an earlier line of its subscription: same SKU, quantity
+    and period, opposite total; after it, the refunded lines and their reversals net to zero."""
+    lines = lb.charge_lines(events, through=THROUGH, rulebook=rulebook)
+    for sub_lines in _by_subscription(lines).values():
+        refunds = [x for x in sub_lines if x.reverses is not None]
+        for refund in refunds:
+            reversed_ = [
+                x
+                for x in sub_lines
+                if x.reference_id == refund.reverses
+                and x.reverses is None
+                and (x.sku_id, x.quantity, x.charge_start, x.charge_end)
+                == (refund.sku_id, refund.quantity, refund.charge_start, refund.charge_end)
+                and x.total == -refund.total
+            ]
+            assert reversed_, refund
+        if refunds:
+            first = sub_lines.index(refunds[0])
+            cycle_start = refunds[-1].charge_start
+            cycle = [x for x in sub_lines[:first] if x.charge_start >= cycle_start]
+            assert sum(x.total.amount for x in cycle + refunds) == 0
+
+
+@settings(max_examples=150)
+@given(events=event_histories(kinds=st.just(lb.SkuKind.PER_SEAT)), rulebook=RULEBOOKS)
+def test_partial_upgrades_move_seats_without_losing_any(
+    events: tuple[lb.Event, ...], rulebook: lb.Rulebook
+) -> None:
+    """A partial upgrade credits the source for exactly the seats the target is charged for,
+    over the same days (the target is coterminous with the source)."""
+    lines = lb.charge_lines(events, through=THROUGH, rulebook=rulebook)
+    for event in events:
+        if not (isinstance(event, lb.ConvertSku) and event.target_subscription_id):
+            continue
+        today = [x for x in lines if x.order_date == event.on]
+        credits = {
+            x.reference_id: x
+            for x in today
+            if x.subscription_id == event.subscription_id and x.quantity == event.quantity
+        }
+        charge = next(
+            x
+            for x in today
+            if x.subscription_id == event.target_subscription_id and x.reference_id in credits
+        )
+        credit = credits[charge.reference_id]
+        assert credit.reference_id == charge.reference_id
+        assert credit.quantity == charge.quantity == event.quantity
+        assert (credit.charge_start, credit.charge_end) == (charge.charge_start, charge.charge_end)
+
+
+@settings(max_examples=150)
+@given(events=event_histories(), rulebook=RULEBOOKS)
+def test_billing_plan_changes_keep_the_term(
+    events: tuple[lb.Event, ...], rulebook: lb.Rulebook
+) -> None:
+    """A changeBillingPlan line belongs to the term of the line before it, unless it opens a
+    renewal: the term's dates do not change with the billing plan."""
+    lines = lb.charge_lines(events, through=THROUGH, rulebook=rulebook)
+    for sub_lines in _by_subscription(lines).values():
+        for before, line in itertools.pairwise(sub_lines):
+            if line.charge_type.kind is not lb.ChargeType.CHANGE_BILLING_PLAN:
+                continue
+            assert before.subscription_end is not None
+            if line.charge_start <= before.subscription_end:
+                assert line.subscription_end == before.subscription_end
+            assert line.charge_end <= (line.subscription_end or line.charge_end)
