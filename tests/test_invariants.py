@@ -89,13 +89,14 @@ def exact_value(events: list[lb.Event], rulebook: lb.Rulebook, through: dt.date)
             if isinstance(event, lb.ChangeQuantity | lb.ConvertSku):
                 value, since = value + held, event.on
                 if isinstance(event, lb.ChangeQuantity):
-                    quantity = event.quantity
+                    quantity, pending = event.quantity, None
                 else:
                     sku, price, pending = event.to, event.to.price_on(event.on), None
             elif isinstance(event, lb.ScheduleChange):
                 pending = (event.quantity, event.to)
             elif isinstance(event, lb.SetAutoRenew):
                 auto = event.enabled
+                pending = pending if auto else None
             elif isinstance(event, lb.Cancel):
                 days_in = (event.on - term_start).days
                 if days_in < rulebook.full_refund_days_for(sku.billing):

@@ -511,3 +511,35 @@ def test_billing_plan_change_to_the_same_billing_is_refused() -> None:
     ]
     with pytest.raises(lb.IncompatibleSkuError, match="keeps the term"):
         _lines(events, NC)
+
+
+def test_quantity_change_clears_a_scheduled_change() -> None:
+    """A mid-term quantity change deletes the scheduled change (P2)."""
+    events = [
+        lb.Purchase("S", D(2024, 4, 10), SEATS, 5),
+        lb.ScheduleChange("S", D(2024, 4, 12), quantity=2, to=PRO),
+        lb.ChangeQuantity("S", D(2024, 4, 14), 6),
+    ]
+    last = lb.charge_lines(events, through=D(2024, 5, 10), rulebook=NC)[-1]
+    assert (last.sku_id, last.quantity) == ("std", 6)
+
+
+def test_scheduled_change_needs_auto_renew() -> None:
+    """With auto-renew off a change at renewal is refused (P2)."""
+    events = [
+        lb.Purchase("S", D(2024, 4, 10), SEATS, 5, auto_renew=False),
+        lb.ScheduleChange("S", D(2024, 4, 12), quantity=2),
+    ]
+    with pytest.raises(lb.EventError, match="auto-renew off"):
+        lb.charge_lines(events, through=D(2024, 5, 10), rulebook=NC)
+
+
+def test_turning_auto_renew_off_clears_a_scheduled_change() -> None:
+    """Auto-renew off, then on again: the scheduled change is gone."""
+    events = [
+        lb.Purchase("S", D(2024, 4, 10), SEATS, 5),
+        lb.ScheduleChange("S", D(2024, 4, 12), quantity=2),
+        lb.SetAutoRenew("S", D(2024, 4, 13), enabled=False),
+        lb.SetAutoRenew("S", D(2024, 4, 14), enabled=True),
+    ]
+    assert lb.charge_lines(events, through=D(2024, 5, 10), rulebook=NC)[-1].quantity == 5

@@ -470,6 +470,8 @@ class _Engine:
             self.cancel(sub, event)
         elif isinstance(event, SetAutoRenew):
             sub.auto_renew = event.enabled
+            if not event.enabled:
+                sub.pending = None  # turning auto-renew off deletes a scheduled change
         elif isinstance(event, ConvertTrial):
             if not sub.trial:
                 raise TrialError(f"subscription {sub.id!r} is not a free trial", event=event)
@@ -621,6 +623,7 @@ class _Engine:
             self.check_window(sub, sub.quantity - event.quantity, event)
         kind = ChargeType.ADD_QUANTITY if up else ChargeType.REMOVE_QUANTITY
         ref = sub.reference(event)
+        sub.pending = None  # a mid-term quantity change deletes a scheduled change
         self.prorated(sub, kind, event.on, ref, credit=True)
         if up:
             sub.add_seats(event.on, event.quantity - sub.quantity)
@@ -631,6 +634,11 @@ class _Engine:
         self.prorated(sub, kind, event.on, ref, credit=False)
 
     def schedule_change(self, sub: _Sub, event: ScheduleChange) -> None:
+        if not sub.auto_renew:
+            raise EventError(
+                f"subscription {sub.id!r} has auto-renew off: a change at renewal needs it on",
+                event=event,
+            )
         to = event.to or sub.sku
         quantity = sub.quantity if event.quantity is None else event.quantity
         if event.to is not None:
