@@ -201,7 +201,7 @@ class _Sub:
         self.trial = purchase.trial
         self.refs = 0
         self.cycle_lines: list[ChargeLine] = []
-        # Seat batches, oldest first: [day added, seats] (docs/lifecycle.md, seat reductions).
+        # Seat batches, oldest first: [day added, seats] (docs/operations.md).
         self.batches: list[list[Any]] = [[purchase.on, purchase.quantity]]
         self.pending: tuple[int | None, Sku | None] | None = None
         self.pending_plan: Sku | None = None
@@ -213,7 +213,7 @@ class _Sub:
             self.next_months = self.term_end_months = trial_months
         elif purchase.custom_term_end is not None:
             # The first term ends on the custom date; standard terms follow from the day after.
-            # Its cycles are counted back from that day, so the first one is short (lifecycle.md).
+            # Its cycles count back from that day, so only the first is short (docs/operations.md).
             end = purchase.custom_term_end
             self.anchor = end + _ONE_DAY
             self.term_end_months = 0
@@ -254,7 +254,7 @@ class _Sub:
             self.term_end_months = months + self.term_months
             self.term_end = _period_end(self.anchor, self.term_end_months)
         # Cycles are aligned to the term's start: after a billing-plan change the first annual
-        # cycle runs to the end of the billing year (lifecycle.md).
+        # cycle runs to the end of the billing year (docs/operations.md).
         first = self.term_end_months - self.term_months
         step = self.cycle_months
         end_months = min(first + ((months - first) // step + 1) * step, self.term_end_months)
@@ -407,7 +407,7 @@ class _Engine:
         kind = ChargeType.RENEW if renews else ChargeType.CYCLE_CHARGE
         plan = sub.pending_plan
         if plan is not None:
-            # A billing-plan change takes effect at the end of the paid cycle (lifecycle.md).
+            # A billing-plan change takes effect at the end of the paid cycle (docs/operations.md).
             sub.pending_plan = None
             sub.set_sku(plan, day)
             kind = ChargeType.CHANGE_BILLING_PLAN
@@ -525,8 +525,8 @@ class _Engine:
             self.full_cycle(sub, ChargeType.NEW, event.on, ref)
 
     def check_custom_end(self, event: Purchase, end: dt.date) -> None:
-        # "Align subscription end dates" (lifecycle.md): the last day of the calendar month that
-        # ends the first term, or the term end of another live subscription, within the term.
+        # "Align subscription end dates" (docs/operations.md): the last day of the calendar
+        # month that ends the first term, or the term end of another live subscription.
         sku = event.sku
         if event.trial or sku.kind is SkuKind.CUSTOM_METER:
             raise InvalidValueError(
@@ -598,7 +598,7 @@ class _Engine:
             )
 
     def check_window(self, sub: _Sub, seats: int, event: Event) -> None:
-        # The most recently added seats go first; each must lie within its window (lifecycle.md).
+        # The newest seats go first; each must lie within its window (docs/operations.md).
         window = self.rulebook.reduction_window_days
         if window is None:
             return
@@ -802,7 +802,7 @@ class _Engine:
                 total = sub.full_total = _prorate(price, sub.quantity, 1, 1, self.rounding)
             eup = price
         else:
-            # A short cycle costs its share of the unit price (lifecycle.md).
+            # A short cycle costs its share of the unit price (docs/operations.md).
             total = _prorate(price, sub.quantity, num, den, self.rounding)
             eup = _effective_unit_price(price, num, den)
         self.line(sub, kind, day, eup, total, ref, sub.cycle_start, False)

@@ -183,7 +183,7 @@ class Sku:
 
     def price_on(self, day: dt.date) -> Money:
         """The catalogue unit price in force on *day*: the last price change on or before it,
-        or ``unit_price`` before the first (see ``docs/lifecycle.md``, prices at renewal)."""
+        or ``unit_price`` before the first (see ``docs/operations.md``, prices at renewal)."""
         check_date(day, "day")
         price = self.unit_price
         for change in self.price_changes:
@@ -252,7 +252,7 @@ class Purchase:
     ``auto_renew`` (default on) decides whether the term renews, and whether a trial becomes paid.
     ``custom_term_end`` ends the first term early, on that date (aligned with a calendar month
     or with another subscription); the first charge is prorated by days and later terms are
-    standard (see ``docs/lifecycle.md``).
+    standard (see ``docs/operations.md``).
     """
 
     subscription_id: str = attrs.field(validator=identifier)
@@ -308,7 +308,7 @@ class ChangeBillingPlan:
     """The billing frequency changes to that of SKU ``to`` on ``on`` (monthly <-> annual).
 
     The term and its dates stay; ``to`` has the same term, kind and currency as the current SKU
-    and another billing frequency. Lines are ``changeBillingPlan`` (see ``docs/lifecycle.md``).
+    and another billing frequency. Lines are ``changeBillingPlan`` (see ``docs/operations.md``).
     """
 
     subscription_id: str = attrs.field(validator=identifier)

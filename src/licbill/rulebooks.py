@@ -87,7 +87,7 @@ class Rulebook:
       up front (``None``: ``full_refund_days``);
     - ``signed_credit_prices``: credit lines show a negative effective unit price.
 
-    See ``docs/lifecycle.md`` for each rule with an example.
+    See ``docs/lifecycle.md`` and ``docs/operations.md`` for each rule with an example.
     """
 
     name: str
