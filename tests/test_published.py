@@ -331,3 +331,85 @@ def test_one_month_coterm_example_longer_than_a_month_is_refused() -> None:
     ]
     with pytest.raises(lb.InvalidValueError, match="within the first term"):
         _bill(events, D(2022, 3, 31))
+
+
+_MONTH_ENDS = "common-billing-scenarios-onetime-recurring__when-you-buy-on-the-"
+_DATE_COLUMNS = {
+    "orderdate": "order",
+    "chargetype": "type",
+    "subscriptionstartdate": "sub_start",
+    "subscriptionenddate": "sub_end",
+    "renewdate": "renew",
+    "chargestartdate": "start",
+    "chargeenddate": "end",
+}
+
+
+def _date_rows(name: str) -> list[dict[str, dt.date | str]]:
+    """The rows of a month-end table: dates parsed, charge type as text."""
+    with (DATA / f"{_MONTH_ENDS}{name}.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    out = []
+    for row in rows:
+        cells: dict[str, dt.date | str] = {}
+        for key, value in row.items():
+            short = _DATE_COLUMNS.get(key.replace(" ", "").lower())
+            if short is not None:
+                cells[short] = value if short == "type" else _date(value)
+        out.append(cells)
+    return out
+
+
+def _row(line: lb.ChargeLine, renew: dt.date) -> dict[str, dt.date | str]:
+    return {
+        "order": line.order_date,
+        "type": str(line.charge_type),
+        "sub_start": line.subscription_start,  # type: ignore[dict-item]
+        "sub_end": line.subscription_end,  # type: ignore[dict-item]
+        "renew": renew,
+        "start": line.charge_start,
+        "end": line.charge_end,
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["last-day-of-a-month__1-monthly-term", "day-before-the-last-day-of-a-month__1-monthly-term"],
+)
+def test_monthly_terms_bought_at_month_end(name: str) -> None:
+    """P1 "Monthly term subscription expiration dates on special cases", the monthly-term tables
+    (bought on the last day of a month, and on the day before): each purchase's dates."""
+    for row in _date_rows(name):
+        bought = row["order"]
+        assert isinstance(bought, dt.date)
+        lines = _bill([lb.Purchase("S", bought, STANDARD)], lb.add_months(bought, 1))
+        assert _row(lines[0], lines[1].order_date) == row
+
+
+def test_annual_term_bought_on_the_last_day_of_a_month() -> None:
+    """P1 "Monthly term subscription expiration dates on special cases", "When you buy on the
+    last day of a month", annual term billed monthly: twelve cycles from 31 January."""
+    sku = attrs.evolve(STANDARD, term=lb.Term.P1Y)
+    lines = _bill([lb.Purchase("S", D(2021, 1, 31), sku)], D(2022, 1, 31))
+    rows = _date_rows("last-day-of-a-month__2-annual-term-monthly-plan")
+    assert [_row(x, lines[-1].order_date) for x in lines[:-1]] == rows
+
+
+def test_annual_term_bought_on_the_day_before_the_last_day_follows_the_monthly_rule() -> None:
+    """P1 "Monthly term subscription expiration dates on special cases", "When you buy on the
+    day before the last day of a month", annual term billed monthly. The table contradicts the
+    page's monthly-term table for the same day (its first cycle ends 26 February, the monthly
+    term bought on 30 January ends 27 February) and counts cycles from month ends; licbill
+    counts every cycle from the anchor day (docs/published.md). The rows that both rules give
+    agree: the subscription's dates, the renewal, and the cycle from 30 July."""
+    sku = attrs.evolve(STANDARD, term=lb.Term.P1Y)
+    lines = _bill([lb.Purchase("S", D(2021, 1, 30), sku)], D(2022, 1, 30))
+    rows = _date_rows("day-before-the-last-day-of-a-month__2-annual-term-monthly-plan")
+    assert lines[0].charge_end == D(2021, 2, 27)
+    assert rows[0]["end"] == D(2021, 2, 26)
+    assert (lines[0].subscription_end, lines[-1].order_date) == (
+        rows[0]["sub_end"],
+        rows[0]["renew"],
+    )
+    ours = {(x.charge_start, x.charge_end) for x in lines}
+    assert (rows[6]["start"], rows[6]["end"]) in ours
