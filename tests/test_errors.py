@@ -14,7 +14,7 @@ ONE = lb.Money(1, "USD")
 STD = lb.Sku.monthly(id="std", name="Std", unit_price=lb.Money("30", "USD"), max_quantity=10)
 PRO = lb.Sku.monthly(id="pro", name="Pro", unit_price=lb.Money("60", "USD"))
 EUR = lb.Sku.monthly(id="eur", name="Eur", unit_price=lb.Money("60", "EUR"))
-YEARLY = lb.Sku.annual(id="yr", name="Yr", unit_price=lb.Money("60", "USD"))
+FLAT = lb.Sku.monthly(id="flat", name="Flat", unit_price=ONE, kind=lb.SkuKind.FLAT)
 BUY = lb.Purchase("S1", D(2024, 1, 10), STD, 2)
 
 
@@ -32,7 +32,7 @@ def _bill(*events: lb.Event) -> tuple[lb.ChargeLine, ...]:
         (lb.ChangeQuantity("S1", D(2024, 2, 1), 11), lb.QuantityError, "outside the limits"),
         (lb.ConvertSku("S1", D(2024, 2, 1), PRO, quantity=3), lb.PlanAndQuantityError, "2 -> 3"),
         (lb.ConvertSku("S1", D(2024, 2, 1), EUR), lb.CurrencyMismatchError, "EUR"),
-        (lb.ConvertSku("S1", D(2024, 2, 1), YEARLY), lb.IncompatibleSkuError, "'yr'"),
+        (lb.ConvertSku("S1", D(2024, 2, 1), FLAT), lb.IncompatibleSkuError, "'flat'"),
         (lb.Purchase("S1", D(2024, 2, 1), STD), lb.DuplicateSubscriptionError, "already purchased"),
     ],
 )

@@ -183,7 +183,7 @@ def test_seat_change_is_a_credit_and_a_charge_to_cycle_end() -> None:
 
 def test_removing_seats_is_remove_quantity_and_later_cycles_use_the_new_quantity() -> None:
     """Removing seats gives removeQuantity lines, and the next renewal bills the new quantity."""
-    events = [lb.Purchase("S", D(2024, 4, 10), SEATS, 5), lb.ChangeQuantity("S", D(2024, 4, 25), 1)]
+    events = [lb.Purchase("S", D(2024, 4, 10), SEATS, 5), lb.ChangeQuantity("S", D(2024, 4, 17), 1)]
     lines = _run(events, D(2024, 5, 10))
     assert [t for t, *_ in lines] == ["new", "removeQuantity", "removeQuantity", "renew"]
     assert lines[-1][4:] == (1, Decimal("30.00"))
@@ -257,3 +257,289 @@ def test_many_renewals_on_one_day_stream_in_batches() -> None:
     lazy = list(lb.iter_charge_lines(events, through=D(2024, 2, 1), rulebook=NC))
     assert len(lazy) == 1400
     assert [x.subscription_id for x in lazy[700:]] == sorted(f"S{n:04d}" for n in range(700))
+
+
+# New-commerce operations (docs/lifecycle.md) ------------------------------------------------
+
+MP_BUG = lb.Sku.monthly(id="bs", name="BS", unit_price=lb.Money("10.08", "EUR"))
+
+
+def test_full_refund_reverses_each_line_of_the_cycle() -> None:
+    """Issue 8 bug: 12 seats on 18 Jun, 2 seats on 19 Jun, cancel on 20 Jun reverses each of
+    the three lines with its own SKU, quantity and period, so the cycle nets to zero."""
+    events = [
+        lb.Purchase("S", D(2019, 6, 18), MP_BUG, 12),
+        lb.ChangeQuantity("S", D(2019, 6, 19), 2),
+        lb.Cancel("S", D(2019, 6, 20)),
+    ]
+    lines = lb.charge_lines(events, through=D(2019, 6, 30), rulebook=MP)
+    refund = lines[3:]
+    assert [(x.quantity, x.total.amount, x.reverses) for x in refund] == [
+        (2, -lines[2].total.amount, lines[2].reference_id),
+        (12, -lines[1].total.amount, lines[1].reference_id),
+        (12, Decimal("-120.96"), lines[0].reference_id),
+    ]
+    assert sum(x.total.amount for x in lines) == 0
+    assert all(
+        abs(x.total.amount) <= abs(x.effective_unit_price.amount) * x.quantity for x in lines
+    )
+
+
+def test_full_refund_names_the_cancel_as_its_reference() -> None:
+    """Reversal lines carry the cancel's own reference id and are cancelImmediate lines."""
+    events = [
+        lb.Purchase("S", D(2024, 4, 10), SEATS, 2),
+        lb.Cancel("S", D(2024, 4, 10), event_id="c1"),
+    ]
+    refund = lb.charge_lines(events, through=D(2024, 4, 30), rulebook=NC)[1]
+    assert (str(refund.charge_type), refund.reference_id, refund.reverses) == (
+        "cancelImmediate",
+        "c1",
+        "S-0001",
+    )
+
+
+def test_new_commerce_credits_show_a_negative_effective_unit_price() -> None:
+    """Under new commerce a credit line's effective unit price is negative, like its total."""
+    events = [lb.Purchase("S", D(2024, 4, 10), SEATS, 2), lb.ChangeQuantity("S", D(2024, 4, 25), 3)]
+    credit = _lines(events, NC)[1]
+    assert credit.effective_unit_price.amount < 0 < -credit.total.amount
+
+
+def test_marketplace_credits_keep_a_positive_effective_unit_price() -> None:
+    """The 2019 marketplace rulebook keeps its credit lines' effective unit price positive."""
+    events = [lb.Purchase("S", D(2024, 4, 10), SEATS, 2), lb.ChangeQuantity("S", D(2024, 4, 25), 3)]
+    assert _lines(events, MP)[1].effective_unit_price.amount > 0
+
+
+def _lines(events: list[lb.Event], rulebook: lb.Rulebook) -> lb.ChargeLines:
+    return lb.charge_lines(events, through=D(2024, 4, 30), rulebook=rulebook)
+
+
+def test_reduction_after_the_window_is_refused_with_its_closing_day() -> None:
+    """Seats added more than 7 days before a reduction cannot be removed; the error says when
+    the window closed."""
+    events = [lb.Purchase("S", D(2024, 4, 10), SEATS, 5), lb.ChangeQuantity("S", D(2024, 4, 18), 4)]
+    with pytest.raises(lb.QuantityError, match="until 2024-04-17"):
+        _lines(events, NC)
+
+
+def test_reduction_on_the_seventh_day_is_allowed() -> None:
+    """A seat added seven days before the reduction is still inside the window."""
+    events = [lb.Purchase("S", D(2024, 4, 10), SEATS, 5), lb.ChangeQuantity("S", D(2024, 4, 17), 4)]
+    assert [x.quantity for x in _lines(events, NC)[1:]] == [5, 4]
+
+
+def test_reduction_takes_the_newest_seats_first() -> None:
+    """Seats added mid-term can be removed within their own window, while older ones cannot."""
+    events = [
+        lb.Purchase("S", D(2024, 4, 1), SEATS, 5),
+        lb.ChangeQuantity("S", D(2024, 4, 20), 8),
+        lb.ChangeQuantity("S", D(2024, 4, 25), 5),
+    ]
+    assert _lines(events, NC)[-1].quantity == 5
+    with pytest.raises(lb.QuantityError, match="added on 2024-04-01"):
+        _lines([*events[:2], lb.ChangeQuantity("S", D(2024, 4, 25), 4)], NC)
+
+
+def test_renewal_reopens_the_reduction_window() -> None:
+    """A renewal adds every seat afresh, so a reduction in its first week is allowed."""
+    events = [lb.Purchase("S", D(2024, 3, 10), SEATS, 5), lb.ChangeQuantity("S", D(2024, 4, 12), 2)]
+    assert _lines(events, NC)[-1].quantity == 2
+
+
+def test_marketplace_has_no_reduction_window() -> None:
+    """The 2019 marketplace rulebook lets seats go at any time."""
+    events = [lb.Purchase("S", D(2024, 4, 1), SEATS, 5), lb.ChangeQuantity("S", D(2024, 4, 28), 1)]
+    assert _lines(events, MP)[-1].quantity == 1
+
+
+def test_annual_full_refund_window() -> None:
+    """A subscription billed annually gets the annual full-refund window (14 days here)."""
+    isv = attrs.evolve(NC, full_refund_days=1, annual_full_refund_days=14, prorated_refund_days=0)
+    yearly = lb.Sku.annual(id="y", name="Y", unit_price=lb.Money("120", "USD"))
+    events = [lb.Purchase("S", D(2024, 4, 1), yearly), lb.Cancel("S", D(2024, 4, 14))]
+    assert _lines(events, isv)[-1].total.amount == Decimal("-120.00")
+    monthly = [lb.Purchase("S", D(2024, 4, 1), SEATS), lb.Cancel("S", D(2024, 4, 2))]
+    assert len(_lines(monthly, isv)) == 1
+
+
+def test_scheduled_change_bills_at_renewal_only() -> None:
+    """A scheduled change writes no line now; the renewal carries the new seats and SKU."""
+    events = [
+        lb.Purchase("S", D(2024, 4, 10), SEATS, 5),
+        lb.ScheduleChange("S", D(2024, 4, 20), quantity=2, to=PRO),
+    ]
+    lines = lb.charge_lines(events, through=D(2024, 5, 10), rulebook=NC)
+    assert [(x.sku_id, x.quantity, str(x.charge_type)) for x in lines] == [
+        ("std", 5, "new"),
+        ("pro", 2, "renew"),
+    ]
+
+
+def test_later_scheduled_change_replaces_the_pending_one() -> None:
+    """Of two scheduled changes the later one wins."""
+    events = [
+        lb.Purchase("S", D(2024, 4, 10), SEATS, 5),
+        lb.ScheduleChange("S", D(2024, 4, 20), quantity=2),
+        lb.ScheduleChange("S", D(2024, 4, 21), quantity=3),
+    ]
+    assert lb.charge_lines(events, through=D(2024, 5, 10), rulebook=NC)[-1].quantity == 3
+
+
+def test_mid_term_upgrade_clears_a_scheduled_change() -> None:
+    """An upgrade during the term drops the scheduled change."""
+    events = [
+        lb.Purchase("S", D(2024, 4, 10), SEATS, 5),
+        lb.ScheduleChange("S", D(2024, 4, 20), quantity=2),
+        lb.ConvertSku("S", D(2024, 4, 25), PRO),
+    ]
+    assert lb.charge_lines(events, through=D(2024, 5, 10), rulebook=NC)[-1].quantity == 5
+
+
+def test_scheduled_change_outside_the_limits_is_refused() -> None:
+    """A scheduled quantity the target SKU does not allow is refused when scheduled."""
+    small = lb.Sku.monthly(id="s", name="S", unit_price=lb.Money("1", "USD"), max_quantity=3)
+    events = [
+        lb.Purchase("S", D(2024, 4, 10), SEATS, 5),
+        lb.ScheduleChange("S", D(2024, 4, 20), to=small),
+    ]
+    with pytest.raises(lb.QuantityError, match="outside the limits"):
+        _lines(events, NC)
+
+
+def test_trial_converts_on_its_last_day() -> None:
+    """A trial can be converted on its last day; the paid term starts that day."""
+    events = [
+        lb.Purchase("S", D(2024, 3, 1), SEATS, trial=True),
+        lb.ConvertTrial("S", D(2024, 3, 31)),
+    ]
+    lines = _lines(events, NC)
+    assert [(str(x.charge_type), x.charge_start, x.charge_end) for x in lines[1:]] == [
+        ("convert", D(2024, 3, 1), D(2024, 3, 31)),
+        ("convert", D(2024, 3, 31), D(2024, 4, 29)),
+        ("renew", D(2024, 4, 30), D(2024, 5, 30)),
+    ]
+
+
+def test_converting_a_paid_subscription_as_a_trial_is_refused() -> None:
+    """ConvertTrial on a subscription that is not (or no longer) a trial is refused."""
+    events = [lb.Purchase("S", D(2024, 3, 1), SEATS), lb.ConvertTrial("S", D(2024, 3, 5))]
+    with pytest.raises(lb.TrialError, match="not a free trial"):
+        _lines(events, NC)
+
+
+def test_upgrade_to_a_longer_term_starts_a_new_term() -> None:
+    """An upgrade from a monthly term to a yearly one credits the month and starts the new term
+    on the upgrade day."""
+    events = [
+        lb.Purchase("S", D(2024, 4, 10), SEATS, 2),
+        lb.ConvertSku("S", D(2024, 4, 25), YEARLY),
+    ]
+    lines = _lines(events, NC)
+    assert [(x.sku_id, x.charge_start, x.charge_end, x.subscription_end) for x in lines[1:]] == [
+        ("std", D(2024, 4, 25), D(2024, 5, 9), D(2024, 5, 9)),
+        ("yr", D(2024, 4, 25), D(2024, 5, 24), D(2025, 4, 24)),
+    ]
+
+
+def test_upgrade_to_a_shorter_term_is_refused() -> None:
+    """An upgrade may not shorten the term."""
+    events = [lb.Purchase("S", D(2024, 4, 10), YEARLY, 2), lb.ConvertSku("S", D(2024, 4, 25), PRO)]
+    with pytest.raises(lb.IncompatibleSkuError, match="cannot shorten the term"):
+        _lines(events, NC)
+
+
+def test_partial_upgrade_moves_seats_into_an_existing_subscription() -> None:
+    """When the target subscription exists on the target SKU, seats move with moveQuantity
+    lines: a credit on the source and a charge on the target."""
+    events = [
+        lb.Purchase("S", D(2024, 4, 10), SEATS, 5),
+        lb.Purchase("T", D(2024, 4, 10), PRO, 1),
+        lb.ConvertSku("S", D(2024, 4, 25), PRO, quantity=2, target_subscription_id="T"),
+    ]
+    lines = _lines(events, NC)[2:]
+    assert [(x.subscription_id, str(x.charge_type), x.quantity, x.total.amount) for x in lines] == [
+        ("S", "moveQuantity", 2, Decimal("-30.00")),
+        ("T", "moveQuantity", 2, Decimal("60.00")),
+    ]
+
+
+def test_partial_upgrade_must_leave_seats_behind() -> None:
+    """A partial upgrade of every seat is refused (that is a full upgrade)."""
+    events = [
+        lb.Purchase("S", D(2024, 4, 10), SEATS, 2),
+        lb.ConvertSku("S", D(2024, 4, 25), PRO, quantity=2, target_subscription_id="T"),
+    ]
+    with pytest.raises(lb.QuantityError, match="must leave"):
+        _lines(events, NC)
+
+
+def test_renewal_bills_the_catalogue_price_of_the_renewal_day() -> None:
+    """A price change reaches a subscription at its next renewal; the running term keeps its
+    price, seat changes included."""
+    dear = attrs.evolve(
+        YEARLY, price_changes=(lb.PriceChange(D(2024, 6, 1), lb.Money("15.00", "USD")),)
+    )
+    events = [lb.Purchase("S", D(2024, 1, 10), dear, 1), lb.ChangeQuantity("S", D(2024, 7, 10), 2)]
+    lines = lb.charge_lines(events, through=D(2025, 1, 10), rulebook=NC)
+    assert {x.unit_price.amount for x in lines[:-1]} == {Decimal("12.00")}
+    assert (str(lines[-1].charge_type), lines[-1].unit_price.amount) == ("renew", Decimal("15.00"))
+
+
+def test_custom_term_end_prorates_the_first_term_by_days() -> None:
+    """A first term ending on 30 June 2023 costs 351 of the 365 days of a standard year."""
+    yearly = lb.Sku.annual(id="a", name="A", unit_price=lb.Money("365.00", "USD"))
+    events = [lb.Purchase("S", D(2022, 7, 15), yearly, custom_term_end=D(2023, 6, 30))]
+    first = lb.charge_lines(events, through=D(2022, 7, 31), rulebook=NC)[0]
+    assert (first.charge_end, first.total.amount) == (D(2023, 6, 30), Decimal("351.00"))
+
+
+def test_custom_term_end_that_aligns_with_nothing_is_refused() -> None:
+    """An end date that is neither a calendar-month end of the term nor another subscription's
+    term end is refused."""
+    events = [lb.Purchase("S", D(2024, 4, 10), SEATS, custom_term_end=D(2024, 4, 20))]
+    with pytest.raises(lb.InvalidValueError, match="neither the calendar-month end"):
+        _lines(events, NC)
+
+
+def test_billing_plan_change_to_the_same_billing_is_refused() -> None:
+    """A billing-plan change must change the billing frequency, within the same term."""
+    events = [
+        lb.Purchase("S", D(2024, 4, 10), YEARLY),
+        lb.ChangeBillingPlan("S", D(2024, 4, 20), YEARLY),
+    ]
+    with pytest.raises(lb.IncompatibleSkuError, match="keeps the term"):
+        _lines(events, NC)
+
+
+def test_quantity_change_clears_a_scheduled_change() -> None:
+    """A mid-term quantity change deletes the scheduled change (P2)."""
+    events = [
+        lb.Purchase("S", D(2024, 4, 10), SEATS, 5),
+        lb.ScheduleChange("S", D(2024, 4, 12), quantity=2, to=PRO),
+        lb.ChangeQuantity("S", D(2024, 4, 14), 6),
+    ]
+    last = lb.charge_lines(events, through=D(2024, 5, 10), rulebook=NC)[-1]
+    assert (last.sku_id, last.quantity) == ("std", 6)
+
+
+def test_scheduled_change_needs_auto_renew() -> None:
+    """With auto-renew off a change at renewal is refused (P2)."""
+    events = [
+        lb.Purchase("S", D(2024, 4, 10), SEATS, 5, auto_renew=False),
+        lb.ScheduleChange("S", D(2024, 4, 12), quantity=2),
+    ]
+    with pytest.raises(lb.EventError, match="auto-renew off"):
+        lb.charge_lines(events, through=D(2024, 5, 10), rulebook=NC)
+
+
+def test_turning_auto_renew_off_clears_a_scheduled_change() -> None:
+    """Auto-renew off, then on again: the scheduled change is gone."""
+    events = [
+        lb.Purchase("S", D(2024, 4, 10), SEATS, 5),
+        lb.ScheduleChange("S", D(2024, 4, 12), quantity=2),
+        lb.SetAutoRenew("S", D(2024, 4, 13), enabled=False),
+        lb.SetAutoRenew("S", D(2024, 4, 14), enabled=True),
+    ]
+    assert lb.charge_lines(events, through=D(2024, 5, 10), rulebook=NC)[-1].quantity == 5

@@ -15,6 +15,8 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, SupportsIndex, overload
 
+import attrs
+
 from .display import html_table, line_frame, line_record
 from .errors import (
     CurrencyMismatchError,
@@ -24,6 +26,7 @@ from .errors import (
     EventOrderError,
     IncompatibleSkuError,
     InvalidTypeError,
+    InvalidValueError,
     OutOfCalendarError,
     PlanAndQuantityError,
     QuantityError,
@@ -34,7 +37,19 @@ from .errors import (
     UnknownSubscriptionError,
 )
 from .lines import Basis, ChargeLine, ChargeType
-from .models import Cancel, ChangeQuantity, ConvertSku, Event, Purchase, SetAutoRenew, Sku, SkuKind
+from .models import (
+    Cancel,
+    ChangeBillingPlan,
+    ChangeQuantity,
+    ConvertSku,
+    ConvertTrial,
+    Event,
+    Purchase,
+    ScheduleChange,
+    SetAutoRenew,
+    Sku,
+    SkuKind,
+)
 from .money import Money
 from .periods import _add_months, _inclusive_days, _period_end, check_date
 from .proration import _effective_unit_price, _prorate
@@ -44,7 +59,16 @@ from .tables import LINE_COLUMNS, LINE_NUMERIC, line_cells, render
 __all__ = ["ChargeLines", "charge_lines", "iter_charge_lines"]
 
 _ONE_DAY = dt.timedelta(days=1)
-_EVENT_TYPES = (Purchase, ConvertSku, ChangeQuantity, Cancel, SetAutoRenew)
+_EVENT_TYPES = (
+    Purchase,
+    ConvertSku,
+    ChangeQuantity,
+    Cancel,
+    SetAutoRenew,
+    ChangeBillingPlan,
+    ScheduleChange,
+    ConvertTrial,
+)
 _TRIAL = ("Trial",)
 # Building the named tuple from a tuple skips its generated Python __new__: one frame a line.
 _new_line = tuple.__new__
@@ -156,95 +180,164 @@ def _checked_events(events: Iterable[Event]) -> Iterator[Event]:
         yield event
 
 
+#: The form of generated reference ids (``S1-0003``), reserved: given event ids may not take it.
+_GENERATED_ID = re.compile(r"-[0-9]{4,}\Z")
+
+
 class _Sub:
-    """The mutable state of one subscription inside a single run; never leaves the engine."""
+    """The mutable state of one subscription inside a single run; never leaves the engine.
+
+    Cycles are counted in months from ``anchor``: the current cycle ends ``next_months`` months
+    after it and the current term ``term_end_months`` months after it, so every boundary is
+    computed from the anchor, never from the cycle before (``docs/dates.md``). A cycle may be
+    shorter than the SKU's cycle (a custom first term, the rest of a term after a billing-plan
+    change); ``share`` is then the fraction of the unit price it costs.
+    """
 
     __slots__ = (
         "anchor",
         "auto_renew",
+        "batches",
         "cancelled",
-        "charged",
         "cycle_end",
+        "cycle_lines",
         "cycle_months",
-        "cycle_net",
         "cycle_start",
-        "cycles_per_term",
         "full_total",
         "id",
-        "index",
-        "offset",
+        "next_months",
+        "pending",
+        "pending_plan",
+        "price",
         "purchase",
         "quantity",
         "refs",
+        "share",
         "sku",
+        "started",
         "term_end",
+        "term_end_months",
         "term_months",
         "term_start",
         "trial",
-        "zero",
     )
 
     def __init__(self, purchase: Purchase, trial_months: int) -> None:
         self.id = purchase.subscription_id
         self.purchase = purchase
-        self.set_sku(purchase.sku)
+        self.started = purchase.on
+        self.set_sku(purchase.sku, purchase.on)
         self.quantity = purchase.quantity
-        self.anchor = purchase.on
         self.auto_renew = purchase.auto_renew
         self.cancelled = False
         self.trial = purchase.trial
         self.refs = 0
-        # What the current cycle has charged, net: Money, so its sums use licbill's context.
-        self.zero = self.cycle_net = Money.zero(purchase.sku.unit_price.currency)
-        self.charged: list[str] = []  # reference ids charged in the current cycle
-        # Paid cycles count from the anchor, after the trial months if there is a trial.
-        self.offset = trial_months if purchase.trial else 0
-        self.index = -1
-        if purchase.trial:
-            self.cycle_start = self.term_start = purchase.on
-            try:
-                self.cycle_end = self.term_end = _period_end(purchase.on, trial_months)
-            except OutOfCalendarError as error:
-                raise self.past_calendar(error) from None
-        else:
-            self.enter_cycle(0)
+        self.cycle_lines: list[ChargeLine] = []
+        # Seat batches, oldest first: [day added, seats] (docs/operations.md).
+        self.batches: list[list[Any]] = [[purchase.on, purchase.quantity]]
+        self.pending: tuple[int | None, Sku | None] | None = None
+        self.pending_plan: Sku | None = None
+        self.share = (1, 1)
+        self.anchor = purchase.on
+        try:
+            self.first_cycle(purchase, trial_months)
+        except (OutOfCalendarError, OverflowError) as error:
+            raise self.past_calendar(error) from None
 
-    def past_calendar(self, error: OutOfCalendarError) -> OutOfCalendarError:
+    def past_calendar(self, error: Exception) -> OutOfCalendarError:
         # A cycle or term that would end after 9999-12-31 is refused, never clipped: its
         # price is for days a date cannot name (docs/guarantees.md).
-        return OutOfCalendarError(f"subscription {self.id!r} cannot be billed: {error}")
+        return OutOfCalendarError(
+            f"subscription {self.id!r} cannot be billed: a cycle or term from {self.anchor} "
+            f"would end after {dt.date.max} ({error})"
+        )
 
-    def set_sku(self, sku: Sku) -> None:
+    def first_cycle(self, purchase: Purchase, trial_months: int) -> None:
+        if purchase.trial:
+            self.cycle_start = self.term_start = purchase.on
+            self.cycle_end = self.term_end = _period_end(purchase.on, trial_months)
+            self.next_months = self.term_end_months = trial_months
+        elif purchase.custom_term_end is not None:
+            # The first term ends on the custom date; standard terms follow from the day after.
+            # Its cycles count back from that day, so only the first is short (docs/operations.md).
+            end = purchase.custom_term_end
+            self.anchor = end + _ONE_DAY
+            self.term_end_months = 0
+            months = 0
+            while _add_months(self.anchor, months - self.cycle_months) > purchase.on:
+                months -= self.cycle_months
+            self.next_months = months
+            self.cycle_start = self.term_start = purchase.on
+            self.cycle_end = _period_end(self.anchor, months)
+            self.term_end = end
+            standard = _inclusive_days(purchase.on, _period_end(purchase.on, self.cycle_months))
+            self.share = (_inclusive_days(purchase.on, self.cycle_end), standard)
+        else:
+            self.restart(purchase.on)
+
+    def set_sku(self, sku: Sku, day: dt.date) -> None:
         self.full_total: Money | None = None
         self.sku = sku
+        self.price = sku.price_on(day)
         self.cycle_months = sku.cycle_months
-        self.cycles_per_term = sku.cycles_per_term
         self.term_months = sku.term.months
 
-    def enter_cycle(self, index: int) -> None:
-        # Cycle k is computed from the anchor, never from cycle k-1 (RULEBOOK A2); its start
-        # is the day after cycle k-1's end, which was itself computed from the anchor.
-        months = self.offset + index * self.cycle_months
+    def restart(self, day: dt.date) -> None:
+        """Start a new term on *day* (a purchase, a trial converted early, a longer term)."""
+        self.anchor = day
+        self.next_months = self.term_end_months = 0
+        self.cycle_end = self.term_end = day - _ONE_DAY
+        self.enter_next()
+
+    def enter_next(self) -> bool:
+        """Enter the cycle after the current one; True when it starts a new term."""
         try:
-            cycle_start = (
-                self.cycle_end + _ONE_DAY
-                if index == self.index + 1 and index > 0
-                else _add_months(self.anchor, months)
-            )
-            cycle_end = _period_end(self.anchor, months + self.cycle_months)
-            if index % self.cycles_per_term == 0:
-                self.term_end = _period_end(self.anchor, months + self.term_months)
-                self.term_start = cycle_start
-        except (OutOfCalendarError, OverflowError):
-            raise self.past_calendar(
-                OutOfCalendarError(
-                    f"its cycle {index}, starting {months} months after {self.anchor}, or its "
-                    f"term would end after {dt.date.max}"
-                )
-            ) from None
-        self.cycle_start, self.cycle_end, self.index = cycle_start, cycle_end, index
-        self.cycle_net = self.zero
-        self.charged = []
+            return self.next_cycle()
+        except (OutOfCalendarError, OverflowError) as error:
+            raise self.past_calendar(error) from None
+
+    def next_cycle(self) -> bool:
+        # The next cycle starts the day after this one ends, which was computed from the anchor.
+        self.cycle_start = self.cycle_end + _ONE_DAY
+        months = self.next_months
+        renews = self.cycle_start > self.term_end
+        if renews:
+            self.term_start = self.cycle_start
+            self.term_end_months = months + self.term_months
+            self.term_end = _period_end(self.anchor, self.term_end_months)
+        # Cycles are aligned to the term's start: after a billing-plan change the first annual
+        # cycle runs to the end of the billing year (docs/operations.md).
+        first = self.term_end_months - self.term_months
+        step = self.cycle_months
+        end_months = min(first + ((months - first) // step + 1) * step, self.term_end_months)
+        self.next_months = end_months
+        self.cycle_end = _period_end(self.anchor, end_months)
+        self.share = (end_months - months, self.cycle_months)
+        self.cycle_lines.clear()
+        return renews
+
+    def reset_seats(self, day: dt.date) -> None:
+        """Every seat counts as added on *day* (a renewal, a conversion, a new term)."""
+        self.batches.clear()
+        self.batches.append([day, self.quantity])
+
+    def add_seats(self, day: dt.date, seats: int) -> None:
+        self.batches.append([day, seats])
+
+    def take_seats(self, seats: int) -> list[tuple[dt.date, int]]:
+        """Remove *seats* from the newest batches first; return (day added, seats) taken."""
+        taken = []
+        batches = self.batches
+        while seats:
+            day, count = batches[-1]
+            used = min(count, seats)
+            taken.append((day, used))
+            seats -= used
+            if used == count:
+                batches.pop()
+            else:
+                batches[-1][1] = count - used
+        return taken
 
     def reference(self, event: Event | None) -> str:
         # Generated ids are "<subscription id>-<four or more digits>"; given event ids of that
@@ -352,44 +445,73 @@ class _Engine:
         self.ended[sub.id] = why
 
     def boundary(self, sub: _Sub, day: dt.date) -> None:
+        if sub.cycle_end + _ONE_DAY != day:
+            return  # a boundary the subscription left behind (its cycle was restarted)
         if sub.trial:
             if not sub.auto_renew:
                 self.end(sub, f"its free trial ended on {sub.cycle_end} without auto-renew")
                 return
-            ref = sub.reference(None)
-            trial_credit = self.trial_line(sub, ChargeType.CONVERT, day, ref)
-            sub.trial = False
-            sub.enter_cycle(0)
-            if self.rulebook.trial_conversion is TrialConversion.RENEW:
-                self.full_cycle(sub, ChargeType.RENEW, day, ref)
-            else:
-                self.out.append(trial_credit)
-                self.full_cycle(sub, ChargeType.CONVERT, day, ref)
-        elif (sub.index + 1) % sub.cycles_per_term == 0:
-            if sub.cancelled or not sub.auto_renew:
-                why = "it was cancelled" if sub.cancelled else "auto-renew was off"
-                self.end(sub, f"its term ended on {sub.term_end} and {why}")
-                return
-            sub.enter_cycle(sub.index + 1)
-            self.full_cycle(sub, ChargeType.RENEW, day, sub.reference(None))
+            self.convert_trial(sub, day, sub.reference(None))
+            return
+        renews = sub.cycle_end == sub.term_end
+        if renews and (sub.cancelled or not sub.auto_renew):
+            why = "it was cancelled" if sub.cancelled else "auto-renew was off"
+            self.end(sub, f"its term ended on {sub.term_end} and {why}")
+            return
+        kind = ChargeType.RENEW if renews else ChargeType.CYCLE_CHARGE
+        plan = sub.pending_plan
+        if plan is not None:
+            # A billing-plan change takes effect at the end of the paid cycle (docs/operations.md).
+            sub.pending_plan = None
+            sub.set_sku(plan, day)
+            kind = ChargeType.CHANGE_BILLING_PLAN
+        if renews and sub.pending is not None:
+            quantity, to = sub.pending
+            sub.pending = None
+            if to is not None:
+                sub.set_sku(to, day)
+            if quantity is not None:
+                sub.quantity = quantity
+                sub.full_total = None
+        if renews and plan is None:
+            # A new-commerce price is locked for a term; a renewal takes today's catalogue price.
+            sub.set_sku(sub.sku, day)
+        sub.enter_next()
+        if renews:
+            sub.reset_seats(day)
+        self.full_cycle(sub, kind, day, sub.reference(None))
+        self.schedule(sub)
+
+    def convert_trial(self, sub: _Sub, day: dt.date, ref: str) -> None:
+        trial_credit = self.trial_line(sub, ChargeType.CONVERT, day, ref)
+        sub.trial = False
+        sub.set_sku(sub.sku, day)
+        if day <= sub.cycle_end:
+            # Converted before the trial ends: the paid term starts on the conversion day.
+            sub.restart(day)
         else:
-            sub.enter_cycle(sub.index + 1)
-            self.full_cycle(sub, ChargeType.CYCLE_CHARGE, day, sub.reference(None))
+            sub.enter_next()
+        sub.reset_seats(day)
+        if self.rulebook.trial_conversion is TrialConversion.RENEW:
+            self.full_cycle(sub, ChargeType.RENEW, day, ref)
+        else:
+            self.out.append(trial_credit)
+            self.full_cycle(sub, ChargeType.CONVERT, day, ref)
         self.schedule(sub)
 
     # Events ---------------------------------------------------------------------------------
 
     def apply(self, event: Event) -> None:
         if event.event_id is not None:
+            if event.event_id in self.event_ids:
+                raise DuplicateEventError(
+                    f"event id {event.event_id!r} was already applied", event=event
+                )
             if _GENERATED_ID.search(event.event_id):
                 raise ReservedEventIdError(
                     f"event id {event.event_id!r} has the form licbill reserves for generated "
                     "references (a hyphen and four or more digits at the end); choose another",
                     event=event,
-                )
-            if event.event_id in self.event_ids:
-                raise DuplicateEventError(
-                    f"event id {event.event_id!r} was already applied", event=event
                 )
             self.event_ids.add(event.event_id)
         if isinstance(event, Purchase):
@@ -408,10 +530,22 @@ class _Engine:
             self.cancel(sub, event)
         elif isinstance(event, SetAutoRenew):
             sub.auto_renew = event.enabled
+            if not event.enabled:
+                sub.pending = None  # turning auto-renew off deletes a scheduled change
+        elif isinstance(event, ConvertTrial):
+            if not sub.trial:
+                raise TrialError(f"subscription {sub.id!r} is not a free trial", event=event)
+            self.convert_trial(sub, event.on, sub.reference(event))
         elif sub.trial:
             raise TrialError("seats and plan of a free trial cannot change", event=event)
         elif isinstance(event, ChangeQuantity):
             self.change_quantity(sub, event)
+        elif isinstance(event, ScheduleChange):
+            self.schedule_change(sub, event)
+        elif isinstance(event, ChangeBillingPlan):
+            self.change_billing_plan(sub, event)
+        elif event.target_subscription_id is not None:
+            self.partial_upgrade(sub, event, event.target_subscription_id)
         else:
             self.convert(sub, event)
 
@@ -439,6 +573,8 @@ class _Engine:
                 f"quantity {event.quantity} is outside the limits of SKU {event.sku.id!r}",
                 event=event,
             )
+        if event.custom_term_end is not None:
+            self.check_custom_end(event, event.custom_term_end)
         sub = _Sub(event, self.rulebook.trial_months)
         self.subs[sub.id] = sub
         self.schedule(sub)
@@ -448,6 +584,49 @@ class _Engine:
         else:
             self.full_cycle(sub, ChargeType.NEW, event.on, ref)
 
+    def check_custom_end(self, event: Purchase, end: dt.date) -> None:
+        # "Align subscription end dates" (docs/operations.md): the last day of the calendar
+        # month that ends the first term, or the term end of another live subscription.
+        sku = event.sku
+        if event.trial or sku.kind is SkuKind.CUSTOM_METER:
+            raise InvalidValueError(
+                "only a paid licence-based subscription can have a custom term end, not a free "
+                f"trial or a custom-meter SKU: {event!r}"
+            )
+        standard = _period_end(event.on, sku.term.months)
+        if not event.on <= end <= standard:
+            raise InvalidValueError(
+                f"custom_term_end {end} must lie within the first term, from the purchase day "
+                f"{event.on} to {standard}: {event!r}"
+            )
+        calendar = _add_months(event.on.replace(day=1), sku.term.months) - _ONE_DAY
+        if end == calendar:
+            return
+        month_end = (end + _ONE_DAY).day == 1
+        for other in self.subs.values():
+            if other.trial or not self.coterm_end(other, end):
+                continue
+            if sku.term.months > 1 and other.sku.term.months == 1:
+                continue  # annual and triennial terms never coterminate with a monthly one
+            if sku.term.months == 1 and end.day >= 28 and not month_end:
+                continue  # a monthly term aligns with a 28th-30th only at a month's end
+            return
+        raise InvalidValueError(
+            f"custom_term_end {end} is neither the calendar-month end of the first term "
+            f"({calendar}) nor the term end of another subscription it may coterminate "
+            f"with: {event!r}"
+        )
+
+    @staticmethod
+    def coterm_end(other: _Sub, end: dt.date) -> bool:
+        # The other subscription's term end, or one of its later term ends if it renews.
+        months = other.term_end_months
+        candidate = other.term_end
+        while candidate < end:
+            months += other.term_months
+            candidate = _period_end(other.anchor, months)
+        return candidate == end
+
     def cancel(self, sub: _Sub, event: Cancel) -> None:
         ref = sub.reference(event)
         if sub.trial:
@@ -455,7 +634,7 @@ class _Engine:
             self.out.append(self.trial_line(sub, self.rulebook.trial_cancel, event.on, ref))
             return
         since_renewal = (event.on - sub.term_start).days
-        if since_renewal < self.rulebook.full_refund_days:
+        if since_renewal < self.rulebook.full_refund_days_for(sub.sku.billing):
             self.end(sub, f"it was cancelled with a full refund on {event.on}")
             self.full_refund(sub, event.on, ref)
         elif since_renewal < self.rulebook.prorated_refund_days:
@@ -465,46 +644,126 @@ class _Engine:
             # Outside every window: no refund, the paid term runs out (cycle charges included).
             sub.cancelled = True
 
-    def change_quantity(self, sub: _Sub, event: ChangeQuantity) -> None:
+    def check_seats(self, sub: _Sub, quantity: int, event: Event) -> None:
         sku = sub.sku
         if sku.kind is not SkuKind.PER_SEAT:
             raise QuantityError(f"SKU {sku.id!r} is {sku.kind.value}: it has no seats", event=event)
-        if event.quantity == sub.quantity:
+        if quantity == sub.quantity:
             raise QuantityError(f"the quantity is already {sub.quantity}", event=event)
-        if not sku.allows(event.quantity):
+        if not sku.allows(quantity):
             raise QuantityError(
-                f"quantity {event.quantity} is outside the limits of SKU {sku.id!r} "
+                f"quantity {quantity} is outside the limits of SKU {sku.id!r} "
                 f"({sku.min_quantity}..{sku.max_quantity or 'no maximum'})",
                 event=event,
             )
+
+    def check_window(self, sub: _Sub, seats: int, event: Event) -> None:
+        # The newest seats go first; each must lie within its window (docs/operations.md).
+        window = self.rulebook.reduction_window_days
+        if window is None:
+            return
+        left = seats
+        for added, count in reversed(sub.batches):
+            if (event.on - added).days > window:
+                closed = added + dt.timedelta(days=window)
+                raise QuantityError(
+                    f"{seats} seat(s) cannot be removed: seats added on {added} could be removed "
+                    f"until {closed}, when their {window}-day reduction window closed; a "
+                    "reduction at renewal is a ScheduleChange",
+                    event=event,
+                )
+            left -= count
+            if left <= 0:
+                return
+
+    def change_quantity(self, sub: _Sub, event: ChangeQuantity) -> None:
+        self.check_seats(sub, event.quantity, event)
         up = event.quantity > sub.quantity
+        if not up:
+            self.check_window(sub, sub.quantity - event.quantity, event)
         kind = ChargeType.ADD_QUANTITY if up else ChargeType.REMOVE_QUANTITY
         ref = sub.reference(event)
+        sub.pending = None  # a mid-term quantity change deletes a scheduled change
         self.prorated(sub, kind, event.on, ref, credit=True)
+        if up:
+            sub.add_seats(event.on, event.quantity - sub.quantity)
+        else:
+            sub.take_seats(sub.quantity - event.quantity)
         sub.quantity = event.quantity
         sub.full_total = None
         self.prorated(sub, kind, event.on, ref, credit=False)
 
-    def convert(self, sub: _Sub, event: ConvertSku) -> None:
-        old, new = sub.sku, event.to
-        if new.id == old.id:
-            raise SameSkuError(f"subscription {sub.id!r} already has SKU {old.id!r}", event=event)
-        if event.quantity is not None and event.quantity != sub.quantity:
-            raise PlanAndQuantityError(
-                f"plan and quantity ({sub.quantity} -> {event.quantity}) cannot both change "
-                "in one event",
+    def schedule_change(self, sub: _Sub, event: ScheduleChange) -> None:
+        if not sub.auto_renew:
+            raise EventError(
+                f"subscription {sub.id!r} has auto-renew off: a change at renewal needs it on",
                 event=event,
             )
+        to = event.to or sub.sku
+        quantity = sub.quantity if event.quantity is None else event.quantity
+        if event.to is not None:
+            self.check_family(sub.sku, to, event, same_plan=False)
+        if event.quantity is not None and to.kind is not SkuKind.PER_SEAT:
+            raise QuantityError(f"SKU {to.id!r} is {to.kind.value}: it has no seats", event=event)
+        if not to.allows(quantity):
+            raise QuantityError(
+                f"quantity {quantity} is outside the limits of SKU {to.id!r}", event=event
+            )
+        # A later scheduled change replaces the pending one.
+        sub.pending = (event.quantity, event.to)
+
+    def change_billing_plan(self, sub: _Sub, event: ChangeBillingPlan) -> None:
+        old, new = sub.sku, event.to
+        self.check_family(old, new, event, same_plan=False)
+        if new.term is not old.term or new.billing is old.billing:
+            raise IncompatibleSkuError(
+                f"a billing-plan change keeps the term ({old.term.name}) and changes the billing "
+                f"({old.billing.value}); SKU {new.id!r} is {new.term.name} billed "
+                f"{new.billing.value}",
+                event=event,
+            )
+        if not new.allows(sub.quantity):
+            raise QuantityError(
+                f"quantity {sub.quantity} is outside the limits of SKU {new.id!r}", event=event
+            )
+        # It takes effect when the paid cycle ends; a later change replaces it.
+        sub.pending_plan = new
+
+    def check_family(self, old: Sku, new: Sku, event: Event, *, same_plan: bool) -> None:
         if new.unit_price.currency != old.unit_price.currency:
             raise CurrencyMismatchError(
                 f"cannot convert {old.id!r} ({old.unit_price.currency}) to {new.id!r} "
                 f"({new.unit_price.currency}): {event!r}"
             )
-        if (new.term, new.billing, new.kind) != (old.term, old.billing, old.kind):
+        if new.kind is not old.kind or (
+            same_plan and (new.term, new.billing) != (old.term, old.billing)
+        ):
             raise IncompatibleSkuError(
                 f"SKU {new.id!r} ({new.term.name}, {new.billing.value}, {new.kind.value}) does not "
                 f"share term, billing and kind with {old.id!r} ({old.term.name}, "
                 f"{old.billing.value}, {old.kind.value})",
+                event=event,
+            )
+
+    def check_upgrade(self, sub: _Sub, event: ConvertSku) -> None:
+        old, new = sub.sku, event.to
+        if new.id == old.id:
+            raise SameSkuError(f"subscription {sub.id!r} already has SKU {old.id!r}", event=event)
+        self.check_family(old, new, event, same_plan=False)
+        if new.term.months < old.term.months:
+            raise IncompatibleSkuError(
+                f"an upgrade cannot shorten the term: SKU {new.id!r} is {new.term.name}, "
+                f"{old.id!r} is {old.term.name}",
+                event=event,
+            )
+
+    def convert(self, sub: _Sub, event: ConvertSku) -> None:
+        old, new = sub.sku, event.to
+        self.check_upgrade(sub, event)
+        if event.quantity is not None and event.quantity != sub.quantity:
+            raise PlanAndQuantityError(
+                f"plan and quantity ({sub.quantity} -> {event.quantity}) cannot both change "
+                "in one event",
                 event=event,
             )
         if not new.allows(sub.quantity):
@@ -513,23 +772,114 @@ class _Engine:
             )
         ref = sub.reference(event)
         self.prorated(sub, ChargeType.CONVERT, event.on, ref, credit=True, rebill=True)
-        sub.set_sku(new)
-        self.prorated(sub, ChargeType.CONVERT, event.on, ref, credit=False)
+        # A mid-term upgrade clears a scheduled change and a pending billing-plan change.
+        sub.pending = sub.pending_plan = None
+        sub.set_sku(new, event.on)
+        if (new.term, new.billing) != (old.term, old.billing):
+            # A longer term or another billing frequency: the new term starts today.
+            sub.restart(event.on)
+            sub.reset_seats(event.on)
+            self.schedule(sub)
+            self.full_cycle(sub, ChargeType.CONVERT, event.on, ref)
+        else:
+            self.prorated(sub, ChargeType.CONVERT, event.on, ref, credit=False)
+
+    def partial_upgrade(self, source: _Sub, event: ConvertSku, target_id: str) -> None:
+        new = event.to
+        self.check_upgrade(source, event)
+        if (new.term, new.billing) != (source.sku.term, source.sku.billing):
+            raise IncompatibleSkuError(
+                f"a partial upgrade keeps term and billing ({source.sku.term.name}, "
+                f"{source.sku.billing.value}); SKU {new.id!r} is {new.term.name} billed "
+                f"{new.billing.value}",
+                event=event,
+            )
+        moved = event.quantity
+        assert moved is not None  # ConvertSku requires it with a target
+        left = source.quantity - moved
+        if left < 1 or not source.sku.allows(left):
+            raise QuantityError(
+                f"a partial upgrade of {moved} seat(s) must leave the source {source.id!r} "
+                f"({source.quantity} seats) a quantity SKU {source.sku.id!r} allows",
+                event=event,
+            )
+        target = self.subs.get(target_id)
+        if target is None and target_id in self.ended:
+            raise SubscriptionEndedError(
+                f"target subscription {target_id!r} has ended ({self.ended[target_id]})",
+                event=event,
+            )
+        if target is not None and (target.sku.id != new.id or target.trial or target.cancelled):
+            raise IncompatibleSkuError(
+                f"target subscription {target_id!r} is not a live paid subscription on SKU "
+                f"{new.id!r}",
+                event=event,
+            )
+        wanted = moved if target is None else target.quantity + moved
+        if not new.allows(wanted):
+            raise QuantityError(
+                f"quantity {wanted} is outside the limits of SKU {new.id!r}", event=event
+            )
+        ref = source.reference(event)
+        kind = ChargeType.CONVERT if target is None else ChargeType.MOVE_QUANTITY
+        # The source is credited for the seats that leave it, from today to its cycle end.
+        source.take_seats(moved)
+        source.quantity = moved
+        self.prorated(source, kind, event.on, ref, credit=True, rebill=target is None)
+        source.quantity = left
+        source.full_total = None
+        if target is None:
+            # A new subscription, coterminous with the source; it inherits the source's
+            # cancellation window (the cancellation policy page).
+            target = _Sub(
+                Purchase(subscription_id=target_id, on=event.on, sku=new, quantity=moved),
+                self.rulebook.trial_months,
+            )
+            for name in ("anchor", "next_months", "term_end_months", "share"):
+                setattr(target, name, getattr(source, name))
+            target.cycle_start, target.cycle_end = source.cycle_start, source.cycle_end
+            target.term_start, target.term_end = source.term_start, source.term_end
+            target.auto_renew = source.auto_renew
+            self.subs[target_id] = target
+            self.schedule(target)
+            self.prorated(target, kind, event.on, ref, credit=False)
+        else:
+            target.add_seats(event.on, moved)
+            target.quantity = moved
+            self.prorated(target, kind, event.on, ref, credit=False)
+            target.quantity = wanted
+            target.full_total = None
 
     # Lines ----------------------------------------------------------------------------------
 
     def full_cycle(self, sub: _Sub, kind: ChargeType, day: dt.date, ref: str) -> None:
-        price = sub.sku.unit_price
-        total = sub.full_total
-        if total is None:
-            # A whole cycle costs the same each time, until the SKU or the quantity changes.
-            total = sub.full_total = _prorate(price, sub.quantity, 1, 1, self.rounding)
-        sub.cycle_net += total
-        days = _inclusive_days(sub.cycle_start, sub.cycle_end)
-        basis = Basis(
-            cycle_start=sub.cycle_start, cycle_days=days, billing_days=days, rounding=self.rounding
-        )
-        self.line(sub, kind, day, price, total, ref, sub.cycle_start, False, basis)
+        price = sub.price
+        num, den = sub.share
+        if num == den:
+            total = sub.full_total
+            if total is None:
+                # A whole cycle costs the same each time, until the SKU or the quantity changes.
+                total = sub.full_total = _prorate(price, sub.quantity, 1, 1, self.rounding)
+            eup = price
+            days = _inclusive_days(sub.cycle_start, sub.cycle_end)
+            basis = Basis(
+                cycle_start=sub.cycle_start,
+                cycle_days=days,
+                billing_days=days,
+                rounding=self.rounding,
+            )
+        else:
+            # A short cycle costs its share of the unit price (docs/operations.md).
+            total = _prorate(price, sub.quantity, num, den, self.rounding)
+            eup = _effective_unit_price(price, num, den)
+            basis = Basis(
+                cycle_start=sub.cycle_start,
+                cycle_days=den,
+                billing_days=num,
+                rounding=self.rounding,
+                unit="months",
+            )
+        self.line(sub, kind, day, eup, total, ref, sub.cycle_start, False, basis)
 
     def prorated(
         self,
@@ -546,37 +896,54 @@ class _Engine:
         # Custom-meter lines are at the full unit price (RULEBOOK A7).
         custom = sku.kind is SkuKind.CUSTOM_METER
         billing_days = cycle_days if custom else _inclusive_days(day, sub.cycle_end)
-        price, rounding = sku.unit_price, self.rounding
+        num, den = sub.share
+        unit = "days"
+        if num != den:
+            # In a short cycle a day costs what it costs in the cycle's share of the price.
+            billing_days *= num
+            cycle_days *= den
+            unit = f"days x {num}/{den} months"
+        price, rounding = sub.price, self.rounding
         total = _prorate(
             price, sub.quantity, billing_days, cycle_days, rounding, -1 if credit else 1
         )
         eup = _effective_unit_price(price, billing_days, cycle_days)
-        sub.cycle_net += total
+        if credit and self.rulebook.signed_credit_prices:
+            eup = -eup
+        charged = (line.reference_id for line in reversed(sub.cycle_lines) if line.total.amount > 0)
+        reverses = next(charged, None) if credit else None
         basis = Basis(
             cycle_start=sub.cycle_start,
             cycle_days=cycle_days,
             billing_days=billing_days,
             rounding=rounding,
-            reverses=tuple(sub.charged[-1:]) if credit else (),
+            reverses=() if reverses is None else (reverses,),
+            unit=unit,
         )
         self.line(sub, kind, day, eup, total, ref, day, rebill, basis)
 
     def full_refund(self, sub: _Sub, day: dt.date, ref: str) -> None:
-        # Everything charged in the current cycle goes back, seat changes included.
-        total = -sub.cycle_net
-        sub.cycle_net = sub.zero
-        price = sub.sku.unit_price
-        days = _inclusive_days(sub.cycle_start, sub.cycle_end)
-        basis = Basis(
-            cycle_start=sub.cycle_start,
-            cycle_days=days,
-            billing_days=days,
-            rounding=self.rounding,
-            reverses=tuple(sub.charged),
-            refund=True,
-        )
-        kind = ChargeType.CANCEL_IMMEDIATE
-        self.line(sub, kind, day, price, total, ref, sub.cycle_start, False, basis)
+        # Each line of the cycle is reversed, newest first, so the cycle nets to zero.
+        signed = self.rulebook.signed_credit_prices
+        kind = self.names[ChargeType.CANCEL_IMMEDIATE]
+        for line in reversed(sub.cycle_lines):
+            eup = line.effective_unit_price
+            if signed or eup.amount < 0:
+                eup = -eup
+            self.out.append(
+                line._replace(
+                    order_date=day,
+                    effective_unit_price=eup,
+                    total=-line.total,
+                    charge_type=kind,
+                    reference_id=ref,
+                    reverses=line.reference_id,
+                    basis=None
+                    if line.basis is None
+                    else attrs.evolve(line.basis, reverses=(line.reference_id,), refund=True),
+                )
+            )
+        sub.cycle_lines.clear()
 
     def trial_line(self, sub: _Sub, kind: ChargeType, day: dt.date, ref: str) -> ChargeLine:
         # Every line of a trial mirrors the trial itself: its days, its seats, amount zero.
@@ -631,32 +998,31 @@ class _Engine:
         else:
             end = sub.cycle_end
             description = texts.paid_rebill if rebill else texts.paid
-        if total.amount > 0 and ref not in sub.charged:
-            sub.charged.append(ref)
-        self.out.append(
-            _new_line(
-                ChargeLine,
-                (
-                    sub.id,
-                    day,
-                    sku.id,
-                    sku.name,
-                    start,
-                    end,
-                    sku.unit_price,
-                    eup,
-                    sub.quantity,
-                    total,
-                    self.names[kind],
-                    description,
-                    ref,
-                    (),
-                    sku.product_id,
-                    sku.term,
-                    sku.billing,
-                    sub.purchase.on,
-                    sub.term_end,
-                    basis,
-                ),
-            )
+        line = _new_line(
+            ChargeLine,
+            (
+                sub.id,
+                day,
+                sku.id,
+                sku.name,
+                start,
+                end,
+                sub.price,
+                eup,
+                sub.quantity,
+                total,
+                self.names[kind],
+                description,
+                ref,
+                (),
+                sku.product_id,
+                sku.term,
+                sku.billing,
+                sub.started,
+                sub.term_end,
+                None,
+                basis,
+            ),
         )
+        sub.cycle_lines.append(line)
+        self.out.append(line)

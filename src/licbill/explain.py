@@ -72,7 +72,11 @@ def explain_line(line: ChargeLine) -> Explanation:
     exact = effective_unit_price(unit_price=price, **days)
     amount = prorate(unit_price=price, quantity=quantity, rounding=policy, **days)
     currency = price.currency
-    head = f"{plain(price.amount)} {currency} / {basis.cycle_days} days x {basis.billing_days} days"
+    unit = basis.unit
+    head = (
+        f"{plain(price.amount)} {currency} / {basis.cycle_days} {unit}"
+        f" x {basis.billing_days} {unit}"
+    )
     rounded: Money | None = None
     if policy.scope is RoundingScope.PER_UNIT:
         rounded = prorate(unit_price=price, quantity=1, rounding=policy, **days)
@@ -86,8 +90,7 @@ def explain_line(line: ChargeLine) -> Explanation:
             f" -> {amount.amount} ({policy.name}) = {amount}"
         )
     if basis.refund:
-        cycle = f"the cycle from {basis.cycle_start}"
-        text = f"full refund of everything charged in {cycle} = {line.total}"
+        text = f"full refund, reversing the line's charge in full = {line.total}"
     elif line.total.amount < 0:
         text = f"credit of {text}: {line.total}"
     if "Trial" in line.product_qualifiers:

@@ -65,6 +65,9 @@ class Basis:
     rounding: Rounding
     reverses: tuple[str, ...] = ()
     refund: bool = False
+    #: What ``cycle_days`` and ``billing_days`` count: ``"days"``, or ``"months"`` for a cycle
+    #: billed as a share of whole months (a billing-plan change, docs/operations.md).
+    unit: str = "days"
 
     def __attrs_post_init__(self) -> None:
         # One pass for the engine's well-formed values; the slow path names what is wrong.
@@ -76,6 +79,7 @@ class Basis:
             and type(self.rounding) is Rounding
             and type(self.reverses) is tuple
             and type(self.refund) is bool
+            and type(self.unit) is str
             and all(type(ref) is str for ref in self.reverses)
         ):
             return
@@ -90,6 +94,8 @@ class Basis:
         if not isinstance(self.rounding, Rounding):
             raise InvalidTypeError(f"rounding must be a licbill.Rounding, not {self.rounding!r}")
         flag(self, attrs.fields(Basis).refund, self.refund)
+        if not isinstance(self.unit, str):
+            raise InvalidTypeError(f"unit must be a str, not {self.unit!r}")
         raise InvalidTypeError(f"reverses must be a tuple of reference ids, not {self.reverses!r}")
 
 
@@ -99,8 +105,10 @@ class ChargeLine(NamedTuple):
     A named tuple: immutable, light enough to stream millions of, and ``line._asdict()`` gives
     a plain record. ``total`` is signed (credits are negative) and rounded to the currency's
     minor unit by the rulebook's policy; ``effective_unit_price`` is the prorated unit price,
-    for display. ``subscription_start`` and ``subscription_end`` are the term in force when the
-    line was made (the trial, for trial lines).
+    for display (negative on credit lines under rulebooks with ``signed_credit_prices``).
+    ``subscription_start`` and ``subscription_end`` are the term in force when the line was made
+    (the trial, for trial lines). ``reverses`` is the reference id of the line a full refund
+    reverses (``None`` on every other line).
     """
 
     subscription_id: str
@@ -122,6 +130,7 @@ class ChargeLine(NamedTuple):
     billing: Billing = Billing.MONTHLY
     subscription_start: dt.date | None = None
     subscription_end: dt.date | None = None
+    reverses: str | None = None
     basis: Basis | None = None
 
     @property

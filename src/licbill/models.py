@@ -16,10 +16,14 @@ from .periods import check_date
 __all__ = [
     "Billing",
     "Cancel",
+    "ChangeBillingPlan",
     "ChangeQuantity",
     "ConvertSku",
+    "ConvertTrial",
     "Event",
+    "PriceChange",
     "Purchase",
+    "ScheduleChange",
     "SetAutoRenew",
     "Sku",
     "SkuKind",
@@ -89,6 +93,28 @@ def check_quantity(value: Any, what: str = "quantity") -> int:
 
 
 @attrs.frozen
+class PriceChange:
+    """A catalogue price change: from ``on``, the SKU's unit price is ``unit_price``.
+
+    New commerce locks the price for a term: purchases, renewals and conversions on or after
+    ``on`` get the new price, terms already running keep theirs.
+    """
+
+    on: dt.date = attrs.field(validator=_a_date("on"))
+    unit_price: Money = attrs.field(validator=_instance_of(Money, "a unit price"))
+
+    def __attrs_post_init__(self) -> None:
+        if self.unit_price.amount < 0:
+            raise InvalidValueError(f"a price change cannot set a negative price {self.unit_price}")
+
+
+def _price_changes(value: Any) -> tuple[PriceChange, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, tuple | list):
+        raise InvalidTypeError(f"price_changes must be a tuple of PriceChange, not {value!r}")
+    return tuple(value)
+
+
+@attrs.frozen
 class Sku:
     """A plan in the catalogue: a unit price per charge cycle, a term and a billing frequency.
 
@@ -112,10 +138,14 @@ class Sku:
     product_id: str = attrs.field(
         default="", kw_only=True, validator=_instance_of(str, "product_id")
     )
+    price_changes: tuple[PriceChange, ...] = attrs.field(
+        default=(), kw_only=True, converter=_price_changes
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.unit_price.amount < 0:
             raise InvalidValueError(f"SKU {self.id!r} has a negative unit price {self.unit_price}")
+        self._check_price_changes()
         if self.billing is Billing.ANNUAL and self.term is Term.P1M:
             raise InvalidValueError(f"SKU {self.id!r}: a one-month term cannot be billed annually")
         check_quantity(self.min_quantity, f"SKU {self.id!r} min_quantity")
@@ -131,6 +161,36 @@ class Sku:
             None,
         ):
             raise InvalidValueError(f"SKU {self.id!r} is {self.kind.value}: it has no seat limits")
+
+    def _check_price_changes(self) -> None:
+        previous: dt.date | None = None
+        for change in self.price_changes:
+            if not isinstance(change, PriceChange):
+                raise InvalidTypeError(
+                    f"SKU {self.id!r}: price_changes holds PriceChange values, not {change!r}"
+                )
+            if change.unit_price.currency != self.unit_price.currency:
+                raise InvalidValueError(
+                    f"SKU {self.id!r}: the price change of {change.on} is in "
+                    f"{change.unit_price.currency}, the SKU in {self.unit_price.currency}"
+                )
+            if previous is not None and change.on <= previous:
+                raise InvalidValueError(
+                    f"SKU {self.id!r}: price changes must be in strictly increasing date order, "
+                    f"but {change.on} follows {previous}"
+                )
+            previous = change.on
+
+    def price_on(self, day: dt.date) -> Money:
+        """The catalogue unit price in force on *day*: the last price change on or before it,
+        or ``unit_price`` before the first (see ``docs/operations.md``, prices at renewal)."""
+        check_date(day, "day")
+        price = self.unit_price
+        for change in self.price_changes:
+            if change.on > day:
+                break
+            price = change.unit_price
+        return price
 
     @classmethod
     def monthly(
@@ -190,6 +250,9 @@ class Purchase:
     """A subscription is bought on ``on``: ``trial=True`` starts a free trial of the SKU.
 
     ``auto_renew`` (default on) decides whether the term renews, and whether a trial becomes paid.
+    ``custom_term_end`` ends the first term early, on that date (aligned with a calendar month
+    or with another subscription); the first charge is prorated by days and later terms are
+    standard (see ``docs/operations.md``).
     """
 
     subscription_id: str = attrs.field(validator=identifier)
@@ -199,14 +262,21 @@ class Purchase:
     trial: bool = attrs.field(default=False, validator=flag)
     auto_renew: bool = attrs.field(default=True, validator=flag)
     event_id: str | None = attrs.field(default=None, kw_only=True, validator=_event_id)
+    custom_term_end: dt.date | None = attrs.field(
+        default=None,
+        kw_only=True,
+        validator=lambda _i, _a, v: v is None or check_date(v, "custom_term_end"),
+    )
 
 
 @attrs.frozen
 class ConvertSku:
-    """The subscription moves to SKU ``to`` on ``on`` (a plan change, prorated).
+    """The subscription moves to SKU ``to`` on ``on`` (an upgrade, prorated).
 
     ``quantity`` may restate the current quantity; a different one is refused, since plan and
-    quantity never change in one event.
+    quantity never change in one event. A partial upgrade names ``target_subscription_id``:
+    ``quantity`` seats move to that subscription on SKU ``to`` (bought now, coterminous with
+    the source, or an existing one on ``to``), and the source keeps the rest.
     """
 
     subscription_id: str = attrs.field(validator=identifier)
@@ -215,6 +285,66 @@ class ConvertSku:
     quantity: int | None = attrs.field(
         default=None, validator=lambda _i, _a, v: v is None or check_quantity(v)
     )
+    event_id: str | None = attrs.field(default=None, kw_only=True, validator=_event_id)
+    target_subscription_id: str | None = attrs.field(
+        default=None, kw_only=True, validator=attrs.validators.optional(identifier)
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.target_subscription_id is not None:
+            if self.quantity is None:
+                raise InvalidValueError(
+                    f"a partial upgrade to {self.target_subscription_id!r} needs a quantity"
+                )
+            if self.target_subscription_id == self.subscription_id:
+                raise InvalidValueError(
+                    f"a partial upgrade moves seats to another subscription, not to "
+                    f"{self.subscription_id!r} itself"
+                )
+
+
+@attrs.frozen
+class ChangeBillingPlan:
+    """The billing frequency changes to that of SKU ``to`` on ``on`` (monthly <-> annual).
+
+    The term and its dates stay; ``to`` has the same term, kind and currency as the current SKU
+    and another billing frequency. Lines are ``changeBillingPlan`` (see ``docs/operations.md``).
+    """
+
+    subscription_id: str = attrs.field(validator=identifier)
+    on: dt.date = attrs.field(validator=_a_date("on"))
+    to: Sku = attrs.field(validator=_instance_of(Sku, "to"))
+    event_id: str | None = attrs.field(default=None, kw_only=True, validator=_event_id)
+
+
+@attrs.frozen
+class ScheduleChange:
+    """A change of seats and/or SKU that takes effect at the next renewal, with no line now.
+
+    A later scheduled change replaces this one; a mid-term upgrade clears it.
+    """
+
+    subscription_id: str = attrs.field(validator=identifier)
+    on: dt.date = attrs.field(validator=_a_date("on"))
+    quantity: int | None = attrs.field(
+        default=None, validator=lambda _i, _a, v: v is None or check_quantity(v)
+    )
+    to: Sku | None = attrs.field(
+        default=None, validator=lambda _i, _a, v: v is None or _instance_of(Sku, "to")(_i, _a, v)
+    )
+    event_id: str | None = attrs.field(default=None, kw_only=True, validator=_event_id)
+
+    def __attrs_post_init__(self) -> None:
+        if self.quantity is None and self.to is None:
+            raise InvalidValueError("a scheduled change needs a quantity, a SKU (to=) or both")
+
+
+@attrs.frozen
+class ConvertTrial:
+    """A free trial becomes paid on ``on``, before the trial ends (its last day included)."""
+
+    subscription_id: str = attrs.field(validator=identifier)
+    on: dt.date = attrs.field(validator=_a_date("on"))
     event_id: str | None = attrs.field(default=None, kw_only=True, validator=_event_id)
 
 
@@ -248,4 +378,13 @@ class SetAutoRenew:
 
 
 #: Any lifecycle event.
-Event = Purchase | ConvertSku | ChangeQuantity | Cancel | SetAutoRenew
+Event = (
+    Purchase
+    | ConvertSku
+    | ChangeQuantity
+    | Cancel
+    | SetAutoRenew
+    | ChangeBillingPlan
+    | ScheduleChange
+    | ConvertTrial
+)

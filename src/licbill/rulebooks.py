@@ -14,9 +14,10 @@ from typing import Any
 import attrs
 
 from ._enums import FastEnum
-from ._validators import identifier, shown, text
+from ._validators import flag, identifier, shown, text
 from .errors import InvalidTypeError, InvalidValueError
 from .lines import ChargeType, ChargeTypeName
+from .models import Billing
 from .proration import Rounding
 
 __all__ = [
@@ -105,6 +106,11 @@ def _a(kind: type) -> Any:
     return check
 
 
+def _days_or_none(instance: Any, attribute: Any, value: Any) -> None:
+    if value is not None:
+        _days(instance, attribute, value)
+
+
 @attrs.frozen(kw_only=True)
 class Rulebook:
     """The parameters of one published rulebook.
@@ -119,7 +125,14 @@ class Rulebook:
       refunds the days from the cancel date to the cycle end; later cancels refund nothing and
       end the subscription at term end;
     - ``rounding``: the proration rounding policy;
-    - ``descriptions``: the texts written in the description column.
+    - ``descriptions``: the texts written in the description column;
+    - ``reduction_window_days``: seats can be removed only this many days (or fewer) after they
+      were added (purchase, renewal or a mid-term addition); ``None``: any time;
+    - ``annual_full_refund_days``: the full-refund window of subscriptions billed annually or
+      up front (``None``: ``full_refund_days``);
+    - ``signed_credit_prices``: credit lines show a negative effective unit price.
+
+    See ``docs/lifecycle.md`` and ``docs/operations.md`` for each rule with an example.
 
     Every field is checked on construction and on ``attrs.evolve``: the enums and
     :class:`Descriptions` by type, ``trial_months`` in 1..:data:`MAX_TRIAL_MONTHS`, the day
@@ -138,6 +151,15 @@ class Rulebook:
     prorated_refund_days: int = attrs.field(default=0, validator=_days)
     rounding: Rounding = attrs.field(validator=_a(Rounding))
     descriptions: Descriptions = attrs.field(default=Descriptions(), validator=_a(Descriptions))
+    reduction_window_days: int | None = attrs.field(default=None, validator=_days_or_none)
+    annual_full_refund_days: int | None = attrs.field(default=None, validator=_days_or_none)
+    signed_credit_prices: bool = attrs.field(default=False, validator=flag)
+
+    def full_refund_days_for(self, billing: Billing) -> int:
+        """The full-refund window of a subscription billed with *billing*."""
+        if billing is not Billing.MONTHLY and self.annual_full_refund_days is not None:
+            return self.annual_full_refund_days
+        return self.full_refund_days
 
 
 def _pascal(kind: ChargeType) -> str:
@@ -159,7 +181,8 @@ MARKETPLACE_2019 = Rulebook(
 )
 
 #: New commerce: lower-camel charge types; a trial becomes paid through a pair of ``convert``
-#: lines; full refund within 24 hours, prorated refund within 7 days; ``PER_UNIT_DOWN``.
+#: lines; full refund within 24 hours, prorated refund within 7 days; ``PER_UNIT_DOWN``; seats
+#: removable within 7 days of being added; credit lines with a negative effective unit price.
 NEW_COMMERCE = Rulebook(
     name="new-commerce",
     spellings={kind: kind.value for kind in ChargeType},
@@ -168,4 +191,6 @@ NEW_COMMERCE = Rulebook(
     full_refund_days=1,
     prorated_refund_days=7,
     rounding=Rounding.PER_UNIT_DOWN,
+    reduction_window_days=7,
+    signed_credit_prices=True,
 )

@@ -27,10 +27,14 @@ from .lines import ChargeLine
 from .models import (
     Billing,
     Cancel,
+    ChangeBillingPlan,
     ChangeQuantity,
     ConvertSku,
+    ConvertTrial,
     Event,
+    PriceChange,
     Purchase,
+    ScheduleChange,
     SetAutoRenew,
     Sku,
     SkuKind,
@@ -329,6 +333,7 @@ _SKU_KEYS = {
     "min_quantity",
     "max_quantity",
     "product_id",
+    "price_changes",
 }
 _EVENT_KEYS = {
     "type",
@@ -341,6 +346,8 @@ _EVENT_KEYS = {
     "to",
     "enabled",
     "event_id",
+    "custom_term_end",
+    "target",
 }
 
 
@@ -372,6 +379,7 @@ def load_charges(path: str | Path) -> ChargeScenario:
                 min_quantity=get("min_quantity", _int, default=1),
                 max_quantity=get("max_quantity", _int, default=None),
                 product_id=get("product_id", _str, default=""),
+                price_changes=get("price_changes", lambda v, c=currency: _prices(v, c), default=()),
             )
         except ScenarioError:
             raise
@@ -410,17 +418,32 @@ def _event(
             quantity=get("quantity", _positive, default=1),
             trial=get("trial", _bool, default=False),
             auto_renew=get("auto_renew", _bool, default=True),
+            custom_term_end=get("custom_term_end", _date, default=None),
             **ids,
         )
     elif kind == "change-quantity":
         event = ChangeQuantity(**common, quantity=get("quantity", _positive), **ids)
     elif kind == "convert":
+        target = get("target", _identifier, default=None)
+        quantity = get("quantity", _positive, default=None)
+        if target is not None and quantity is None:
+            raise reader.fail("event", n, "quantity", "a partial upgrade (target) needs it")
         event = ConvertSku(
             **common,
             to=get("to", sku_of),
-            quantity=get("quantity", _positive, default=None),
+            quantity=quantity,
+            target_subscription_id=target,
             **ids,
         )
+    elif kind == "schedule-change":
+        quantity, to = get("quantity", _positive, default=None), get("to", sku_of, default=None)
+        if quantity is None and to is None:
+            raise reader.fail("event", n, "quantity", "a scheduled change needs quantity or to")
+        event = ScheduleChange(**common, quantity=quantity, to=to, **ids)
+    elif kind == "change-billing-plan":
+        event = ChangeBillingPlan(**common, to=get("to", sku_of), **ids)
+    elif kind == "convert-trial":
+        event = ConvertTrial(**common, **ids)
     elif kind == "cancel":
         event = Cancel(**common, **ids)
     elif kind == "auto-renew":
@@ -430,9 +453,22 @@ def _event(
             "event",
             n,
             "type",
-            f"{kind!r}: choose purchase, change-quantity, convert, cancel or auto-renew",
+            f"{kind!r}: choose purchase, change-quantity, convert, cancel, auto-renew, "
+            "schedule-change, change-billing-plan or convert-trial",
         )
     return event
+
+
+def _prices(value: Any, currency: str) -> tuple[PriceChange, ...]:
+    """``[{on = 2024-06-01, unit_price = "15.00"}, ...]``: the SKU's dated catalogue prices."""
+    if not isinstance(value, list) or not all(
+        isinstance(x, dict) and set(x) == {"on", "unit_price"} for x in value
+    ):
+        raise ValueError('a list of {on = <date>, unit_price = "<amount>"} tables')
+    return tuple(
+        PriceChange(on=_date(x["on"]), unit_price=Money(_str(x["unit_price"]), currency))
+        for x in value
+    )
 
 
 def _int(value: Any) -> int:

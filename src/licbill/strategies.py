@@ -37,10 +37,14 @@ from .legacy import MODULES_FROM, ModuleTrial
 from .models import (
     Billing,
     Cancel,
+    ChangeBillingPlan,
     ChangeQuantity,
     ConvertSku,
+    ConvertTrial,
     Event,
+    PriceChange,
     Purchase,
+    ScheduleChange,
     SetAutoRenew,
     Sku,
     SkuKind,
@@ -232,6 +236,31 @@ def purchases(
     )
 
 
+_OTHER_BILLING = {Billing.MONTHLY: Billing.ANNUAL, Billing.ANNUAL: Billing.MONTHLY}
+_WINDOW_DAYS = 7  # the strictest seat-reduction window of a shipped rulebook (new commerce)
+
+
+def _removable(batches: list[tuple[dt.date, int]], day: dt.date) -> int:
+    """Seats removable on *day*: the newest batches still inside the reduction window."""
+    seats = 0
+    for added, count in reversed(batches):
+        if (day - added).days > _WINDOW_DAYS:
+            break
+        seats += count
+    return seats
+
+
+def _take(batches: list[tuple[dt.date, int]], seats: int) -> None:
+    while seats:
+        added, count = batches[-1]
+        used = min(count, seats)
+        seats -= used
+        if used == count:
+            batches.pop()
+        else:
+            batches[-1] = (added, count - used)
+
+
 @st.composite
 def event_histories(
     draw: st.DrawFn,
@@ -244,12 +273,20 @@ def event_histories(
     dates: st.SearchStrategy[dt.date] | None = None,
     max_events: int = 6,
     max_gap_days: int = 70,
+    operations: bool = True,
 ) -> tuple[Event, ...]:
     """Valid interleaved event streams for several subscriptions, sorted by date.
 
-    Each subscription has a purchase (perhaps a trial), then seat changes, conversions between
-    SKUs of one family (same term, billing, kind and currency), auto-renew switches, and
-    perhaps a cancellation as its last event. A trial is changed only after it has converted.
+    Each subscription has a purchase (perhaps a trial, perhaps with a custom term end), then
+    seat changes, conversions between SKUs of one family (same term, billing, kind and
+    currency), auto-renew switches, and perhaps a cancellation as its last event. A trial is
+    changed only after it has converted (at its end, or early with ``ConvertTrial``).
+
+    With ``operations`` (the default) the streams also hold the new-commerce operations:
+    early trial conversions, custom term ends, partial upgrades (to a new subscription, then
+    moving more seats into it), billing-plan changes, scheduled changes at renewal, and SKU
+    price changes. Seat reductions only remove seats added at most 7 days before, so every
+    stream is valid under both shipped rulebooks.
     """
     count = draw(st.integers(1, 3) if subscriptions is None else subscriptions)
     currency = draw(st.sampled_from(_COMMON) if currencies is None else currencies)
@@ -260,6 +297,13 @@ def event_histories(
         if unit_prices is None
         else unit_prices
     )
+
+    def price_changes() -> tuple[PriceChange, ...]:
+        if not operations or not draw(st.booleans()):
+            return ()
+        on = draw(st.dates(dt.date(2019, 6, 1), dt.date(2027, 6, 30)))
+        return (PriceChange(on=on, unit_price=draw(prices)),)
+
     family = [
         Sku(
             id=f"sku{i}",
@@ -268,9 +312,20 @@ def event_histories(
             term=term,
             billing=billing,
             kind=kind,
+            price_changes=price_changes(),
         )
         for i in range(draw(st.integers(1, 3)))
     ]
+    plan_twin = None
+    if operations and term is not Term.P1M and billing in _OTHER_BILLING:
+        plan_twin = Sku(
+            id="plan",
+            name="Plan",
+            unit_price=draw(prices),
+            term=term,
+            billing=_OTHER_BILLING[billing],
+            kind=kind,
+        )
     events: list[Event] = []
     for n in range(count):
         sid = f"S{n + 1}"
@@ -281,29 +336,89 @@ def event_histories(
                 dates=anchor_dates(max_value=dt.date(2026, 12, 31)) if dates is None else dates,
             )
         )
+        month_end = add_months(purchase.on.replace(day=1), purchase.sku.term.months)
+        month_end -= dt.timedelta(days=1)
+        licensed = purchase.sku.kind is not SkuKind.CUSTOM_METER
+        if operations and licensed and not purchase.trial and draw(st.booleans()):
+            # The calendar-month end of the first term ("Align subscription end dates").
+            purchase = attrs.evolve(purchase, custom_term_end=month_end)
         events.append(purchase)
         day, sku, quantity = purchase.on, purchase.sku, purchase.quantity
+        batches = [(day, quantity)]
         if purchase.trial:
-            if draw(st.booleans()):
+            choice = draw(
+                st.sampled_from(["cancel", "wait", "convert"] if operations else ["cancel", "wait"])
+            )
+            trial_days = (add_months(purchase.on, 1) - purchase.on).days
+            if choice == "cancel":
                 cancel_on = day + dt.timedelta(days=draw(st.integers(0, 27)))
                 events.append(Cancel(subscription_id=sid, on=cancel_on))
                 continue
-            # Changes begin once the trial has converted to paid.
-            day = add_months(purchase.on, 1)
+            if choice == "convert":
+                day += dt.timedelta(days=draw(st.integers(0, trial_days - 1)))
+                events.append(ConvertTrial(subscription_id=sid, on=day))
+            else:
+                # Changes begin once the trial has converted to paid.
+                day = add_months(purchase.on, 1)
+            batches = [(day, quantity)]
+        target: tuple[str, Sku] | None = None
         for _ in range(draw(st.integers(0, max_events))):
             day += dt.timedelta(days=draw(st.integers(0, max_gap_days)))
             choices = ["quantity"] * 3 if kind is SkuKind.PER_SEAT else []
             choices += ["convert"] * 2 if len(family) > 1 else []
+            if operations:
+                choices += ["schedule"]
+                choices += ["plan"] if plan_twin is not None else []
+                choices += ["partial"] if len(family) > 1 and quantity > 1 else []
             choice = draw(st.sampled_from([*choices, "cancel", "auto-renew-off"]))
             if choice == "quantity":
                 new = draw(st.integers(1, 59))
                 new = new + 1 if new >= quantity else new
+                if new < quantity:
+                    new = max(new, quantity - _removable(batches, day))
+                if new == quantity:
+                    new = quantity + 1
+                if new > quantity:
+                    batches.append((day, new - quantity))
+                else:
+                    _take(batches, quantity - new)
                 events.append(ChangeQuantity(subscription_id=sid, on=day, quantity=new))
                 quantity = new
             elif choice == "convert":
                 to = draw(st.sampled_from([s for s in family if s.id != sku.id]))
                 events.append(ConvertSku(subscription_id=sid, on=day, to=to))
                 sku = to
+            elif choice == "partial":
+                moved = draw(st.integers(1, quantity - 1))
+                if target is None:
+                    to = draw(st.sampled_from([s for s in family if s.id != sku.id]))
+                    target = (f"{sid}-up", to)
+                elif target[1].id == sku.id:
+                    continue
+                events.append(
+                    ConvertSku(
+                        subscription_id=sid,
+                        on=day,
+                        to=target[1],
+                        quantity=moved,
+                        target_subscription_id=target[0],
+                    )
+                )
+                _take(batches, moved)
+                quantity -= moved
+            elif choice == "schedule":
+                # The change waits for the renewal, so it is this subscription's last event.
+                later = draw(st.none() | st.sampled_from(family))
+                seats = draw(st.integers(1, 59)) if kind is SkuKind.PER_SEAT else None
+                if seats is None and later is None:
+                    later = sku
+                events.append(ScheduleChange(subscription_id=sid, on=day, quantity=seats, to=later))
+                break
+            elif choice == "plan":
+                # The plan changes when the paid cycle ends, so it is the last event.
+                assert plan_twin is not None
+                events.append(ChangeBillingPlan(subscription_id=sid, on=day, to=plan_twin))
+                break
             elif choice == "cancel":
                 events.append(Cancel(subscription_id=sid, on=day))
                 break
