@@ -47,9 +47,16 @@ def test_other_given_ids_are_kept(given_id: str) -> None:
 @settings(max_examples=40)
 @given(events=event_histories(subscriptions=st.integers(1, 3)))
 def test_references_identify_one_event_or_boundary(events: tuple[lb.Event, ...]) -> None:
-    """Property: lines sharing a reference id come from one subscription and one order date."""
+    """Property: lines sharing a reference id come from one order date and one subscription,
+    or from the two subscriptions of one partial upgrade (convert or moveQuantity lines)."""
     lines = lb.charge_lines(events, through=D(2027, 12, 31), rulebook=NC)
     owners: dict[str, set[tuple[str, dt.date]]] = {}
+    kinds: dict[str, set[str]] = {}
     for line in lines:
         owners.setdefault(line.reference_id, set()).add((line.subscription_id, line.order_date))
-    assert all(len(owner) == 1 for owner in owners.values())
+        kinds.setdefault(line.reference_id, set()).add(str(line.charge_type))
+    for ref, owner in owners.items():
+        assert len({day for _, day in owner}) == 1, ref
+        if len(owner) > 1:
+            assert len(owner) == 2, ref
+            assert kinds[ref] <= {"convert", "moveQuantity"}, ref
