@@ -17,6 +17,7 @@ from typing import Any, SupportsIndex, overload
 
 import attrs
 
+from ._calendar import add_months, inclusive_days, period_end
 from .display import html_table, line_frame, line_record
 from .errors import (
     CurrencyMismatchError,
@@ -51,8 +52,8 @@ from .models import (
     SkuKind,
 )
 from .money import Money
-from .periods import _add_months, _inclusive_days, _period_end, check_date
-from .proration import _effective_unit_price, _prorate
+from .periods import check_date
+from .proration import unchecked_effective_unit_price, unchecked_prorate
 from .rulebooks import Rulebook, TrialConversion
 from .tables import LINE_COLUMNS, LINE_NUMERIC, line_cells, render
 
@@ -255,7 +256,7 @@ class _Sub:
     def first_cycle(self, purchase: Purchase, trial_months: int) -> None:
         if purchase.trial:
             self.cycle_start = self.term_start = purchase.on
-            self.cycle_end = self.term_end = _period_end(purchase.on, trial_months)
+            self.cycle_end = self.term_end = period_end(purchase.on, trial_months)
             self.next_months = self.term_end_months = trial_months
         elif purchase.custom_term_end is not None:
             # The first term ends on the custom date; standard terms follow from the day after.
@@ -264,14 +265,14 @@ class _Sub:
             self.anchor = end + _ONE_DAY
             self.term_end_months = 0
             months = 0
-            while _add_months(self.anchor, months - self.cycle_months) > purchase.on:
+            while add_months(self.anchor, months - self.cycle_months) > purchase.on:
                 months -= self.cycle_months
             self.next_months = months
             self.cycle_start = self.term_start = purchase.on
-            self.cycle_end = _period_end(self.anchor, months)
+            self.cycle_end = period_end(self.anchor, months)
             self.term_end = end
-            standard = _inclusive_days(purchase.on, _period_end(purchase.on, self.cycle_months))
-            self.share = (_inclusive_days(purchase.on, self.cycle_end), standard)
+            standard = inclusive_days(purchase.on, period_end(purchase.on, self.cycle_months))
+            self.share = (inclusive_days(purchase.on, self.cycle_end), standard)
         else:
             self.restart(purchase.on)
 
@@ -304,14 +305,14 @@ class _Sub:
         if renews:
             self.term_start = self.cycle_start
             self.term_end_months = months + self.term_months
-            self.term_end = _period_end(self.anchor, self.term_end_months)
+            self.term_end = period_end(self.anchor, self.term_end_months)
         # Cycles are aligned to the term's start: after a billing-plan change the first annual
         # cycle runs to the end of the billing year (docs/operations.md).
         first = self.term_end_months - self.term_months
         step = self.cycle_months
         end_months = min(first + ((months - first) // step + 1) * step, self.term_end_months)
         self.next_months = end_months
-        self.cycle_end = _period_end(self.anchor, end_months)
+        self.cycle_end = period_end(self.anchor, end_months)
         self.share = (end_months - months, self.cycle_months)
         self.cycle_lines.clear()
         return renews
@@ -593,13 +594,13 @@ class _Engine:
                 "only a paid licence-based subscription can have a custom term end, not a free "
                 f"trial or a custom-meter SKU: {event!r}"
             )
-        standard = _period_end(event.on, sku.term.months)
+        standard = period_end(event.on, sku.term.months)
         if not event.on <= end <= standard:
             raise InvalidValueError(
                 f"custom_term_end {end} must lie within the first term, from the purchase day "
                 f"{event.on} to {standard}: {event!r}"
             )
-        calendar = _add_months(event.on.replace(day=1), sku.term.months) - _ONE_DAY
+        calendar = add_months(event.on.replace(day=1), sku.term.months) - _ONE_DAY
         if end == calendar:
             return
         month_end = (end + _ONE_DAY).day == 1
@@ -624,7 +625,7 @@ class _Engine:
         candidate = other.term_end
         while candidate < end:
             months += other.term_months
-            candidate = _period_end(other.anchor, months)
+            candidate = period_end(other.anchor, months)
         return candidate == end
 
     def cancel(self, sub: _Sub, event: Cancel) -> None:
@@ -859,9 +860,9 @@ class _Engine:
             total = sub.full_total
             if total is None:
                 # A whole cycle costs the same each time, until the SKU or the quantity changes.
-                total = sub.full_total = _prorate(price, sub.quantity, 1, 1, self.rounding)
+                total = sub.full_total = unchecked_prorate(price, sub.quantity, 1, 1, self.rounding)
             eup = price
-            days = _inclusive_days(sub.cycle_start, sub.cycle_end)
+            days = inclusive_days(sub.cycle_start, sub.cycle_end)
             basis = Basis(
                 cycle_start=sub.cycle_start,
                 cycle_days=days,
@@ -870,8 +871,8 @@ class _Engine:
             )
         else:
             # A short cycle costs its share of the unit price (docs/operations.md).
-            total = _prorate(price, sub.quantity, num, den, self.rounding)
-            eup = _effective_unit_price(price, num, den)
+            total = unchecked_prorate(price, sub.quantity, num, den, self.rounding)
+            eup = unchecked_effective_unit_price(price, num, den)
             basis = Basis(
                 cycle_start=sub.cycle_start,
                 cycle_days=den,
@@ -892,10 +893,10 @@ class _Engine:
         rebill: bool = False,
     ) -> None:
         sku = sub.sku
-        cycle_days = _inclusive_days(sub.cycle_start, sub.cycle_end)
+        cycle_days = inclusive_days(sub.cycle_start, sub.cycle_end)
         # Custom-meter lines are at the full unit price (RULEBOOK A7).
         custom = sku.kind is SkuKind.CUSTOM_METER
-        billing_days = cycle_days if custom else _inclusive_days(day, sub.cycle_end)
+        billing_days = cycle_days if custom else inclusive_days(day, sub.cycle_end)
         num, den = sub.share
         unit = "days"
         if num != den:
@@ -904,10 +905,10 @@ class _Engine:
             cycle_days *= den
             unit = f"days x {num}/{den} months"
         price, rounding = sub.price, self.rounding
-        total = _prorate(
+        total = unchecked_prorate(
             price, sub.quantity, billing_days, cycle_days, rounding, -1 if credit else 1
         )
-        eup = _effective_unit_price(price, billing_days, cycle_days)
+        eup = unchecked_effective_unit_price(price, billing_days, cycle_days)
         if credit and self.rulebook.signed_credit_prices:
             eup = -eup
         charged = (line.reference_id for line in reversed(sub.cycle_lines) if line.total.amount > 0)
@@ -948,8 +949,8 @@ class _Engine:
     def trial_line(self, sub: _Sub, kind: ChargeType, day: dt.date, ref: str) -> ChargeLine:
         # Every line of a trial mirrors the trial itself: its days, its seats, amount zero.
         zero = Money.zero(sub.sku.unit_price.currency)
-        end = _period_end(sub.purchase.on, self.rulebook.trial_months)
-        days = _inclusive_days(sub.purchase.on, end)
+        end = period_end(sub.purchase.on, self.rulebook.trial_months)
+        days = inclusive_days(sub.purchase.on, end)
         return ChargeLine(
             subscription_id=sub.id,
             order_date=day,

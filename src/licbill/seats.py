@@ -16,11 +16,12 @@ from typing import Any
 
 import attrs
 
+from ._calendar import period_end as _period_end
 from ._enums import FastEnum
 from ._validators import shown
 from .errors import InvalidTypeError, InvalidValueError
 from .legacy import seat_products
-from .periods import _period_end, check_date
+from .periods import check_date
 from .workspace import (
     Group,
     LegacyEdition,
