@@ -83,6 +83,7 @@ from .workspace import (
 )
 
 __all__ = [
+    "MODULES_FROM",
     "Basis",
     "Billing",
     "BillingInfo",
@@ -116,15 +117,14 @@ __all__ = [
     "LegacySeats",
     "LicbillError",
     "LicenceModel",
-    "MODULES_FROM",
     "MissingDependencyError",
     "MissingPriceError",
-    "OutOfCalendarError",
     "Module",
     "ModuleTrial",
     "Money",
     "Month",
     "MonthState",
+    "OutOfCalendarError",
     "Period",
     "PlanAndQuantityError",
     "PriceChange",

@@ -34,8 +34,8 @@ __all__ = [
     "html_table",
     "line_frame",
     "line_record",
-    "require_pandas",
     "locale_of",
+    "require_pandas",
 ]
 
 # Labels the Dutch seed document uses; other kinds keep the rulebook's spelling.
