@@ -1,4 +1,4 @@
-"""Every lifecycle event of RULEBOOK A4, under both shipped rulebooks."""
+"""Every lifecycle event of docs/lifecycle.md, under both shipped rulebooks."""
 
 from __future__ import annotations
 

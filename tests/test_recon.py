@@ -1,4 +1,4 @@
-"""The reconciliation-file export of RULEBOOK A6."""
+"""The reconciliation-file export of docs/recon.md."""
 
 from __future__ import annotations
 

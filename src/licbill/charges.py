@@ -1,4 +1,4 @@
-"""The charge engine: lifecycle events in, immutable charge lines out (RULEBOOK A4).
+"""The charge engine: lifecycle events in, immutable charge lines out (docs/lifecycle.md).
 
 One pass over date-ordered events keeps each subscription's state and a heap of the next cycle
 boundary of every subscription. On any day, cycle boundaries (renewals, cycle charges, trial
@@ -894,7 +894,7 @@ class _Engine:
     ) -> None:
         sku = sub.sku
         cycle_days = inclusive_days(sub.cycle_start, sub.cycle_end)
-        # Custom-meter lines are at the full unit price (RULEBOOK A7).
+        # Custom-meter lines are at the full unit price (docs/lifecycle.md, custom-meter plans).
         custom = sku.kind is SkuKind.CUSTOM_METER
         billing_days = cycle_days if custom else inclusive_days(day, sub.cycle_end)
         num, den = sub.share

@@ -1,4 +1,4 @@
-"""Calendar arithmetic of RULEBOOK A2: month-clamped periods, computed from their anchor."""
+"""Calendar arithmetic (docs/dates.md): month-clamped periods, computed from their anchor."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def period_end(start: dt.date, months: int) -> dt.date:
     """The last day of a period of *months* months from *start*: ``start + months - 1 day``.
 
-    RULEBOOK A2: 10 Jun + 1 month ends 9 Jul; 31 Jan + 1 month ends 27 Feb (non-leap).
+    docs/dates.md: 10 Jun + 1 month ends 9 Jul; 31 Jan + 1 month ends 27 Feb (non-leap).
     A period that starts on the 1st can end on 9999-12-31 (``period_end(9999-12-01, 1)``).
     Raises :class:`InvalidTypeError` for a value that is not a plain date or an int, and
     :class:`~licbill.OutOfCalendarError` for an end before 0001-01-01 or after 9999-12-31.
@@ -47,7 +47,7 @@ def period_end(start: dt.date, months: int) -> dt.date:
 
 
 def inclusive_days(first: dt.date, last: dt.date) -> int:
-    """Days from *first* to *last*, both included (RULEBOOK A3 cycle and billing days).
+    """Days from *first* to *last*, both included (the cycle and billing days of docs/proration.md).
 
     Raises :class:`InvalidTypeError` for a value that is not a plain date.
     """
@@ -73,7 +73,7 @@ class Period:
         return _calendar.inclusive_days(self.start, self.end)
 
     def days_from(self, day: dt.date) -> int:
-        """Days from *day* to the end of the period, both included (RULEBOOK A3 billing days)."""
+        """Days from *day* to the end of the period, both included (the billing days of docs/proration.md)."""
         check_date(day, "day")
         if not self.start <= day <= self.end:
             raise InvalidValueError(f"{day} lies outside {self.start}..{self.end}")

@@ -1,4 +1,4 @@
-"""Proration of RULEBOOK A3: effective unit price and the rounding policies, computed exactly.
+"""Proration (docs/proration.md): effective unit price and the rounding policies, computed exactly.
 
 ``EUP = unit price / cycle days * billing days`` is a rational number; licbill keeps it as an
 integer fraction and rounds once, where the policy says, so no intermediate ``Decimal`` rounding
