@@ -27,7 +27,8 @@ RULEBOOKS = st.sampled_from([lb.rulebooks.MARKETPLACE_2019, lb.rulebooks.NEW_COM
 def exact_value(events: list[lb.Event], rulebook: lb.Rulebook, through: dt.date) -> Fraction:
     """What one subscription's seats were worth: price x seats x days held / cycle days,
     summed over every cycle that started by *through*; a fully refunded cycle is worth 0, and
-    a custom-meter cycle is worth the full price of the SKU it ends on (docs/lifecycle.md, custom-meter plans).
+    a custom-meter cycle is worth the full price of the SKU it ends on (docs/lifecycle.md,
+    custom-meter plans).
 
     The price is the catalogue price on the term's first day (or on an upgrade's day); a
     scheduled change takes effect at the next term; a trial converted early starts its paid

@@ -43,7 +43,7 @@ def test_billing_overview_counts_modules_per_user_kind() -> None:
 
 
 def test_users_csv_has_the_rulebook_columns() -> None:
-    """The users export has exactly the columns of docs/reports.md, neutralised, deleted users left out."""
+    """The users export has exactly docs/reports.md's columns, neutralised, deleted left out."""
     out = io.StringIO(newline="")
     assert reports.write_users_csv(USERS, out, groups=[SALES]) == 4
     rows = list(csv.reader(io.StringIO(out.getvalue(), newline="")))

@@ -1,4 +1,4 @@
-"""The four seed tables of The published table (see [Seed scenarios](../seeds.md) for the source), reproduced line for line."""
+"""The four seed tables of docs/seeds.md, reproduced line for line."""
 
 from __future__ import annotations
 

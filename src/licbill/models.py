@@ -67,7 +67,8 @@ class SkuKind(FastEnum):
     PER_SEAT = "per-seat"
     #: One flat price per cycle; quantity is always 1.
     FLAT = "flat"
-    #: A flat plan whose lines are dated on the event day at the full price (docs/lifecycle.md, custom-meter plans).
+    #: A flat plan whose lines are dated on the event day at the full price
+    #: (docs/lifecycle.md, custom-meter plans).
     CUSTOM_METER = "custom-meter"
 
 

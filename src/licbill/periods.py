@@ -73,7 +73,8 @@ class Period:
         return _calendar.inclusive_days(self.start, self.end)
 
     def days_from(self, day: dt.date) -> int:
-        """Days from *day* to the end of the period, both included (the billing days of docs/proration.md)."""
+        """Days from *day* to the end of the period, both included (docs/proration.md's billing
+        days)."""
         check_date(day, "day")
         if not self.start <= day <= self.end:
             raise InvalidValueError(f"{day} lies outside {self.start}..{self.end}")
