@@ -80,7 +80,7 @@ def test_html_views_escape_and_align() -> None:
     """HTML views escape text and right-align numbers."""
     sku = lb.Sku.monthly(id="x", name="<b>X</b>", unit_price=lb.Money("5", "USD"))
     lines = lb.charge_lines(
-        [lb.Purchase("S", dt.date(2024, 1, 1), sku)],
+        [lb.Purchase(subscription_id="S", on=dt.date(2024, 1, 1), sku=sku)],
         through=dt.date(2024, 1, 1),
         rulebook=lb.rulebooks.NEW_COMMERCE,
     )

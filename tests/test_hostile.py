@@ -19,7 +19,9 @@ D = dt.date(2024, 1, 10)
 SKU = lb.Sku.monthly(id="s", name="S", unit_price=lb.Money("1", "USD"))
 WS = lb.Workspace(id="w", created_on=dt.date(2024, 2, 1))
 NC = lb.rulebooks.NEW_COMMERCE
-LINE = lb.charge_lines([lb.Purchase("S1", D, SKU)], through=D, rulebook=NC)[0]
+LINE = lb.charge_lines([lb.Purchase(subscription_id="S1", on=D, sku=SKU)], through=D, rulebook=NC)[
+    0
+]
 
 # Values of every shape a caller might pass by mistake.
 JUNK = st.one_of(
@@ -45,15 +47,15 @@ CALLS: dict[str, Callable[[Any], object]] = {
     "Sku.max_quantity": lambda v: lb.Sku.monthly(
         id="s", name="S", unit_price=lb.Money("1", "USD"), max_quantity=v
     ),
-    "Purchase.on": lambda v: lb.Purchase("S1", v, SKU),
-    "Purchase.quantity": lambda v: lb.Purchase("S1", D, SKU, v),
-    "Purchase.sku": lambda v: lb.Purchase("S1", D, v),
-    "ChangeQuantity.quantity": lambda v: lb.ChangeQuantity("S1", D, v),
-    "Cancel.subscription_id": lambda v: lb.Cancel(v, D),
-    "SetAutoRenew.enabled": lambda v: lb.SetAutoRenew("S1", D, enabled=v),
+    "Purchase.on": lambda v: lb.Purchase(subscription_id="S1", on=v, sku=SKU),
+    "Purchase.quantity": lambda v: lb.Purchase(subscription_id="S1", on=D, sku=SKU, quantity=v),
+    "Purchase.sku": lambda v: lb.Purchase(subscription_id="S1", on=D, sku=v),
+    "ChangeQuantity.quantity": lambda v: lb.ChangeQuantity(subscription_id="S1", on=D, quantity=v),
+    "Cancel.subscription_id": lambda v: lb.Cancel(subscription_id=v, on=D),
+    "SetAutoRenew.enabled": lambda v: lb.SetAutoRenew(subscription_id="S1", on=D, enabled=v),
     "charge_lines.events": lambda v: lb.charge_lines(v, through=D, rulebook=NC),
     "charge_lines.event": lambda v: lb.charge_lines(
-        [lb.Purchase("S1", D, SKU), v], through=D, rulebook=lb.rulebooks.NEW_COMMERCE
+        [lb.Purchase(subscription_id="S1", on=D, sku=SKU), v], through=D, rulebook=NC
     ),
     "charge_lines.through": lambda v: lb.charge_lines([], through=v, rulebook=NC),
     "prorate.quantity": lambda v: lb.prorate(

@@ -174,12 +174,16 @@ def test_seat_changes_that_come_back_cost_nothing(
             quantities.append(q)
     anchor = dt.date(2024, 1, 31)
     day = anchor + dt.timedelta(days=offset)
-    changes = [lb.ChangeQuantity("S", day, q) for q in quantities]
+    changes = [lb.ChangeQuantity(subscription_id="S", on=day, quantity=q) for q in quantities]
     still = lb.charge_lines(
-        [lb.Purchase("S", anchor, sku, start)], through=anchor, rulebook=rulebook
+        [lb.Purchase(subscription_id="S", on=anchor, sku=sku, quantity=start)],
+        through=anchor,
+        rulebook=rulebook,
     )
     moved = lb.charge_lines(
-        [lb.Purchase("S", anchor, sku, start), *changes], through=day, rulebook=rulebook
+        [lb.Purchase(subscription_id="S", on=anchor, sku=sku, quantity=start), *changes],
+        through=day,
+        rulebook=rulebook,
     )
     difference = sum((x.total for x in moved), lb.Money.zero(price.currency)) - still[0].total
     bound = sum(rulebook.rounding.bound(x.quantity) for x in moved[1:])

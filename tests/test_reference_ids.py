@@ -24,7 +24,9 @@ def _bill(*events: lb.Event) -> tuple[lb.ChargeLine, ...]:
 @pytest.mark.parametrize("given_id", ["S1-0003", "S1-0001", "x-12345", "S2-0003"])
 def test_a_given_id_in_the_generated_form_is_refused(given_id: str) -> None:
     """The issue's case: a given ``S1-0003`` is refused instead of sharing a renewal's id."""
-    change = lb.ChangeQuantity("S1", D(2024, 1, 20), 3, event_id=given_id)
+    change = lb.ChangeQuantity(
+        subscription_id="S1", on=D(2024, 1, 20), quantity=3, event_id=given_id
+    )
     with pytest.raises(lb.ReservedEventIdError, match=given_id) as raised:
         _bill(BUY, change)
     assert raised.value.event is change
@@ -32,7 +34,9 @@ def test_a_given_id_in_the_generated_form_is_refused(given_id: str) -> None:
 
 def test_a_given_id_after_the_generated_one_is_refused() -> None:
     """Generated first (renewal S1-0002 on 10 Feb), then a later event naming S1-0002: refused."""
-    change = lb.ChangeQuantity("S1", D(2024, 3, 20), 3, event_id="S1-0002")
+    change = lb.ChangeQuantity(
+        subscription_id="S1", on=D(2024, 3, 20), quantity=3, event_id="S1-0002"
+    )
     with pytest.raises(lb.ReservedEventIdError, match="S1-0002"):
         _bill(BUY, change)
 
@@ -40,7 +44,9 @@ def test_a_given_id_after_the_generated_one_is_refused() -> None:
 @pytest.mark.parametrize("given_id", ["e-1", "ord-123", "INV2024", "S1-0003x", "S1_0003"])
 def test_other_given_ids_are_kept(given_id: str) -> None:
     """Ids outside the reserved form are written unchanged on their lines."""
-    change = lb.ChangeQuantity("S1", D(2024, 1, 20), 3, event_id=given_id)
+    change = lb.ChangeQuantity(
+        subscription_id="S1", on=D(2024, 1, 20), quantity=3, event_id=given_id
+    )
     assert [line.reference_id for line in _bill(BUY, change)][1:3] == [given_id, given_id]
 
 

@@ -331,7 +331,7 @@ def test_engine_errors_keep_their_class_and_gain_file_and_line(tmp_path: Path) -
 def test_locate_leaves_errors_about_other_events_alone(tmp_path: Path) -> None:
     """locate() adds a place only for an event the file holds; other errors stay unchanged."""
     scenario = load_charges(_write(tmp_path, GOOD_HEAD + ORDER_TAIL))
-    other = lb.Cancel("T", lb.Month(2024, 1).first)
+    other = lb.Cancel(subscription_id="T", on=lb.Month(2024, 1).first)
     error = scenario.locate(lb.SubscriptionEndedError("ended", event=other))
     assert (error.file, error.line, error.field) == (None, None, None)
     with pytest.raises(lb.InvalidTypeError):
