@@ -20,7 +20,7 @@ def test_demo_prints_every_seed_table(capsys: pytest.CaptureFixture[str]) -> Non
     out = capsys.readouterr().out
     for title in ("Seed 1.", "Seed 2.", "Seed 3.", "Seed 4.", "Seat changes"):
         assert title in out
-    assert "2019-07-10  SaaS plan  2019-07-10  2019-08-09     2    1   2.00  Renew" in out
+    assert "2019-07-10  S1            SaaS plan  2019-07-10  2019-08-09     2    1   2.00  Renew" in out
     assert "-10.00  CancelImmediate  Custom meter SaaS subscription" in out
     assert "-62.06  cancelImmediate" in out
     assert "DAILY_PRORATED  total                             12.23" in out

@@ -15,7 +15,7 @@ import sys
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import attrs
 
@@ -69,6 +69,10 @@ RULEBOOKS: dict[str, Rulebook] = {
     rulebooks.MARKETPLACE_2019.name: rulebooks.MARKETPLACE_2019,
     rulebooks.NEW_COMMERCE.name: rulebooks.NEW_COMMERCE,
 }
+
+#: What a scenario is read from: a path, or an open file (text, or bytes read as UTF-8), such
+#: as ``sys.stdin``; errors name an open file by its ``name`` (``<stdin>`` when it has none).
+Source = str | Path | IO[str] | IO[bytes]
 
 #: Where an entry of a file starts: its line (from 1, ``None`` if unknown) and its field.
 Origin = tuple[int | None, str]
@@ -148,17 +152,26 @@ class WorkspaceScenario:
 class _Reader:
     """Reads one parsed file, knowing where each array-of-tables entry starts in the text."""
 
-    def __init__(self, path: str | Path) -> None:
-        if not isinstance(path, str | Path):
-            raise InvalidTypeError(f"a scenario file is a path, not {path!r}")
-        path = Path(path)
+    def __init__(self, source: Source) -> None:
+        if isinstance(source, str | Path):
+            path = Path(source)
+            read: Callable[[], str | bytes] = lambda: path.read_text(encoding="utf-8")  # noqa: E731
+        elif callable(getattr(source, "read", None)):
+            name = getattr(source, "name", None)
+            path = Path(name if isinstance(name, str) and name else "<stdin>")
+            read = source.read
+        else:
+            raise InvalidTypeError(f"a scenario file is a path or an open file, not {source!r}")
         self.path = path
         try:
-            self.text = path.read_text(encoding="utf-8")
+            text = read()
+            self.text = text.decode("utf-8") if isinstance(text, bytes) else text
         except OSError as error:
             raise ScenarioError(path, None, "file", error.strerror or str(error)) from None
         except ValueError as error:  # a path with a NUL byte, or text that is not UTF-8
             raise ScenarioError(path, None, "file", str(error)) from None
+        if not isinstance(self.text, str):
+            raise InvalidTypeError(f"{source!r} read {type(self.text).__name__}, not text")
         self.lines = self.text.split("\n")  # TOML counts lines by "\n" only
         try:
             self.data = tomllib.loads(self.text)
@@ -344,10 +357,11 @@ _EVENT_KEYS = {
 }
 
 
-def load_charges(path: str | Path) -> ChargeScenario:
-    """Read a charges file: ``rulebook``, optional ``rounding``, ``through``, ``[[sku]]`` and
-    ``[[event]]`` tables. Raises :class:`ScenarioError` for anything malformed."""
-    reader = _Reader(path)
+def load_charges(source: Source) -> ChargeScenario:
+    """Read a charges file (a path or an open file): ``rulebook``, optional ``rounding``,
+    ``through``, ``[[sku]]`` and ``[[event]]`` tables. Raises :class:`ScenarioError` for
+    anything malformed."""
+    reader = _Reader(source)
     data = reader.data
     rulebook = reader.get(data, "rulebook", _rulebook)
     if "rounding" in data:
@@ -489,10 +503,11 @@ _USER_KEYS = {
 }
 
 
-def load_workspaces(path: str | Path) -> WorkspaceScenario:
-    """Read a workspaces file: ``counting``, optional ``rounding``, ``[[price]]`` and
-    ``[[workspace]]`` tables with their ``user``, ``group`` and ``revision`` lists."""
-    reader = _Reader(path)
+def load_workspaces(source: Source) -> WorkspaceScenario:
+    """Read a workspaces file (a path or an open file): ``counting``, optional ``rounding``,
+    ``[[price]]`` and ``[[workspace]]`` tables with their ``user``, ``group`` and ``revision``
+    lists. Raises :class:`ScenarioError` for anything malformed."""
+    reader = _Reader(source)
     data = reader.data
     counting = reader.get(data, "counting", _COUNTING, default=Counting.MONTH_END)
     rounding = reader.get(data, "rounding", _ROUNDING, default=None)
