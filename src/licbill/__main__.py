@@ -259,9 +259,7 @@ def _invoices_csv(invoices: Sequence[Invoice], lines: Sequence[ChargeLine]) -> s
 
 #: The subcommands, by name: add an entry to add one.
 COMMANDS: dict[str, Command] = {
-    "demo": Command(
-        "print the seed scenarios and sample months as tables", _demo_arguments, _demo
-    ),
+    "demo": Command("print the seed scenarios and sample months as tables", _demo_arguments, _demo),
     "charges": Command("charge lines of a scenario file", _charges_arguments, _charges),
     "invoice": Command(
         "invoices and licensing report of a workspaces file", _invoice_arguments, _invoice

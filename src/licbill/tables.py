@@ -79,9 +79,9 @@ def render(
 
     The columns at the *numeric* indexes are numeric; by default, a column is numeric when each
     of its non-empty cells is a number or an amount, plain (``-20.00``) or localised
-    (``US$ -20,00``, ``1.234,50 €``, ``CHF 3.00``); dates and text are left-aligned. Every cell is text (``str``)
-    and every row has one cell per header, or :class:`InvalidTypeError` /
-    :class:`InvalidValueError` names the row.
+    (``US$ -20,00``, ``1.234,50 €``, ``CHF 3.00``); dates and text are left-aligned. Every
+    cell is text (``str``) and every row has one cell per header, or :class:`InvalidTypeError`
+    / :class:`InvalidValueError` names the row.
     """
     body = [tuple(row) for row in rows]
     for n, row in enumerate((tuple(header), *body)):
