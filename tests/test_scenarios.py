@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import tempfile
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -291,15 +293,23 @@ def test_an_event_its_constructor_refuses_names_the_event(
     """A rule an event checks across its fields is reported at the event's [[event]] line."""
     import licbill.scenarios
 
-    def refuse(*_args: object, **_kwargs: object) -> None:
-        raise lb.InvalidValueError("refused as a whole")
+    @attrs.frozen
+    class Refusing:
+        subscription_id: str
+        on: dt.date
 
-    monkeypatch.setattr(licbill.scenarios, "Cancel", refuse)
+        def __attrs_post_init__(self) -> None:
+            raise lb.InvalidValueError("refused as a whole")
+
+    shape = licbill.scenarios.Shape(Refusing, {"subscription": "subscription_id"},
+                                    frozenset({"type"}))  # fmt: skip
+    monkeypatch.setitem(licbill.scenarios.EVENT_KINDS, "cancel", shape)
     path = _write(tmp_path, GOOD_HEAD + _event('type = "cancel"', 'subscription = "S"',
                                                "on = 2024-01-01"))  # fmt: skip
     with pytest.raises(lb.ScenarioError) as caught:
         load_charges(path)
     assert (caught.value.line, caught.value.field) == (11, "event[0]")
+    assert str(caught.value).endswith("refused as a whole")
 
 
 def test_a_quantity_above_the_maximum_names_the_event(tmp_path: Path) -> None:
