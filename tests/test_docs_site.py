@@ -36,7 +36,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_every_public_module_has_a_reference_page() -> None:
     """docs/reference/ holds one page per public module (the CLI's is cli.md)."""
-    modules = {m.name for m in pkgutil.iter_modules(licbill.__path__) if not m.name[:1] == "_"}
+    modules = {m.name for m in pkgutil.iter_modules(licbill.__path__) if m.name[:1] != "_"}
     pages = {p.stem for p in (ROOT / "docs" / "reference").glob("*.md")} - {"index"}
     assert pages == modules | {"cli"}
     assert "::: licbill.__main__" in (ROOT / "docs" / "reference" / "cli.md").read_text("utf-8")

@@ -394,3 +394,44 @@ def test_line_numbers_count_newlines_only(tmp_path: Path) -> None:
     with pytest.raises(lb.ScenarioError) as caught:
         load_charges(path)
     assert (caught.value.line, caught.value.field) == (11, "sku[0].kind")
+
+
+def test_a_workspace_field_flows_through_the_converter(tmp_path: Path) -> None:
+    """Workspace fields the loader never names (legacy_seats, admin option) read from a file."""
+    text = WS + 'legacy_seats = "every-active-user"\nadmin_gets_all_modules = true\n'
+    workspace = load_workspaces(_write(tmp_path, text)).workspaces[0].workspace
+    assert workspace.legacy_seats is lb.LegacySeats.EVERY_ACTIVE_USER
+    assert workspace.admin_gets_all_modules is True
+
+
+def test_a_renamed_field_cannot_be_written_under_its_own_name(tmp_path: Path) -> None:
+    """``subscription_id`` (the class's name for ``subscription``) is an unknown key in a file."""
+    tail = _event('type = "cancel"', 'subscription_id = "S"', "on = 2024-01-01")
+    with pytest.raises(lb.ScenarioError) as caught:
+        load_charges(_write(tmp_path, GOOD_HEAD + tail))
+    assert (caught.value.line, caught.value.field) == (13, "event[0].subscription_id")
+
+
+def test_enums_read_by_value_or_name_in_any_case(tmp_path: Path) -> None:
+    """``term = "p1m"`` and ``billing = "MONTHLY"`` read as Term.P1M and Billing.MONTHLY."""
+    text = GOOD_HEAD.replace('"P1M"', '"p1m"').replace('"monthly"', '"MONTHLY"')
+    sku = lb.Sku.monthly(id="a", name="a", unit_price=lb.Money("10.00", "USD"))
+    text += _event(PURCHASE + 'sku = "a"')
+    assert load_charges(_write(tmp_path, text)).events[0].sku == sku
+
+
+def test_a_revision_with_both_a_user_and_a_group_is_refused(tmp_path: Path) -> None:
+    """A revision table holds a user or a group: both is refused at the revision key."""
+    text = WS + 'revision = [{ on = 2024-05-02, user = { id = "u" }, group = { id = "g" } }]\n'
+    with pytest.raises(lb.ScenarioError, match="a user or a group") as caught:
+        load_workspaces(_write(tmp_path, text))
+    assert (caught.value.line, caught.value.field) == (10, "workspace[0].revision")
+
+
+def test_a_scenario_reads_from_an_open_file(tmp_path: Path) -> None:
+    """load_charges takes an open file too, and names it in errors by its name."""
+    path = EXAMPLES / "seat-changes.toml"
+    with path.open(encoding="utf-8") as file:
+        assert load_charges(file).events == load_charges(path).events
+    with pytest.raises(lb.InvalidTypeError):
+        load_charges(3)  # type: ignore[arg-type]
