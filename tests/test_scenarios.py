@@ -435,3 +435,72 @@ def test_a_scenario_reads_from_an_open_file(tmp_path: Path) -> None:
         assert load_charges(file).events == load_charges(path).events
     with pytest.raises(lb.InvalidTypeError):
         load_charges(3)  # type: ignore[arg-type]
+
+
+def test_a_rounding_in_a_charges_file_overrides_the_rulebook(tmp_path: Path) -> None:
+    """``rounding = "per_line_half_up"`` (any case) replaces the rulebook's rounding policy."""
+    text = GOOD_HEAD.replace("through", 'rounding = "per_line_half_up"\nthrough', 1)
+    scenario = load_charges(_write(tmp_path, text))
+    assert scenario.rulebook.rounding is lb.Rounding.PER_LINE_HALF_UP
+    assert scenario.rulebook.name == "new-commerce"
+
+
+def test_standard_input_that_is_not_utf8_is_a_scenario_error() -> None:
+    """Bytes that are not UTF-8 on standard input are refused as the file, never decoded wrong."""
+    import io
+
+    stdin = io.BufferedReader(io.BytesIO(b'rulebook = "caf\xe9"\n'))  # type: ignore[arg-type]
+    with pytest.raises(lb.ScenarioError) as caught:
+        load_charges(stdin)
+    assert (str(caught.value.file), caught.value.field) == ("<stdin>", "file")
+
+
+def test_a_stream_that_reads_no_text_is_refused() -> None:
+    """An object whose read() returns neither text nor bytes is an InvalidTypeError."""
+
+    class Odd:
+        def read(self) -> int:
+            return 3
+
+    with pytest.raises(lb.InvalidTypeError, match="not text"):
+        load_charges(Odd())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("setting", "field"),
+    [('user = { id = "u" }', "workspace[0].user"),
+     ("revision = 3", "workspace[0].revision"),
+     ("revision = [3]", "workspace[0].revision")],
+)  # fmt: skip
+def test_user_and_revision_lists_that_are_not_tables_are_refused(
+    tmp_path: Path, setting: str, field: str
+) -> None:
+    """A user table where a list belongs, or revisions that are not tables, name their key."""
+    with pytest.raises(lb.ScenarioError) as caught:
+        load_workspaces(_write(tmp_path, WS + setting + "\n"))
+    assert (caught.value.line, caught.value.field) == (10, field)
+
+
+def test_a_validator_that_needs_the_whole_event_blames_the_event(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A field validator that compares with another field is a rule of the whole entry."""
+    import licbill.scenarios
+
+    def after_on(instance: object, _attribute: object, value: dt.date) -> None:
+        if value < instance.on:  # type: ignore[attr-defined]
+            raise lb.InvalidValueError("ends before it starts")
+
+    @attrs.frozen
+    class Spanning:
+        subscription_id: str
+        on: dt.date
+        until: dt.date = attrs.field(validator=after_on)
+
+    shape = licbill.scenarios.Shape(Spanning, {"subscription": "subscription_id"},
+                                    frozenset({"type"}))  # fmt: skip
+    monkeypatch.setitem(licbill.scenarios.EVENT_KINDS, "cancel", shape)
+    tail = _event('type = "cancel"', 'subscription = "S"', "on = 2024-02-01", "until = 2024-01-01")
+    with pytest.raises(lb.ScenarioError) as caught:
+        load_charges(_write(tmp_path, GOOD_HEAD + tail))
+    assert (caught.value.line, caught.value.field) == (11, "event[0]")

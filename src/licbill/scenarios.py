@@ -267,9 +267,6 @@ class Shape:
             if path == target or path.startswith(target + "."):
                 return target_key
         first = re.split(r"[.\[]", path, maxsplit=1)[0]
-        for target_key, target in self.renames.items():
-            if target == first:
-                return target_key
         return first if first in self.known() else None
 
 
@@ -403,18 +400,20 @@ def _blame(conv: cattrs.Converter, cls: Any, data: Any, path: str, message: str
     for step in filter(None, path.split(".")):
         if not attrs.has(cls) or not isinstance(data, Mapping) or step not in data:
             return path, message
-        cls, data = attrs.fields_dict(cls)[step].type, data[step]
+        cls, data = attrs.fields_dict(attrs.resolve_types(cls))[step].type, data[step]
     if not attrs.has(cls) or not isinstance(data, Mapping):
         return path, message
     for field in attrs.fields(attrs.resolve_types(cls)):
         if field.validator is None or field.name not in data:
             continue
+        # Every field read before the class refused the whole, so each reads again; a
+        # validator that needs the rest of the instance is not a rule of its field alone.
+        value = conv.structure(data[field.name], field.type)
         try:
-            value = conv.structure(data[field.name], field.type)
             field.validator(None, field, value)
         except LicbillError as error:
             return (f"{path}.{field.name}" if path else field.name), str(error)
-        except Exception:  # a value that does not even read: not this rule
+        except Exception:  # it looked at the (missing) instance
             continue
     return path, message
 
