@@ -301,9 +301,7 @@ def test_an_event_its_constructor_refuses_names_the_event(
         def __attrs_post_init__(self) -> None:
             raise lb.InvalidValueError("refused as a whole")
 
-    shape = licbill.scenarios.Shape(Refusing, {"subscription": "subscription_id"},
-                                    frozenset({"type"}))  # fmt: skip
-    monkeypatch.setitem(licbill.scenarios.EVENT_KINDS, "cancel", shape)
+    monkeypatch.setitem(licbill.scenarios.EVENT_KINDS, "cancel", lb.scenarios.event_shape(Refusing))
     path = _write(tmp_path, GOOD_HEAD + _event('type = "cancel"', 'subscription = "S"',
                                                "on = 2024-01-01"))  # fmt: skip
     with pytest.raises(lb.ScenarioError) as caught:
@@ -497,9 +495,7 @@ def test_a_validator_that_needs_the_whole_event_blames_the_event(
         on: dt.date
         until: dt.date = attrs.field(validator=after_on)
 
-    shape = licbill.scenarios.Shape(Spanning, {"subscription": "subscription_id"},
-                                    frozenset({"type"}))  # fmt: skip
-    monkeypatch.setitem(licbill.scenarios.EVENT_KINDS, "cancel", shape)
+    monkeypatch.setitem(licbill.scenarios.EVENT_KINDS, "cancel", lb.scenarios.event_shape(Spanning))
     tail = _event('type = "cancel"', 'subscription = "S"', "on = 2024-02-01", "until = 2024-01-01")
     with pytest.raises(lb.ScenarioError) as caught:
         load_charges(_write(tmp_path, GOOD_HEAD + tail))

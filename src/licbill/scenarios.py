@@ -1,6 +1,9 @@
 """Scenario files (TOML): SKUs and events, or workspaces, read into licbill values.
 
-A malformed file raises :class:`ScenarioError` naming the file, the line and the field; a file
+Each table entry is read through licbill's converter (:mod:`licbill.convert`, adapted to TOML
+by :func:`toml_converter`), as its :class:`Shape` says; the loader itself keeps only the
+file's own rules (unique ids, SKU ids that resolve, defaults a file may leave out). A malformed
+file raises :class:`ScenarioError` naming the file, the line and the field; a file
 is read whole before anything is billed, so nothing is half-applied. Errors the engine raises
 later about an event of the file (:meth:`ChargeScenario.iter_charge_lines`,
 :meth:`ChargeScenario.locate`) keep their class and gain the event's file, line and field. The
@@ -43,11 +46,15 @@ from .seats import Counting, Revision, SeatKey
 from .workspace import Group, LegacyEdition, Module, User, UserKind, Workspace
 
 __all__ = [
+    "EVENT_KINDS",
     "ChargeScenario",
+    "Shape",
     "ScenarioError",
     "WorkspaceScenario",
+    "event_shape",
     "load_charges",
     "load_workspaces",
+    "toml_converter",
 ]
 
 # Python's default int-str limit: longer integers are not converted.
@@ -273,16 +280,21 @@ class Shape:
 #: The SKU table of a charges file.
 SKU_SHAPE = Shape(Sku, {"unit_price": "unit_price.amount", "currency": "unit_price.currency"})
 
+
+def event_shape(cls: type) -> Shape:
+    """The shape of an event kind: its class's fields, ``subscription`` for
+    ``subscription_id``, and the ``type`` key that names the kind."""
+    return Shape(cls, {"subscription": "subscription_id"}, frozenset({"type"}))
+
+
 #: The event kinds of a charges file, by their ``type``: one entry per kind. An event's keys are
 #: its class's fields, ``subscription`` for ``subscription_id``; a SKU is given by its id.
 EVENT_KINDS: dict[str, Shape] = {
-    "purchase": Shape(Purchase, {"subscription": "subscription_id"}, frozenset({"type"})),
-    "change-quantity": Shape(
-        ChangeQuantity, {"subscription": "subscription_id"}, frozenset({"type"})
-    ),
-    "convert": Shape(ConvertSku, {"subscription": "subscription_id"}, frozenset({"type"})),
-    "cancel": Shape(Cancel, {"subscription": "subscription_id"}, frozenset({"type"})),
-    "auto-renew": Shape(SetAutoRenew, {"subscription": "subscription_id"}, frozenset({"type"})),
+    "purchase": event_shape(Purchase),
+    "change-quantity": event_shape(ChangeQuantity),
+    "convert": event_shape(ConvertSku),
+    "cancel": event_shape(Cancel),
+    "auto-renew": event_shape(SetAutoRenew),
 }
 
 
