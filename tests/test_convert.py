@@ -222,7 +222,7 @@ def test_the_classes_rules_still_apply() -> None:
     """A value the class refuses is reported with the class's own message at its path."""
     data = _events_data()
     data[0]["quantity"] = 0
-    with pytest.raises(lb.ConversionError, match=r"\[0\]: quantity must be at least 1"):
+    with pytest.raises(lb.ConversionError, match=r"\[0\]: quantity must lie in 1..1000000000"):
         lb.from_dict(list[lb.Event], data)
 
 

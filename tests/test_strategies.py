@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 
+import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -44,3 +49,64 @@ def test_from_type_knows_licbill(sku: lb.Sku, money: lb.Money, purchase: lb.Purc
     assert isinstance(sku, lb.Sku)
     assert isinstance(money, lb.Money)
     assert isinstance(purchase, lb.Purchase)
+
+
+@pytest.mark.parametrize(
+    "first",
+    ["from licbill import strategies", "import licbill.strategies", "import hypothesis"],
+)
+def test_strategies_import_in_a_fresh_interpreter(first: str) -> None:
+    """``licbill.strategies`` imports first or after hypothesis, and registers licbill's types."""
+    program = (
+        f"{first}\n"
+        "from hypothesis import strategies as st\n"
+        "import licbill as lb\n"
+        "from licbill import strategies\n"
+        "assert isinstance(st.from_type(lb.Money).example(), lb.Money)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@given(
+    day=lbst.anchor_dates(min_value=dt.date(2099, 1, 1), max_value=dt.date(2101, 12, 31))
+    | lbst.anchor_dates(min_value=dt.date(1899, 11, 1), max_value=dt.date(1900, 3, 31))
+)
+def test_anchor_dates_span_century_years(day: dt.date) -> None:
+    """Ranges over 1900 and 2100, which have no 29 February, draw valid dates."""
+    assert dt.date(1899, 11, 1) <= day <= dt.date(2101, 12, 31)
+
+
+@given(day=lbst.anchor_dates(min_value=dt.date(9999, 11, 1), max_value=dt.date.max))
+def test_anchor_dates_reach_the_last_day(day: dt.date) -> None:
+    """A range ending on 9999-12-31 draws valid dates, month ends included."""
+    assert day >= dt.date(9999, 11, 1)
+
+
+@given(
+    purchase=lbst.purchases(
+        skus=lbst.skus(kinds=st.just(lb.SkuKind.PER_SEAT)).map(
+            lambda sku: attrs.evolve(sku, min_quantity=60, max_quantity=None)
+        )
+    )
+)
+def test_purchases_respect_a_skus_minimum(purchase: lb.Purchase) -> None:
+    """A SKU whose minimum exceeds the drawn quantities still gets at least its minimum."""
+    assert purchase.quantity >= 60
+    assert purchase.sku.allows(purchase.quantity)
+
+
+@given(
+    purchase=lbst.purchases(
+        skus=lbst.skus(kinds=st.just(lb.SkuKind.PER_SEAT)).map(
+            lambda sku: attrs.evolve(sku, min_quantity=2, max_quantity=3)
+        ),
+        quantities=st.integers(1, 100),
+    )
+)
+def test_purchases_respect_a_skus_limits(purchase: lb.Purchase) -> None:
+    """Drawn quantities are clamped into a SKU's min..max."""
+    assert 2 <= purchase.quantity <= 3

@@ -1,6 +1,8 @@
 """licbill: billing rules for licence-based (per-seat, per-module) software subscriptions."""
 
-from . import directory, recon, reports, rulebooks
+from typing import Any
+
+from . import audit, directory, recon, reports, rulebooks
 from .charges import ChargeLines, charge_lines, iter_charge_lines
 from .convert import from_dict, to_dict
 from .display import format_date, format_money
@@ -19,8 +21,10 @@ from .errors import (
     LicbillError,
     MissingDependencyError,
     MissingPriceError,
+    OutOfCalendarError,
     PlanAndQuantityError,
     QuantityError,
+    ReservedEventIdError,
     SameSkuError,
     ScenarioError,
     SubscriptionEndedError,
@@ -32,7 +36,7 @@ from .errors import (
 )
 from .invoice import Invoice, InvoiceLine, PriceList, monthly_invoice
 from .legacy import MODULES_FROM, LicenceModel, ModuleTrial, licence_model
-from .lines import ChargeLine, ChargeType, ChargeTypeName
+from .lines import Basis, ChargeLine, ChargeType, ChargeTypeName
 from .models import (
     Billing,
     Cancel,
@@ -46,6 +50,7 @@ from .models import (
     Term,
 )
 from .money import Money, RoundingMode, total
+from .partitions import merge_charge_lines
 from .periods import Period, add_months, cycle, inclusive_days, period_end
 from .proration import Rounding, RoundingScope, effective_unit_price, prorate
 from .provisioning import ProvisioningKey
@@ -74,6 +79,7 @@ from .workspace import (
 )
 
 __all__ = [
+    "Basis",
     "Billing",
     "BillingInfo",
     "Cancel",
@@ -107,6 +113,7 @@ __all__ = [
     "MODULES_FROM",
     "MissingDependencyError",
     "MissingPriceError",
+    "OutOfCalendarError",
     "Module",
     "ModuleTrial",
     "Money",
@@ -118,6 +125,7 @@ __all__ = [
     "ProvisioningKey",
     "Purchase",
     "QuantityError",
+    "ReservedEventIdError",
     "Revision",
     "Rounding",
     "RoundingMode",
@@ -142,6 +150,7 @@ __all__ = [
     "UserStatus",
     "Workspace",
     "add_months",
+    "audit",
     "charge_lines",
     "count_seats",
     "cut_history",
@@ -155,6 +164,7 @@ __all__ = [
     "inclusive_days",
     "iter_charge_lines",
     "licence_model",
+    "merge_charge_lines",
     "month_end_state",
     "monthly_invoice",
     "period_end",
@@ -165,3 +175,15 @@ __all__ = [
     "to_dict",
     "total",
 ]
+
+
+# The optional modules load on first use, so that ``import licbill`` never needs their extras.
+_OPTIONAL = frozenset({"arrow", "dask"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _OPTIONAL:
+        import importlib
+
+        return importlib.import_module(f"licbill.{name}")
+    raise AttributeError(f"module 'licbill' has no attribute {name!r}")

@@ -6,6 +6,9 @@
 - ``licbill invoice FILE.toml --month 2024-05``: invoices of the workspaces in a file, as
   tables with the licensing report, the recon CSV of their charge lines, JSON or JSON Lines,
   and optionally a users CSV per workspace;
+- ``licbill audit FILE.csv``: the findings of a received reconciliation file (exit status 1
+  when there are any); ``licbill reconcile EVENTS.toml FILE.csv``: its differences from the
+  lines licbill makes from the events (exit status 1 when there are any);
 - ``licbill --version``.
 
 ``-`` as the file reads the scenario from standard input. Output is produced whole before it is
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import datetime as dt
 import io
 import json
@@ -33,7 +37,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
-from . import recon
+from . import audit, recon
 from .charges import ChargeLines
 from .demo import run_demo
 from .display import line_record
@@ -42,11 +46,11 @@ from .invoice import Invoice, monthly_invoice
 from .legacy import ModuleTrial
 from .lines import ChargeLine
 from .reports import licensing_report, write_users_csv
-from .scenarios import load_charges, load_workspaces
+from .scenarios import RULEBOOKS, load_charges, load_workspaces
 from .seats import Month
 from .tables import render
 
-__all__ = ["COMMANDS", "Command", "main", "users_csv_name", "version", "write_all"]
+__all__ = ["COMMANDS", "Command", "Outcome", "main", "users_csv_name", "version", "write_all"]
 
 #: On a terminal, a progress count is shown every this many lines.
 PROGRESS_EVERY = 100_000
@@ -58,6 +62,13 @@ FORMATS = ("table", "csv", "json", "jsonl")
 Output = str | Iterator[str]
 
 
+class Outcome(NamedTuple):
+    """A command's text with its own exit status (``audit``: 1 when it found something)."""
+
+    text: str
+    status: int
+
+
 class Command(NamedTuple):
     """A subcommand: its help, a function adding its arguments to its parser, and a function
     running it on the parsed arguments. ``run`` returns the standard output (or ``--output``)
@@ -65,7 +76,7 @@ class Command(NamedTuple):
 
     help: str
     arguments: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace, dict[Path, str]], Output]
+    run: Callable[[argparse.Namespace, dict[Path, str]], Output | Outcome]
 
 
 def version() -> str:
@@ -92,11 +103,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if output is not None and output.is_dir():
             raise InvalidValueError(f"--output {str(output)!r} is a directory")
         result = COMMANDS[args.command].run(args, files)
+        status = 0
+        if isinstance(result, Outcome):
+            result, status = result
         if output is not None:
             write_all({**files, output: result})
         else:
             write_all(files)
             _write(sys.stdout, result)
+        return status
     except LicbillError as error:
         with contextlib.suppress(BrokenPipeError):
             sys.stdout.flush()  # the records before the failure are whole
@@ -105,6 +120,57 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (| head); nothing left to say
     return 0
+
+
+def _audit_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--rulebook", choices=sorted(RULEBOOKS), help="the rulebook it follows")
+    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+
+def _reconcile_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("events", type=Path)
+    parser.add_argument("file", type=Path)
+
+
+def _audit(args: argparse.Namespace, _files: dict[Path, str]) -> Outcome:
+    text, found = _audit_text(args)
+    return Outcome(text, 1 if found else 0)
+
+
+def _reconcile(args: argparse.Namespace, _files: dict[Path, str]) -> Outcome:
+    text, found = _reconcile_text(args)
+    return Outcome(text, 1 if found else 0)
+
+
+def _audit_text(args: argparse.Namespace) -> tuple[str, bool]:
+    rulebook = RULEBOOKS[args.rulebook] if args.rulebook else None
+    findings = audit.check(audit.read_recon(args.file), rulebook=rulebook)
+    records = [finding.to_record() for finding in findings]
+    if args.format == "json":
+        return json.dumps(records, indent=2) + "\n", bool(findings)
+    if args.format == "csv":
+        out = io.StringIO(newline="")
+        writer = csv.DictWriter(out, fieldnames=audit.FINDING_COLUMNS)
+        writer.writeheader()
+        writer.writerows(
+            {key: recon.neutralise(str(value)) for key, value in record.items()}
+            for record in records
+        )
+        return out.getvalue(), bool(findings)
+    if not findings:
+        return f"{args.file}: clean\n", False
+    rows = [tuple(str(record[key]) for key in audit.FINDING_COLUMNS) for record in records]
+    return render(audit.FINDING_COLUMNS, rows) + "\n", True
+
+
+def _reconcile_text(args: argparse.Namespace) -> tuple[str, bool]:
+    scenario = load_charges(args.events)
+    expected = ChargeLines(scenario.iter_charge_lines())
+    differences = audit.reconcile(expected, audit.read_recon(args.file))
+    if not differences:
+        return f"{args.file}: agrees with {args.events}\n", False
+    return "".join(f"{difference}\n" for difference in differences), True
 
 
 def _date(text: str) -> dt.date:
@@ -263,6 +329,12 @@ COMMANDS: dict[str, Command] = {
     "charges": Command("charge lines of a scenario file", _charges_arguments, _charges),
     "invoice": Command(
         "invoices and licensing report of a workspaces file", _invoice_arguments, _invoice
+    ),
+    "audit": Command("check a received reconciliation file", _audit_arguments, _audit),
+    "reconcile": Command(
+        "compare a received reconciliation file with a scenario's lines",
+        _reconcile_arguments,
+        _reconcile,
     ),
 }
 

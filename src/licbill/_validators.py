@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from .errors import InvalidTypeError
 
-__all__ = ["flag", "identifier", "text", "whole"]
+__all__ = ["MAX_QUANTITY", "flag", "identifier", "shown", "text", "whole"]
+
+#: The largest quantity (seats, units) licbill bills: a billion. See docs/guarantees.md.
+MAX_QUANTITY: Final = 10**9
 
 
 def text(_instance: Any, attribute: Any, value: Any) -> None:
@@ -32,3 +35,13 @@ def whole(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidTypeError(f"{what} must be an int, not {value!r}")
     return value
+
+
+def shown(value: Any) -> str:
+    """``repr(value)`` for an error message, shortened: a huge int (whose ``repr`` Python
+    refuses past 4,300 digits) or a long text is named by its size, never copied whole."""
+    if isinstance(value, int) and not isinstance(value, bool) and not -(10**60) < value < 10**60:
+        sign = "-" if value < 0 else ""
+        return f"{sign}an int of about {value.bit_length() * 30103 // 100000 + 1} digits"
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:36]}...{text[-36:]} ({len(text)} characters)"

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import re
 from collections.abc import Iterable, Iterator, Sequence
-from decimal import Decimal
 from typing import Any, SupportsIndex, overload
 
 from .display import html_table, line_frame, line_record
@@ -24,14 +24,16 @@ from .errors import (
     EventOrderError,
     IncompatibleSkuError,
     InvalidTypeError,
+    OutOfCalendarError,
     PlanAndQuantityError,
     QuantityError,
+    ReservedEventIdError,
     SameSkuError,
     SubscriptionEndedError,
     TrialError,
     UnknownSubscriptionError,
 )
-from .lines import ChargeLine, ChargeType
+from .lines import Basis, ChargeLine, ChargeType
 from .models import Cancel, ChangeQuantity, ConvertSku, Event, Purchase, SetAutoRenew, Sku, SkuKind
 from .money import Money
 from .periods import _add_months, _inclusive_days, _period_end, check_date
@@ -74,6 +76,12 @@ class ChargeLines(tuple[ChargeLine, ...]):
         objects with a ``currency`` column (docs/notebooks.md). Needs the ``pandas`` extra."""
         return line_frame(self)
 
+    def to_arrow(self) -> Any:
+        """The lines as a ``pyarrow.Table`` in ``licbill.arrow.LINE_SCHEMA``; extra ``arrow``."""
+        from .arrow import lines_to_table
+
+        return lines_to_table(self)
+
     def to_table(self, *, locale: str | None = None) -> str:
         """A plain-text table; dates, money and charge types localised when *locale* is given."""
         return render(LINE_COLUMNS, [line_cells(line, locale=locale) for line in self])
@@ -85,6 +93,10 @@ class ChargeLines(tuple[ChargeLine, ...]):
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+
+#: The form of generated reference ids (``S1-0003``), reserved: given event ids may not take it.
+_GENERATED_ID = re.compile(r"-[0-9]{4,}\Z")
 
 
 def charge_lines(events: Iterable[Event], *, through: dt.date, rulebook: Rulebook) -> ChargeLines:
@@ -151,6 +163,7 @@ class _Sub:
         "anchor",
         "auto_renew",
         "cancelled",
+        "charged",
         "cycle_end",
         "cycle_months",
         "cycle_net",
@@ -168,6 +181,7 @@ class _Sub:
         "term_months",
         "term_start",
         "trial",
+        "zero",
     )
 
     def __init__(self, purchase: Purchase, trial_months: int) -> None:
@@ -180,16 +194,25 @@ class _Sub:
         self.cancelled = False
         self.trial = purchase.trial
         self.refs = 0
-        self.cycle_net = Decimal(0)
+        # What the current cycle has charged, net: Money, so its sums use licbill's context.
+        self.zero = self.cycle_net = Money.zero(purchase.sku.unit_price.currency)
+        self.charged: list[str] = []  # reference ids charged in the current cycle
         # Paid cycles count from the anchor, after the trial months if there is a trial.
         self.offset = trial_months if purchase.trial else 0
+        self.index = -1
         if purchase.trial:
-            self.index = -1
             self.cycle_start = self.term_start = purchase.on
-            self.cycle_end = self.term_end = _period_end(purchase.on, trial_months)
+            try:
+                self.cycle_end = self.term_end = _period_end(purchase.on, trial_months)
+            except OutOfCalendarError as error:
+                raise self.past_calendar(error) from None
         else:
-            self.index = -1
             self.enter_cycle(0)
+
+    def past_calendar(self, error: OutOfCalendarError) -> OutOfCalendarError:
+        # A cycle or term that would end after 9999-12-31 is refused, never clipped: its
+        # price is for days a date cannot name (docs/guarantees.md).
+        return OutOfCalendarError(f"subscription {self.id!r} cannot be billed: {error}")
 
     def set_sku(self, sku: Sku) -> None:
         self.full_total: Money | None = None
@@ -202,18 +225,30 @@ class _Sub:
         # Cycle k is computed from the anchor, never from cycle k-1 (RULEBOOK A2); its start
         # is the day after cycle k-1's end, which was itself computed from the anchor.
         months = self.offset + index * self.cycle_months
-        if index == self.index + 1 and index > 0:
-            self.cycle_start = self.cycle_end + _ONE_DAY
-        else:
-            self.cycle_start = _add_months(self.anchor, months)
-        self.index = index
-        self.cycle_end = _period_end(self.anchor, months + self.cycle_months)
-        if index % self.cycles_per_term == 0:
-            self.term_start = self.cycle_start
-            self.term_end = _period_end(self.anchor, months + self.term_months)
-        self.cycle_net = Decimal(0)
+        try:
+            cycle_start = (
+                self.cycle_end + _ONE_DAY
+                if index == self.index + 1 and index > 0
+                else _add_months(self.anchor, months)
+            )
+            cycle_end = _period_end(self.anchor, months + self.cycle_months)
+            if index % self.cycles_per_term == 0:
+                self.term_end = _period_end(self.anchor, months + self.term_months)
+                self.term_start = cycle_start
+        except (OutOfCalendarError, OverflowError):
+            raise self.past_calendar(
+                OutOfCalendarError(
+                    f"its cycle {index}, starting {months} months after {self.anchor}, or its "
+                    f"term would end after {dt.date.max}"
+                )
+            ) from None
+        self.cycle_start, self.cycle_end, self.index = cycle_start, cycle_end, index
+        self.cycle_net = self.zero
+        self.charged = []
 
     def reference(self, event: Event | None) -> str:
+        # Generated ids are "<subscription id>-<four or more digits>"; given event ids of that
+        # form are refused (_Engine.apply), so the two never collide (docs/lifecycle.md).
         self.refs += 1
         if event is not None and event.event_id is not None:
             return event.event_id
@@ -346,6 +381,12 @@ class _Engine:
 
     def apply(self, event: Event) -> None:
         if event.event_id is not None:
+            if _GENERATED_ID.search(event.event_id):
+                raise ReservedEventIdError(
+                    f"event id {event.event_id!r} has the form licbill reserves for generated "
+                    "references (a hyphen and four or more digits at the end); choose another",
+                    event=event,
+                )
             if event.event_id in self.event_ids:
                 raise DuplicateEventError(
                     f"event id {event.event_id!r} was already applied", event=event
@@ -483,8 +524,12 @@ class _Engine:
         if total is None:
             # A whole cycle costs the same each time, until the SKU or the quantity changes.
             total = sub.full_total = _prorate(price, sub.quantity, 1, 1, self.rounding)
-        sub.cycle_net += total.amount
-        self.line(sub, kind, day, price, total, ref, sub.cycle_start, False)
+        sub.cycle_net += total
+        days = _inclusive_days(sub.cycle_start, sub.cycle_end)
+        basis = Basis(
+            cycle_start=sub.cycle_start, cycle_days=days, billing_days=days, rounding=self.rounding
+        )
+        self.line(sub, kind, day, price, total, ref, sub.cycle_start, False, basis)
 
     def prorated(
         self,
@@ -506,26 +551,45 @@ class _Engine:
             price, sub.quantity, billing_days, cycle_days, rounding, -1 if credit else 1
         )
         eup = _effective_unit_price(price, billing_days, cycle_days)
-        sub.cycle_net += total.amount
-        self.line(sub, kind, day, eup, total, ref, day, rebill)
+        sub.cycle_net += total
+        basis = Basis(
+            cycle_start=sub.cycle_start,
+            cycle_days=cycle_days,
+            billing_days=billing_days,
+            rounding=rounding,
+            reverses=tuple(sub.charged[-1:]) if credit else (),
+        )
+        self.line(sub, kind, day, eup, total, ref, day, rebill, basis)
 
     def full_refund(self, sub: _Sub, day: dt.date, ref: str) -> None:
         # Everything charged in the current cycle goes back, seat changes included.
-        total = Money(-sub.cycle_net, sub.sku.unit_price.currency)
-        sub.cycle_net = Decimal(0)
+        total = -sub.cycle_net
+        sub.cycle_net = sub.zero
         price = sub.sku.unit_price
-        self.line(sub, ChargeType.CANCEL_IMMEDIATE, day, price, total, ref, sub.cycle_start, False)
+        days = _inclusive_days(sub.cycle_start, sub.cycle_end)
+        basis = Basis(
+            cycle_start=sub.cycle_start,
+            cycle_days=days,
+            billing_days=days,
+            rounding=self.rounding,
+            reverses=tuple(sub.charged),
+            refund=True,
+        )
+        kind = ChargeType.CANCEL_IMMEDIATE
+        self.line(sub, kind, day, price, total, ref, sub.cycle_start, False, basis)
 
     def trial_line(self, sub: _Sub, kind: ChargeType, day: dt.date, ref: str) -> ChargeLine:
         # Every line of a trial mirrors the trial itself: its days, its seats, amount zero.
         zero = Money.zero(sub.sku.unit_price.currency)
+        end = _period_end(sub.purchase.on, self.rulebook.trial_months)
+        days = _inclusive_days(sub.purchase.on, end)
         return ChargeLine(
             subscription_id=sub.id,
             order_date=day,
             sku_id=sub.sku.id,
             sku_name=sub.sku.name,
             charge_start=sub.purchase.on,
-            charge_end=_period_end(sub.purchase.on, self.rulebook.trial_months),
+            charge_end=end,
             unit_price=zero,
             effective_unit_price=zero,
             quantity=sub.quantity,
@@ -539,6 +603,12 @@ class _Engine:
             billing=sub.sku.billing,
             subscription_start=sub.purchase.on,
             subscription_end=sub.term_end,
+            basis=Basis(
+                cycle_start=sub.purchase.on,
+                cycle_days=days,
+                billing_days=days,
+                rounding=self.rounding,
+            ),
         )
 
     def line(
@@ -551,6 +621,7 @@ class _Engine:
         ref: str,
         start: dt.date,
         rebill: bool,
+        basis: Basis,
     ) -> None:
         sku = sub.sku
         texts = self.descriptions
@@ -560,6 +631,8 @@ class _Engine:
         else:
             end = sub.cycle_end
             description = texts.paid_rebill if rebill else texts.paid
+        if total.amount > 0 and ref not in sub.charged:
+            sub.charged.append(ref)
         self.out.append(
             _new_line(
                 ChargeLine,
@@ -583,6 +656,7 @@ class _Engine:
                     sku.billing,
                     sub.purchase.on,
                     sub.term_end,
+                    basis,
                 ),
             )
         )

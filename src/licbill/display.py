@@ -7,6 +7,7 @@ because babel would otherwise round half-even on its own. Locales are always exp
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import enum
 import html
 import importlib
@@ -21,9 +22,9 @@ from babel.dates import format_date as _babel_date
 from babel.numbers import format_currency
 
 from .errors import InvalidTypeError, InvalidValueError, MissingDependencyError
-from .lines import ChargeLine, ChargeType, ChargeTypeName
+from .lines import RECORD_FIELDS, ChargeLine, ChargeType, ChargeTypeName
 from .models import Billing, Term
-from .money import Money
+from .money import Money, decimal_context
 from .periods import check_date
 
 __all__ = [
@@ -73,7 +74,12 @@ def format_money(money: Money, *, locale: str) -> str:
         raise InvalidValueError(
             f"{money!r} has digits beyond the minor unit: round it with a RoundingMode first"
         )
-    return format_currency(money.amount, money.currency, locale=locale_of(locale))
+    # babel computes in the current decimal context: give it licbill's for the call (a copy,
+    # restored on return), with only Rounded untrapped, as dropping zeros is not rounding.
+    context = decimal_context()
+    context.traps[decimal.Rounded] = False
+    with decimal.localcontext(context):
+        return format_currency(money.amount, money.currency, locale=locale_of(locale))
 
 
 def format_date(day: dt.date, *, locale: str) -> str:
@@ -182,6 +188,8 @@ def line_record(line: ChargeLine) -> dict[str, Any]:
     check_line(line)
     record: dict[str, Any] = {}
     for name, value in zip(line._fields, line, strict=True):
+        if name not in RECORD_FIELDS:
+            continue
         record[name] = _plain(value)
         if name == "total":
             record["currency"] = line.currency
@@ -192,7 +200,7 @@ def line_record(line: ChargeLine) -> dict[str, Any]:
 def _column_kinds() -> dict[str, str]:
     hints = typing.get_type_hints(ChargeLine)
     kinds = {}
-    for name in ChargeLine._fields:
+    for name in RECORD_FIELDS:
         hint = hints[name]
         if hint in (dt.date, dt.date | None):
             kinds[name] = "date"

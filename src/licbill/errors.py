@@ -24,8 +24,10 @@ __all__ = [
     "LicbillError",
     "MissingDependencyError",
     "MissingPriceError",
+    "OutOfCalendarError",
     "PlanAndQuantityError",
     "QuantityError",
+    "ReservedEventIdError",
     "SameSkuError",
     "ScenarioError",
     "SubscriptionEndedError",
@@ -100,6 +102,10 @@ class ConversionError(InvalidValueError, InvalidTypeError):
         super().__init__(f"cannot read a {name}: " + "; ".join(lines))
 
 
+class OutOfCalendarError(InvalidValueError):
+    """A date licbill would need lies before 0001-01-01 or after 9999-12-31 (Python's range)."""
+
+
 class UnknownCurrencyError(InvalidValueError):
     """A currency code that is not an ISO 4217 code known to babel."""
 
@@ -130,6 +136,11 @@ class DuplicateSubscriptionError(EventError):
 
 class DuplicateEventError(EventError):
     """Two events carry the same ``event_id``; the second is refused, never applied twice."""
+
+
+class ReservedEventIdError(EventError):
+    """An ``event_id`` of the form licbill reserves for the references it generates: text, a
+    hyphen and four or more digits (``S1-0003``), so a given id never equals a generated one."""
 
 
 class EventOrderError(EventError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
@@ -15,7 +15,7 @@ from .display import format_money, html_table, require_pandas
 from .errors import CurrencyMismatchError, InvalidTypeError, InvalidValueError, MissingPriceError
 from .legacy import LicenceModel, ModuleTrial, licence_model
 from .lines import ChargeLine, ChargeType, ChargeTypeName
-from .money import Money
+from .money import Money, RoundingMode, amount_of, round_div
 from .proration import Rounding, RoundingScope, effective_unit_price, prorate
 from .seats import Counting, Month, Product, Revision, SeatKey, count_seats
 from .workspace import BillingInfo, Group, LegacyEdition, Module, User, UserKind, Workspace
@@ -183,13 +183,14 @@ class Invoice:
         for line in self.lines:
             product, kind = line.product.value, line.user_kind.value
             if self.counting is Counting.DAILY_PRORATED:
-                seat_days = line.quantity * days
-                quantity = int(seat_days.to_integral_value(rounding=ROUND_HALF_EVEN))
+                # seat-days / days was shown to four places: times days, it rounds back exactly
+                numerator, denominator = line.quantity.as_integer_ratio()
+                quantity = round_div(numerator * days, denominator, RoundingMode.HALF_EVEN)
                 unit = effective_unit_price(unit_price=line.unit_price, billing_days=1,
                                             cycle_days=days)  # fmt: skip
                 what = f"{quantity} seat-days of {days}"
             else:
-                if line.quantity != line.quantity.to_integral_value():
+                if line.quantity.as_integer_ratio()[1] != 1:
                     raise InvalidValueError(
                         f"{product} ({kind}) on invoice {self.workspace_id} {self.month}: "
                         f"{line.quantity} seats is not a whole number under "
@@ -336,8 +337,10 @@ def monthly_invoice(
         price = Money.zero(currency) if (product, kind) in free else prices.price(product, kind)
         if counting is Counting.DAILY_PRORATED:
             assert rounding is not None
-            quantity = (Decimal(seat.seat_days) / month.days).quantize(
-                Decimal(1).scaleb(-QUANTITY_PLACES), rounding=ROUND_HALF_EVEN
+            # Exact integer division, rounded half-even; no Decimal context involved.
+            quantity = amount_of(
+                round_div(seat.seat_days * 10**QUANTITY_PLACES, month.days, RoundingMode.HALF_EVEN),
+                QUANTITY_PLACES,
             )
             total = _prorated_total(price, seat.held_days, month.days, rounding)
         else:

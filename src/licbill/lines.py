@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import attrs
 
 from ._enums import FastEnum
+from ._validators import flag, whole
+from .errors import InvalidTypeError, InvalidValueError
 from .models import Billing, Term
 from .money import Money
+from .periods import check_date
+from .proration import Rounding
 
-__all__ = ["ChargeLine", "ChargeType", "ChargeTypeName"]
+if TYPE_CHECKING:
+    from .explain import Explanation
+
+__all__ = ["RECORD_FIELDS", "Basis", "ChargeLine", "ChargeType", "ChargeTypeName"]
 
 
 class ChargeType(FastEnum):
@@ -40,6 +47,50 @@ class ChargeTypeName:
 
     def __str__(self) -> str:
         return self.spelling
+
+
+@attrs.frozen(kw_only=True)
+class Basis:
+    """What a line's amount was derived from, as the engine recorded it (see docs/audit.md).
+
+    ``cycle_start`` and ``cycle_days`` describe the charge cycle, ``billing_days`` the days
+    charged (equal to ``cycle_days`` for a whole cycle or a custom-meter line), ``rounding`` the
+    policy in force. ``reverses`` names the reference ids of the charges a credit gives back;
+    ``refund`` marks a full refund, whose amount is everything charged in the cycle so far.
+    """
+
+    cycle_start: dt.date
+    cycle_days: int
+    billing_days: int
+    rounding: Rounding
+    reverses: tuple[str, ...] = ()
+    refund: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        # One pass for the engine's well-formed values; the slow path names what is wrong.
+        if (
+            type(self.cycle_start) is dt.date
+            and type(self.cycle_days) is int
+            and type(self.billing_days) is int
+            and 0 < self.billing_days <= self.cycle_days
+            and type(self.rounding) is Rounding
+            and type(self.reverses) is tuple
+            and type(self.refund) is bool
+            and all(type(ref) is str for ref in self.reverses)
+        ):
+            return
+        check_date(self.cycle_start, "cycle_start")
+        for what in ("cycle_days", "billing_days"):
+            whole(getattr(self, what), what)
+        if not 0 < self.billing_days <= self.cycle_days:
+            raise InvalidValueError(
+                f"billing days must lie in 1..cycle days, not {self.billing_days} of "
+                f"{self.cycle_days}"
+            )
+        if not isinstance(self.rounding, Rounding):
+            raise InvalidTypeError(f"rounding must be a licbill.Rounding, not {self.rounding!r}")
+        flag(self, attrs.fields(Basis).refund, self.refund)
+        raise InvalidTypeError(f"reverses must be a tuple of reference ids, not {self.reverses!r}")
 
 
 class ChargeLine(NamedTuple):
@@ -71,8 +122,26 @@ class ChargeLine(NamedTuple):
     billing: Billing = Billing.MONTHLY
     subscription_start: dt.date | None = None
     subscription_end: dt.date | None = None
+    basis: Basis | None = None
 
     @property
     def currency(self) -> str:
         """The currency of the line."""
         return self.total.currency
+
+    def explain(self) -> Explanation:
+        """How the amount came about: days, prices, rounding and what a credit reverses.
+
+        ``str()`` of the result is one line of text, e.g. ``10.08 EUR / 30 days x 23 days =
+        7.728 -> 7.72 (PER_UNIT_DOWN) x 10 = 77.20 EUR``. Raises
+        :class:`~licbill.InvalidValueError` for a line built without a :class:`Basis` (lines
+        read from a file, or made by hand).
+        """
+        from .explain import explain_line
+
+        return explain_line(self)
+
+
+#: The fields of a line that its records, tables and columns hold, in order: every field but
+#: ``basis``, the derivation of the amount, which ``line.explain()`` shows.
+RECORD_FIELDS: tuple[str, ...] = tuple(name for name in ChargeLine._fields if name != "basis")

@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from ._enums import FastEnum
-from ._validators import flag, identifier
+from ._validators import MAX_QUANTITY, flag, identifier, shown
 from .errors import InvalidTypeError, InvalidValueError
 from .money import Money
 from .periods import check_date
@@ -80,11 +80,11 @@ def _a_date(what: str) -> Any:
 
 
 def check_quantity(value: Any, what: str = "quantity") -> int:
-    """Return *value* if it is a positive int; raise a licbill error naming it otherwise."""
+    """Return *value* if it is an int in 1..MAX_QUANTITY; raise a licbill error naming it."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidTypeError(f"{what} must be an int, not {value!r}")
-    if value < 1:
-        raise InvalidValueError(f"{what} must be at least 1, not {value!r}")
+    if not 1 <= value <= MAX_QUANTITY:
+        raise InvalidValueError(f"{what} must lie in 1..{MAX_QUANTITY}, not {shown(value)}")
     return value
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import decimal
+import threading
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
@@ -11,9 +13,122 @@ import attrs
 from babel.numbers import get_currency_precision, list_currencies
 
 from ._enums import FastEnum
+from ._validators import shown
 from .errors import CurrencyMismatchError, InvalidTypeError, InvalidValueError, UnknownCurrencyError
 
-__all__ = ["MINOR_UNITS", "Money", "RoundingMode", "minor_units", "round_div", "total"]
+__all__ = [
+    "MAX_AMOUNT_DIGITS",
+    "MAX_PLACES",
+    "MINOR_UNITS",
+    "Money",
+    "RoundingMode",
+    "amount_of",
+    "decimal_context",
+    "minor_units",
+    "round_div",
+    "total",
+]
+
+#: Supported amounts: ``abs(amount) < 10**MAX_AMOUNT_DIGITS`` (a billion billion units) ...
+MAX_AMOUNT_DIGITS: Final = 18
+#: ... with at most this many digits after the decimal point (trailing zeros aside).
+MAX_PLACES: Final = 12
+
+# Comparisons are context-free; unary minus is not, so the negative bound is a constant too.
+_LIMIT: Final = Decimal(10**MAX_AMOUNT_DIGITS)
+_NEGATIVE_LIMIT: Final = Decimal(-(10**MAX_AMOUNT_DIGITS))
+_RANGE = f"|amount| < 10**{MAX_AMOUNT_DIGITS} with at most {MAX_PLACES} decimal places"
+
+# licbill's decimal context (see docs/guarantees.md). Every Decimal operation licbill does
+# names it explicitly (``ctx.add``, ``quantize(..., context=ctx)``) instead of using the
+# caller's current context, so no caller setting (precision, rounding, exponent limits, traps)
+# changes an amount, and licbill never installs a context of its own in the caller, not even
+# while a lazy iterator is suspended. Amounts are refused at the door unless in range, so 80
+# digits hold every sum and product exactly; the traps turn any inexact result into an error
+# rather than a silent rounding.
+_TEMPLATE: Final = decimal.Context(
+    prec=80,
+    rounding=decimal.ROUND_HALF_EVEN,
+    Emin=-999,
+    Emax=999,
+    capitals=1,
+    clamp=0,
+    flags=[],
+    traps=[
+        decimal.InvalidOperation,
+        decimal.DivisionByZero,
+        decimal.Overflow,
+        decimal.Underflow,
+        decimal.Subnormal,
+        decimal.Clamped,
+        decimal.Inexact,
+        decimal.Rounded,
+    ],
+)
+
+# A Context object records flags on every operation. licbill never reads them (a trap fires on
+# the operation that signals, whatever the flags say), but one Context object shared by threads
+# would still be written by all of them; each thread gets its own copy, so threads share nothing.
+_LOCAL = threading.local()
+
+
+def _ctx() -> decimal.Context:
+    try:
+        context: decimal.Context = _LOCAL.context
+    except AttributeError:
+        context = _LOCAL.context = _TEMPLATE.copy()
+    return context
+
+
+def decimal_context() -> decimal.Context:
+    """A new copy of the decimal context licbill computes in, whatever the caller's context.
+
+    Precision 80, half-even, exponents -999..999, every signal trapped (so an inexact result is
+    an error, never a silent rounding). licbill never makes it the current context; changing
+    the copy changes nothing in licbill.
+    """
+    return _TEMPLATE.copy()
+
+
+def _too_big(shown: Any) -> InvalidValueError:
+    return InvalidValueError(f"{_short(shown)} is outside licbill's supported amounts: {_RANGE}")
+
+
+_short = shown  # a refused value is named, but a 5,000-digit one is not copied whole
+
+
+def _in_range(amount: Decimal, shown: Any) -> Decimal:
+    """Return *amount* if it is in the supported range (re-scaled exactly when its exponent
+    lies outside 0..-MAX_PLACES); raise a licbill error naming *shown* otherwise."""
+    sign, digits, exponent = amount.as_tuple()
+    assert isinstance(exponent, int)  # finite: checked by the caller
+    if not amount:
+        return amount if -MAX_PLACES <= exponent <= 0 else Decimal(0)
+    if amount.adjusted() >= MAX_AMOUNT_DIGITS:
+        raise _too_big(shown)
+    if -MAX_PLACES <= exponent <= 0:
+        return amount
+    if exponent > 0:  # 1E+5 becomes 100000, exactly
+        return Decimal((sign, digits + (0,) * exponent, 0))
+    # More places than allowed, unless they are trailing zeros: those are dropped, exactly.
+    beyond = -exponent - MAX_PLACES
+    if amount.adjusted() < -MAX_PLACES or any(digits[len(digits) - beyond :]):
+        raise _too_big(shown)
+    return Decimal((sign, digits[: len(digits) - beyond], -MAX_PLACES))
+
+
+def amount_of(units: int, places: int) -> Decimal:
+    """Return ``units / 10**places`` as an exact ``Decimal`` (licbill's context, not the caller's).
+
+    Raises :class:`InvalidValueError` naming *units* when the amount is outside the supported
+    range, ``abs(amount) < 10**MAX_AMOUNT_DIGITS``, or *places* is outside 0..MAX_PLACES.
+    """
+    if not 0 <= places <= MAX_PLACES:
+        raise InvalidValueError(f"places must lie in 0..{MAX_PLACES}, not {places!r}")
+    if not -(10 ** (MAX_AMOUNT_DIGITS + places)) < units < 10 ** (MAX_AMOUNT_DIGITS + places):
+        raise _too_big(units if places == 0 else f"{_short(units)} units of 10**-{places}")
+    return Decimal(units).scaleb(-places, context=_ctx())
+
 
 #: Minor units (digits after the decimal point) of every ISO 4217 currency babel knows.
 MINOR_UNITS: Final = MappingProxyType(
@@ -65,18 +180,20 @@ def _to_decimal(value: Any) -> Decimal:
         )
     if isinstance(value, Decimal):
         amount = value
+    elif isinstance(value, int) and not -(10**MAX_AMOUNT_DIGITS) < value < 10**MAX_AMOUNT_DIGITS:
+        raise _too_big(value)
     elif isinstance(value, int | str):
         try:
             amount = Decimal(value)
-        except InvalidOperation:
-            raise InvalidValueError(f"not a decimal amount: {value!r}") from None
+        except (InvalidOperation, ValueError):
+            raise InvalidValueError(f"not a decimal amount: {_short(value)}") from None
     else:
         raise InvalidTypeError(
             f"money amounts must be Decimal, int or str, not {type(value).__name__} {value!r}"
         )
     if not amount.is_finite():
-        raise InvalidValueError(f"money amounts must be finite, not {value!r}")
-    return amount
+        raise InvalidValueError(f"money amounts must be finite, not {_short(value)}")
+    return _in_range(amount, value)
 
 
 def _check_currency(_instance: Any, _attribute: Any, value: Any) -> None:
@@ -94,8 +211,14 @@ class Money:
     digits than the currency's minor unit (a prorated unit price does); :meth:`rounded` brings it
     to the minor unit with an explicit :class:`RoundingMode`.
 
+    Supported amounts: ``abs(amount) < 10**18`` with at most 12 decimal places
+    (:data:`MAX_AMOUNT_DIGITS`, :data:`MAX_PLACES`; trailing zeros do not count). Every result
+    of arithmetic is held to the same range. All arithmetic is exact and uses licbill's own
+    decimal context (:func:`decimal_context`), never the caller's.
+
     Raises :class:`InvalidTypeError` for a float or other wrong type, :class:`InvalidValueError`
-    for a malformed or infinite amount, :class:`UnknownCurrencyError` for an unknown code.
+    for a malformed, infinite or out-of-range amount, :class:`UnknownCurrencyError` for an
+    unknown code.
     """
 
     amount: Decimal = attrs.field(converter=_to_decimal)
@@ -111,7 +234,8 @@ class Money:
         """Return ``units`` minor units of *currency* (``from_minor(1008, "EUR")`` is 10.08 EUR)."""
         if isinstance(units, bool) or not isinstance(units, int):
             raise InvalidTypeError(f"minor units must be an int, not {units!r}")
-        return cls(Decimal(units).scaleb(-minor_units(currency)), currency)
+        _check_currency(None, None, currency)
+        return cls._trusted(amount_of(units, MINOR_UNITS[currency]), currency)
 
     @classmethod
     def _trusted(cls, amount: Decimal, currency: str) -> Money:
@@ -129,13 +253,18 @@ class Money:
     @property
     def is_rounded(self) -> bool:
         """True when the amount has no digits beyond the currency's minor unit."""
-        return self.amount == self.amount.quantize(Decimal(1).scaleb(-self.minor_units))
+        # Exact and context-free: amount = n/d in lowest terms has no more digits than the
+        # minor unit exactly when d divides 10**minor_units.
+        scale: int = 10**self.minor_units
+        return scale % self.amount.as_integer_ratio()[1] == 0
 
     def to_minor(self) -> int:
         """Return the amount in minor units; raises if it is not already rounded."""
         if not self.is_rounded:
             raise InvalidValueError(f"{self!r} has digits beyond the minor unit; round it first")
-        return int(self.amount.scaleb(self.minor_units))
+        numerator, denominator = self.amount.as_integer_ratio()
+        scale: int = 10**self.minor_units
+        return numerator * scale // denominator
 
     def rounded(self, mode: RoundingMode) -> Money:
         """Return this amount rounded to the currency's minor unit with *mode*."""
@@ -176,22 +305,42 @@ class Money:
             raise CurrencyMismatchError(f"cannot {operation} {self!r} and {other!r}")
         return other
 
+    # In-range operands have at most 30 digits, so sums and products fit licbill's 80-digit
+    # context exactly; the result is then held to the supported range like any amount.
+
+    # A sum's exponent is the smaller of its operands', so only its size needs checking.
+
     def __add__(self, other: Money) -> Money:
-        return Money(self.amount + self._same(other, "add").amount, self.currency)
+        total = _ctx().add(self.amount, self._same(other, "add").amount)
+        if not _NEGATIVE_LIMIT < total < _LIMIT:
+            raise _too_big(f"{self} + {other}")
+        return Money._trusted(total, self.currency)
 
     def __sub__(self, other: Money) -> Money:
-        return Money(self.amount - self._same(other, "subtract").amount, self.currency)
+        total = _ctx().subtract(self.amount, self._same(other, "subtract").amount)
+        if not _NEGATIVE_LIMIT < total < _LIMIT:
+            raise _too_big(f"{self} - {other}")
+        return Money._trusted(total, self.currency)
 
     def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
+        return Money._trusted(self.amount.copy_negate(), self.currency)
 
     def __abs__(self) -> Money:
-        return Money(abs(self.amount), self.currency)
+        return Money._trusted(self.amount.copy_abs(), self.currency)
 
     def __mul__(self, factor: int | Decimal) -> Money:
         if isinstance(factor, bool) or not isinstance(factor, int | Decimal):
             raise InvalidTypeError(f"money can be multiplied by an int or Decimal, not {factor!r}")
-        return Money(self.amount * factor, self.currency)
+        if isinstance(factor, int):
+            if not -(10**MAX_AMOUNT_DIGITS) < factor < 10**MAX_AMOUNT_DIGITS:
+                raise _too_big(factor)
+            exact = Decimal(factor)
+        else:
+            if not factor.is_finite():
+                raise InvalidValueError(f"money cannot be multiplied by {factor!r}")
+            exact = _in_range(factor, factor)
+        product = _ctx().multiply(self.amount, exact)
+        return Money._trusted(_in_range(product, f"{self} * {_short(factor)}"), self.currency)
 
     __rmul__ = __mul__
 

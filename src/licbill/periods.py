@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import attrs
 
-from ._validators import whole
-from .errors import InvalidTypeError, InvalidValueError
+from ._validators import shown, whole
+from .errors import InvalidTypeError, InvalidValueError, OutOfCalendarError
 
 __all__ = ["Period", "add_months", "check_date", "cycle", "inclusive_days", "period_end"]
 
@@ -32,26 +30,27 @@ def add_months(day: dt.date, months: int) -> dt.date:
     """Return *day* moved by *months*, clamped to the end of a shorter month (31 Jan + 1 = 28 Feb).
 
     This is ``day + dateutil.relativedelta(months=months)`` (a property test holds them equal).
-    Raises :class:`InvalidTypeError` for a value that is not a plain date or an int.
+    Raises :class:`InvalidTypeError` for a value that is not a plain date or an int, and
+    :class:`~licbill.OutOfCalendarError` for a result before 0001-01-01 or after 9999-12-31.
     """
     check_date(day, "day")
     whole(months, "months")
-    with _in_calendar(day, months):
-        return _add_months(day, months)
+    return _add_months(day, months)
 
 
-@contextmanager
-def _in_calendar(day: dt.date, months: int) -> Iterator[None]:
-    try:
-        yield
-    except (ValueError, OverflowError):
-        raise InvalidValueError(f"{day} moved by {months} months leaves the calendar") from None
+def _leaves_calendar(day: dt.date, months: int) -> OutOfCalendarError:
+    return OutOfCalendarError(
+        f"{day} moved by {shown(months)} months lies outside the calendar licbill bills in, "
+        f"{dt.date.min}..{dt.date.max}"
+    )
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
-    # The engines' unchecked path: written out because it runs for every cycle.
+    # The engines' path: written out because it runs for every cycle.
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise _leaves_calendar(day, months)
     if day.day <= 28:
         return dt.date(year, month, day.day)
     last = _MONTH_DAYS[month - 1]
@@ -64,16 +63,24 @@ def period_end(start: dt.date, months: int) -> dt.date:
     """The last day of a period of *months* months from *start*: ``start + months - 1 day``.
 
     RULEBOOK A2: 10 Jun + 1 month ends 9 Jul; 31 Jan + 1 month ends 27 Feb (non-leap).
-    Raises :class:`InvalidTypeError` for a value that is not a plain date or an int.
+    A period that starts on the 1st can end on 9999-12-31 (``period_end(9999-12-01, 1)``).
+    Raises :class:`InvalidTypeError` for a value that is not a plain date or an int, and
+    :class:`~licbill.OutOfCalendarError` for an end before 0001-01-01 or after 9999-12-31.
     """
     check_date(start, "start")
     whole(months, "months")
-    with _in_calendar(start, months):
-        return _period_end(start, months)
+    return _period_end(start, months)
 
 
 def _period_end(start: dt.date, months: int) -> dt.date:
-    return _add_months(start, months) - _ONE_DAY
+    index = start.year * 12 + start.month - 1 + months
+    if index == (dt.MAXYEAR + 1) * 12 and start.day == 1:
+        # The day before 1 January 10000, which itself has no date, is 9999-12-31.
+        return dt.date.max
+    end = _add_months(start, months)
+    if end == dt.date.min:
+        raise _leaves_calendar(start, months)
+    return end - _ONE_DAY
 
 
 def inclusive_days(first: dt.date, last: dt.date) -> int:
@@ -127,5 +134,7 @@ def cycle(*, anchor: dt.date, index: int, months: int) -> Period:
     """
     check_date(anchor, "anchor")
     if whole(months, "months") < 1 or whole(index, "index") < 0:
-        raise InvalidValueError(f"a cycle needs months >= 1 and index >= 0, not {months}, {index}")
+        raise InvalidValueError(
+            f"a cycle needs months >= 1 and index >= 0, not {shown(months)}, {shown(index)}"
+        )
     return Period(add_months(anchor, index * months), period_end(anchor, (index + 1) * months))

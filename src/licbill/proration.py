@@ -7,14 +7,19 @@ can push a total across a cent.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from ._enums import FastEnum
-from ._validators import whole
+from ._validators import MAX_QUANTITY, shown, whole
 from .errors import InvalidTypeError, InvalidValueError
-from .money import MINOR_UNITS, Money, RoundingMode, round_div
+from .money import MINOR_UNITS, Money, RoundingMode, amount_of, round_div
 
-__all__ = ["EUP_PLACES", "Rounding", "RoundingScope", "effective_unit_price", "prorate"]
+__all__ = [
+    "EUP_PLACES",
+    "MAX_QUANTITY",
+    "Rounding",
+    "RoundingScope",
+    "effective_unit_price",
+    "prorate",
+]
 
 #: Decimal places of the effective unit price shown on a line (the total never uses it).
 EUP_PLACES = 10
@@ -82,13 +87,16 @@ def prorate(
 
     The result is rounded to the currency's minor unit by *rounding*; it is never negative
     (credits are the negation of what this returns for the same days). Raises
-    :class:`InvalidValueError` for a negative price, a quantity below zero, or days that do
-    not fit (``0 < billing_days <= cycle_days``).
+    :class:`InvalidValueError` for a negative price, a quantity outside ``0..MAX_QUANTITY``,
+    days that do not fit (``0 < billing_days <= cycle_days``), or a total outside the
+    supported amounts (see :class:`~licbill.Money`).
     """
     if not isinstance(rounding, Rounding):
         raise InvalidTypeError(f"rounding must be a licbill.Rounding, not {rounding!r}")
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
-        raise InvalidValueError(f"quantity must be a non-negative int, not {quantity!r}")
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise InvalidTypeError(f"quantity must be an int, not {quantity!r}")
+    if not 0 <= quantity <= MAX_QUANTITY:
+        raise InvalidValueError(f"quantity must lie in 0..{MAX_QUANTITY}, not {shown(quantity)}")
     _check_price(unit_price)
     _check_days(billing_days, cycle_days)
     return _prorate(unit_price, quantity, billing_days, cycle_days, rounding)
@@ -118,7 +126,9 @@ def _prorate(
         units = round_div(
             numerator * billing_days * quantity * 10**places, denominator * cycle_days, mode
         )
-    return Money._trusted(Decimal(sign * units).scaleb(-places), unit_price.currency)
+    # Exact integers all the way; the one Decimal is built in licbill's context, and a total
+    # outside the supported amounts (price times quantity too large) is refused, naming it.
+    return Money._trusted(amount_of(sign * units, places), unit_price.currency)
 
 
 def _effective_unit_price(unit_price: Money, billing_days: int, cycle_days: int) -> Money:
@@ -128,7 +138,7 @@ def _effective_unit_price(unit_price: Money, billing_days: int, cycle_days: int)
     units = round_div(
         numerator * billing_days * _EUP_SCALE, denominator * cycle_days, RoundingMode.HALF_EVEN
     )
-    return Money._trusted(Decimal(units).scaleb(-EUP_PLACES), unit_price.currency)
+    return Money._trusted(amount_of(units, EUP_PLACES), unit_price.currency)
 
 
 def _check_price(unit_price: Money) -> None:

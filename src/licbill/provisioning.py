@@ -47,10 +47,16 @@ class ProvisioningKey:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ProvisioningKey):
             return NotImplemented
-        return hmac.compare_digest(self.reveal().encode(), other.reveal().encode())
+        # Any str encodes with 'surrogatepass' (lone surrogates included), so comparing never
+        # raises an error whose message or traceback could carry the secret.
+        return hmac.compare_digest(_bytes(self), _bytes(other))
 
     def __hash__(self) -> int:
         return hash(ProvisioningKey)
 
     def __reduce__(self) -> str | tuple[Any, ...]:
         raise TypeError("a ProvisioningKey cannot be pickled: it would write the secret out")
+
+
+def _bytes(key: ProvisioningKey) -> bytes:
+    return key.reveal().encode("utf-8", "surrogatepass")

@@ -14,11 +14,20 @@ from typing import Any
 import attrs
 
 from ._enums import FastEnum
+from ._validators import identifier, shown, text
 from .errors import InvalidTypeError, InvalidValueError
 from .lines import ChargeType, ChargeTypeName
 from .proration import Rounding
 
-__all__ = ["MARKETPLACE_2019", "NEW_COMMERCE", "Descriptions", "Rulebook", "TrialConversion"]
+__all__ = [
+    "MARKETPLACE_2019",
+    "MAX_TRIAL_MONTHS",
+    "MAX_WINDOW_DAYS",
+    "NEW_COMMERCE",
+    "Descriptions",
+    "Rulebook",
+    "TrialConversion",
+]
 
 
 class TrialConversion(FastEnum):
@@ -32,31 +41,68 @@ class TrialConversion(FastEnum):
 
 @attrs.frozen(kw_only=True)
 class Descriptions:
-    """The subscription descriptions written on lines (seed tables' last column)."""
+    """The subscription descriptions written on lines (seed tables' last column); each a str."""
 
-    trial: str = "Free trial"
-    paid: str = "Paid subscription"
-    paid_rebill: str = "Prorated rebill for paid subscription"
-    custom_meter: str = "Custom meter SaaS subscription"
-    custom_meter_rebill: str = "Prorated rebill for custom meter SaaS subscription"
+    trial: str = attrs.field(default="Free trial", validator=text)
+    paid: str = attrs.field(default="Paid subscription", validator=text)
+    paid_rebill: str = attrs.field(default="Prorated rebill for paid subscription", validator=text)
+    custom_meter: str = attrs.field(default="Custom meter SaaS subscription", validator=text)
+    custom_meter_rebill: str = attrs.field(
+        default="Prorated rebill for custom meter SaaS subscription", validator=text
+    )
 
 
 def _spellings(value: Mapping[ChargeType, str]) -> Mapping[ChargeType, ChargeTypeName]:
     if not isinstance(value, Mapping):
-        raise InvalidTypeError(f"spellings must map ChargeType to str, not {value!r}")
+        raise InvalidTypeError(f"spellings must map ChargeType to str, not {shown(value)}")
+    strange = [key for key in value if not isinstance(key, ChargeType)]
+    if strange:
+        raise InvalidValueError(f"spellings has keys that are not a ChargeType: {shown(strange)}")
     missing = [
-        kind.name for kind in ChargeType if not isinstance(value.get(kind), str | ChargeTypeName)
+        kind.name
+        for kind in ChargeType
+        if not isinstance(value.get(kind), str | ChargeTypeName) or not str(value[kind])
     ]
     if missing:
-        raise InvalidValueError(f"spellings lack a str for {', '.join(missing)}")
+        raise InvalidValueError(f"spellings lack a non-empty str for {', '.join(missing)}")
     return MappingProxyType({kind: ChargeTypeName(kind, str(value[kind])) for kind in ChargeType})
 
 
+#: The most days a refund window may span: a year.
+MAX_WINDOW_DAYS = 366
+#: The longest free trial a rulebook may give, in months.
+MAX_TRIAL_MONTHS = 12
+
+
 def _days(_instance: Any, attribute: Any, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidTypeError(f"{attribute.name} must be an int of days, not {shown(value)}")
+    if not 0 <= value <= MAX_WINDOW_DAYS:
         raise InvalidValueError(
-            f"{attribute.name} must be a whole number of days >= 0, not {value!r}"
+            f"{attribute.name} must be a whole number of days in 0..{MAX_WINDOW_DAYS}, "
+            f"not {shown(value)}"
         )
+
+
+def _trial_months(_instance: Any, attribute: Any, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidTypeError(f"{attribute.name} must be an int, not {shown(value)}")
+    if not 1 <= value <= MAX_TRIAL_MONTHS:
+        raise InvalidValueError(
+            f"{attribute.name} must lie in 1..{MAX_TRIAL_MONTHS}, not {shown(value)}"
+        )
+
+
+def _a(kind: type) -> Any:
+    """A validator: the value is a *kind* (licbill's enums and value classes)."""
+
+    def check(_instance: Any, attribute: Any, value: Any) -> None:
+        if not isinstance(value, kind):
+            raise InvalidTypeError(
+                f"{attribute.name} must be a licbill.{kind.__name__}, not {shown(value)}"
+            )
+
+    return check
 
 
 @attrs.frozen(kw_only=True)
@@ -74,31 +120,24 @@ class Rulebook:
       end the subscription at term end;
     - ``rounding``: the proration rounding policy;
     - ``descriptions``: the texts written in the description column.
+
+    Every field is checked on construction and on ``attrs.evolve``: the enums and
+    :class:`Descriptions` by type, ``trial_months`` in 1..:data:`MAX_TRIAL_MONTHS`, the day
+    counts in 0..:data:`MAX_WINDOW_DAYS`, ``spellings`` a non-empty str for every ChargeType
+    and nothing else. A bad field raises :class:`~licbill.InvalidTypeError` or
+    :class:`~licbill.InvalidValueError` naming it.
     """
 
-    name: str
+    # Every field has a validator; attrs runs them on construction and on ``attrs.evolve``.
+    name: str = attrs.field(validator=identifier)
     spellings: Mapping[ChargeType, ChargeTypeName] = attrs.field(converter=_spellings)
-    trial_conversion: TrialConversion
-    trial_months: int = attrs.field(default=1)
-    trial_cancel: ChargeType = ChargeType.CANCEL
+    trial_conversion: TrialConversion = attrs.field(validator=_a(TrialConversion))
+    trial_months: int = attrs.field(default=1, validator=_trial_months)
+    trial_cancel: ChargeType = attrs.field(default=ChargeType.CANCEL, validator=_a(ChargeType))
     full_refund_days: int = attrs.field(validator=_days)
     prorated_refund_days: int = attrs.field(default=0, validator=_days)
-    rounding: Rounding
-    descriptions: Descriptions = Descriptions()
-
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.rounding, Rounding):
-            raise InvalidTypeError(f"rounding must be a licbill.Rounding, not {self.rounding!r}")
-        if not isinstance(self.trial_conversion, TrialConversion):
-            raise InvalidTypeError(
-                f"trial_conversion must be a TrialConversion, not {self.trial_conversion!r}"
-            )
-        if (
-            isinstance(self.trial_months, bool)
-            or not isinstance(self.trial_months, int)
-            or self.trial_months < 1
-        ):
-            raise InvalidValueError(f"trial_months must be an int >= 1, not {self.trial_months!r}")
+    rounding: Rounding = attrs.field(validator=_a(Rounding))
+    descriptions: Descriptions = attrs.field(default=Descriptions(), validator=_a(Descriptions))
 
 
 def _pascal(kind: ChargeType) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from ._enums import FastEnum
+from ._validators import shown
 from .errors import InvalidTypeError, InvalidValueError
 from .legacy import seat_products
 from .periods import _period_end, check_date
@@ -60,12 +61,12 @@ class Month:
     @year.validator
     def _check_year(self, _attribute: Any, value: Any) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 9999:
-            raise InvalidValueError(f"a year must be an int in 1..9999, not {value!r}")
+            raise InvalidValueError(f"a year must be an int in 1..9999, not {shown(value)}")
 
     @month.validator
     def _check_month(self, _attribute: Any, value: Any) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 12:
-            raise InvalidValueError(f"a month must be an int in 1..12, not {value!r}")
+            raise InvalidValueError(f"a month must be an int in 1..12, not {shown(value)}")
 
     @classmethod
     def of(cls, day: dt.date) -> Month:

@@ -10,11 +10,10 @@ Hypothesis's ``from_type`` knows licbill's types once licbill is installed (thro
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
-from decimal import Decimal
 
 import attrs
-from hypothesis import strategies as st
 
 from .directory import (
     ChangeDirectoryStatus,
@@ -47,7 +46,7 @@ from .models import (
     SkuKind,
     Term,
 )
-from .money import MINOR_UNITS, Money
+from .money import MINOR_UNITS, Money, amount_of
 from .periods import add_months
 from .seats import Month, Revision
 from .workspace import (
@@ -60,6 +59,24 @@ from .workspace import (
     UserStatus,
     Workspace,
 )
+
+# The ``hypothesis`` entry point names the hook below. Importing this module first imports
+# hypothesis, which runs its entry points while this module is still half-initialised: the hook
+# must already exist then, and it defers the registration to the end of this module.
+_READY = False
+_DEFERRED = False
+
+
+def _hypothesis_setup_hook() -> None:
+    """Register licbill's types with Hypothesis (the ``hypothesis`` entry point calls this)."""
+    global _DEFERRED
+    if not _READY:
+        _DEFERRED = True
+        return
+    _register_types()
+
+
+from hypothesis import strategies as st  # noqa: E402  (after the hook; see above)
 
 __all__ = [
     "DatedDirectoryHistory",
@@ -102,7 +119,7 @@ def _money(
     currency = draw(currencies)
     places = MINOR_UNITS[currency] + draw(st.integers(0, extra_places))
     units = draw(st.integers(min_value * 10**places, max_value * 10**places))
-    return Money(Decimal(units).scaleb(-places), currency)
+    return Money(amount_of(units, places), currency)
 
 
 def monies(
@@ -121,15 +138,21 @@ def monies(
 def anchor_dates(
     *, min_value: dt.date = dt.date(2019, 1, 1), max_value: dt.date = dt.date(2027, 12, 31)
 ) -> st.SearchStrategy[dt.date]:
-    """Dates in a range, with month ends (28th to 31st) and 29 February drawn often."""
+    """Dates in a range, with month ends (28th to 31st) and 29 February drawn often.
+
+    Any range inside 0001-01-01..9999-12-31 works, century years (2100 has no 29 February)
+    included.
+    """
     month_ends = st.builds(
-        lambda year, month, back: add_months(dt.date(year, month, 1), 1) - dt.timedelta(days=back),
+        lambda year, month, back: dt.date(
+            year, month, calendar.monthrange(year, month)[1] - back + 1
+        ),
         st.integers(min_value.year, max_value.year),
         st.integers(1, 12),
         st.integers(1, 4),
     ).filter(lambda d: min_value <= d <= max_value)
     leap_days = st.sampled_from(
-        [dt.date(y, 2, 29) for y in range(min_value.year, max_value.year + 1) if y % 4 == 0]
+        [dt.date(y, 2, 29) for y in range(min_value.year, max_value.year + 1) if calendar.isleap(y)]
         or [min_value]
     ).filter(lambda d: min_value <= d <= max_value)
     return st.one_of(st.dates(min_value, max_value), month_ends, leap_days)
@@ -197,7 +220,9 @@ def purchases(
     if sku.kind is SkuKind.PER_SEAT:
         # Clamped rather than filtered, so that small quantities stay the shrink target.
         wanted = draw(st.integers(1, 50) if quantities is None else quantities)
-        quantity = min(max(wanted, sku.min_quantity), sku.max_quantity or wanted)
+        quantity = max(wanted, sku.min_quantity)
+        if sku.max_quantity is not None:
+            quantity = min(quantity, sku.max_quantity)
     return Purchase(
         subscription_id=draw(st.just("S1") if subscription_ids is None else subscription_ids),
         on=draw(anchor_dates() if dates is None else dates),
@@ -288,8 +313,7 @@ def event_histories(
     return tuple(sorted(events, key=lambda e: e.on))
 
 
-def _hypothesis_setup_hook() -> None:
-    """Register licbill's types with Hypothesis (the ``hypothesis`` entry point calls this)."""
+def _register_types() -> None:
     st.register_type_strategy(Money, monies())
     st.register_type_strategy(Sku, skus())
     st.register_type_strategy(Purchase, purchases())
@@ -507,3 +531,8 @@ def dated_directory_histories(
             continue
         events.append(dated)
     return DatedDirectoryHistory(directory, month, tuple(events))
+
+
+_READY = True
+if _DEFERRED:
+    _register_types()

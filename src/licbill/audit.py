@@ -1,0 +1,857 @@
+"""Audit a reconciliation file licbill did not produce: read it, check it, reconcile it.
+
+- :func:`read_recon` reads a recon CSV (licbill's layout, or the Partner Center column names,
+  case-insensitive; extra columns are ignored) into :class:`ReconRow` values;
+- :func:`check` returns the :class:`Finding` values of the rules the lines break;
+- :func:`reconcile` compares the lines licbill makes from a partner's own events with the
+  lines of a received file.
+
+Every check uses licbill's own rules (:func:`~licbill.prorate`,
+:func:`~licbill.effective_unit_price`, :func:`~licbill.period_end`, the rulebook's windows);
+docs/audit.md states each rule and its source.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import itertools
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Final, TextIO
+
+import attrs
+
+from ._enums import FastEnum
+from .errors import InvalidTypeError, LicbillError
+from .lines import ChargeLine, ChargeType, ChargeTypeName
+from .models import Billing, Term
+from .money import Money, RoundingMode, round_div
+from .periods import Period, add_months, inclusive_days, period_end
+from .proration import Rounding, prorate
+from .rulebooks import Rulebook
+
+__all__ = [
+    "FINDING_COLUMNS",
+    "Difference",
+    "DifferenceKind",
+    "Finding",
+    "ReconFileError",
+    "ReconRow",
+    "Rule",
+    "check",
+    "read_recon",
+    "reconcile",
+]
+
+
+class ReconFileError(LicbillError, ValueError):
+    """A reconciliation file that cannot be read: ``path``, ``line`` and ``field`` say where."""
+
+    def __init__(self, path: str, line: int | None, field: str, message: str) -> None:
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {field}: {message}")
+        self.path, self.line, self.field = path, line, field
+
+
+@attrs.frozen(kw_only=True)
+class ReconRow:
+    """One row of a reconciliation file: its line number in the file and its charge line.
+
+    ``given`` names the optional facts the file carried: ``"eup"`` (an effective unit price),
+    ``"start"`` (a subscription start date), ``"end"`` (a subscription end date) and ``"term"``
+    (a term and billing frequency). Checks that need a fact the file lacks are skipped or use
+    the documented fallback (docs/audit.md).
+    """
+
+    row: int
+    line: ChargeLine
+    given: frozenset[str] = frozenset({"eup", "start", "end", "term"})
+
+
+class Rule(FastEnum):
+    """The rules :func:`check` enforces; each finding names one."""
+
+    #: An effective unit price or total that no rounding policy explains.
+    AMOUNT = "amount"
+    #: A charge period that breaks the term and cycle rules.
+    PERIOD = "period"
+    #: Credits exceeding the charges they reverse, per subscription and cycle.
+    CREDIT = "credit"
+    #: A seat reduction outside the rulebook's reduction window.
+    REDUCTION_WINDOW = "reduction-window"
+    #: A refund outside the rulebook's refund windows.
+    REFUND_WINDOW = "refund-window"
+    #: The same line twice.
+    DUPLICATE = "duplicate"
+    #: Seats charged twice for the same days.
+    OVERLAP = "overlap"
+    #: A line after the subscription was cancelled.
+    AFTER_CANCEL = "after-cancel"
+    #: More than one currency within a subscription.
+    CURRENCY = "currency"
+
+
+#: The keys of :meth:`Finding.to_record`, in order (the CLI's CSV and table columns).
+FINDING_COLUMNS: Final = ("row", "reference_id", "subscription_id", "rule", "message")
+
+
+@attrs.frozen(kw_only=True)
+class Finding:
+    """A rule a line breaks: its row number, reference id, subscription and what is wrong."""
+
+    row: int
+    reference_id: str
+    subscription_id: str
+    rule: Rule
+    message: str
+
+    def to_record(self) -> dict[str, str | int]:
+        """The finding as a plain dict (for CSV or JSON)."""
+        return {
+            "row": self.row,
+            "reference_id": self.reference_id,
+            "subscription_id": self.subscription_id,
+            "rule": self.rule.value,
+            "message": self.message,
+        }
+
+    def __str__(self) -> str:
+        ref = f" ({self.reference_id})" if self.reference_id else ""
+        return f"row {self.row}{ref}, {self.subscription_id}: {self.rule.value}: {self.message}"
+
+
+# Reading ------------------------------------------------------------------------------------
+
+_REQUIRED: Final = (
+    "SubscriptionId",
+    "ChargeType",
+    "UnitPrice",
+    "Currency",
+    "ChargeStartDate",
+    "ChargeEndDate",
+)
+_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+_KINDS: Final = {kind.value.lower(): kind for kind in ChargeType}
+_TERM_TEXT: Final = re.compile(r"(\d+|one|three)[\s-]*(month|year)", re.IGNORECASE)
+_US_DATE: Final = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def _column(name: str) -> str:
+    # "ChargeStartDate", "chargestartdate" and the published "Charge Start  Date" are one column.
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+#: Other published names of licbill's columns.
+_ALIASES: Final = {"amount": "total", "productqualifier": "productqualifiers"}
+
+
+def read_recon(file: str | os.PathLike[str] | TextIO) -> tuple[ReconRow, ...]:
+    """Read the reconciliation CSV *file* (a path or an open text file) into rows.
+
+    Columns are matched by name, case-insensitively: licbill's layout
+    (:data:`licbill.recon.COLUMNS`) and the Partner Center names are the same; extra columns
+    are ignored. Needed: ``SubscriptionId``, ``ChargeType``, ``UnitPrice``, ``Currency``,
+    ``ChargeStartDate``, ``ChargeEndDate``, ``Quantity`` or ``BillableQuantity``, and
+    ``Subtotal`` or ``Total``. Dates are ISO (``2019-06-10``), US (``6/10/2019``) or written
+    out (``June 18, 2021``). Column names match ignoring case, spaces and punctuation
+    (``Charge Start Date``), and ``Amount`` is read as ``Total``. Raises
+    :class:`ReconFileError` naming the
+    file, line and field of anything it cannot read.
+    """
+    if isinstance(file, str | os.PathLike):
+        path = str(file)
+        try:
+            with Path(file).open(encoding="utf-8-sig", newline="") as handle:
+                return _read(handle, path)
+        except OSError as error:
+            raise ReconFileError(path, None, "file", error.strerror or str(error)) from None
+        except UnicodeDecodeError as error:
+            raise ReconFileError(path, None, "file", f"not UTF-8 text ({error.reason})") from None
+        except ValueError as error:  # a path with a NUL byte
+            raise ReconFileError(repr(path), None, "file", str(error)) from None
+    if not isinstance(file, io.TextIOBase) and not hasattr(file, "read"):
+        raise InvalidTypeError(f"read_recon needs a path or an open text file, not {file!r}")
+    return _read(file, str(getattr(file, "name", "<file>")))
+
+
+def _read(handle: TextIO, path: str) -> tuple[ReconRow, ...]:
+    reader = csv.reader(handle)
+    try:
+        header = next(reader, None)
+    except csv.Error as error:
+        raise ReconFileError(path, 1, "header", str(error)) from None
+    if header is None:
+        raise ReconFileError(path, None, "header", "the file is empty")
+    index: dict[str, int] = {}
+    for position, name in enumerate(header):
+        key = _column(name)
+        index.setdefault(_ALIASES.get(key, key), position)
+    missing = [name for name in _REQUIRED if _column(name) not in index]
+    if "subtotal" not in index and "total" not in index:
+        missing.append("Subtotal")
+    if "quantity" not in index and "billablequantity" not in index:
+        missing.append("Quantity")
+    if missing:
+        raise ReconFileError(path, 1, "header", f"missing column(s) {', '.join(missing)}")
+    rows: list[ReconRow] = []
+    line_number = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            raise ReconFileError(path, reader.line_num, "row", str(error)) from None
+        line_number = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        rows.append(_Row(path, line_number, index, cells).parse())
+    return tuple(rows)
+
+
+class _Row:
+    """Reads the cells of one row, naming file, line and field in every error."""
+
+    def __init__(self, path: str, line: int, index: dict[str, int], cells: list[str]) -> None:
+        self.path, self.line, self.index, self.cells = path, line, index, cells
+
+    def fail(self, field: str, message: str) -> ReconFileError:
+        return ReconFileError(self.path, self.line, field, message)
+
+    def raw(self, field: str) -> str:
+        position = self.index.get(_column(field))
+        if position is None or position >= len(self.cells):
+            return ""
+        return self.cells[position].strip()
+
+    def text(self, field: str, *, required: bool = False) -> str:
+        value = self.raw(field)
+        if value.startswith("'") and value[1:].startswith(_FORMULA_STARTS):
+            value = value[1:]  # licbill's neutralised text cell
+        if required and not value:
+            raise self.fail(field, "is empty")
+        return value
+
+    def decimal(self, field: str) -> Decimal:
+        value = self.raw(field)
+        try:
+            amount = Decimal(value)
+        except InvalidOperation:
+            raise self.fail(field, f"not a number: {value!r}") from None
+        if not amount.is_finite():
+            raise self.fail(field, f"not a finite number: {value!r}")
+        return amount
+
+    def date(self, field: str) -> dt.date:
+        value = self.raw(field)
+        us = _US_DATE.fullmatch(value)
+        try:
+            if us:
+                month, day, year = (int(part) for part in us.groups())
+                return dt.date(year, month, day)
+            if value[:1].isalpha():
+                return dt.datetime.strptime(value, "%B %d, %Y").date()
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise self.fail(
+                field, f"not a date (YYYY-MM-DD, M/D/YYYY or 'June 18, 2021'): {value!r}"
+            ) from None
+
+    def optional_date(self, field: str) -> dt.date | None:
+        return self.date(field) if self.raw(field) else None
+
+    def money(self, field: str, currency: str) -> Money:
+        return Money(self.decimal(field), currency)
+
+    def quantity(self) -> int:
+        field = "Quantity" if self.raw("Quantity") else "BillableQuantity"
+        amount = self.decimal(field)
+        if amount != amount.to_integral_value() or amount < 0:
+            raise self.fail(field, f"not a whole number of units >= 0: {self.raw(field)!r}")
+        return int(amount)
+
+    def charge_type(self) -> ChargeTypeName:
+        value = self.text("ChargeType", required=True)
+        kind = _KINDS.get(value.lower())
+        if kind is None:
+            known = ", ".join(sorted(k.value for k in ChargeType))
+            raise self.fail("ChargeType", f"unknown charge type {value!r} (known: {known})")
+        return ChargeTypeName(kind, value)
+
+    def plan(self) -> tuple[Term, Billing, bool]:
+        text = self.text("TermAndBillingCycle")
+        frequency = (self.text("BillingFrequency") + " " + text.partition(" - ")[2]).lower()
+        if not text and not frequency.strip():
+            return Term.P1M, Billing.MONTHLY, False
+        term = Term.P1M
+        match = _TERM_TEXT.search(text)
+        if match:
+            count = {"one": 1, "three": 3}.get(match.group(1).lower()) or int(match.group(1))
+            months = count * (12 if match.group(2).lower() == "year" else 1)
+            terms = {t.months: t for t in Term}
+            if months not in terms:
+                raise self.fail("TermAndBillingCycle", f"no such term: {text!r}")
+            term = terms[months]
+        elif text:
+            raise self.fail("TermAndBillingCycle", f"no term in {text!r}")
+        if "annual" in frequency or "yearly" in frequency:
+            billing = Billing.ANNUAL
+        elif "onetime" in frequency or "one-time" in frequency or "triennial" in frequency:
+            billing = Billing.UPFRONT
+        else:
+            billing = Billing.MONTHLY
+        if billing is Billing.ANNUAL and term is Term.P1M:
+            raise self.fail("TermAndBillingCycle", f"a one-month term billed annually: {text!r}")
+        return term, billing, True
+
+    def qualifiers(self) -> tuple[str, ...]:
+        text = self.text("ProductQualifiers").strip("[]")
+        return tuple(part.strip().strip('"') for part in text.split(",") if part.strip())
+
+    def parse(self) -> ReconRow:
+        currency = self.text("Currency", required=True).upper()
+        try:
+            Money.zero(currency)
+        except LicbillError as error:
+            raise self.fail("Currency", str(error)) from None
+        unit_price = self.money("UnitPrice", currency)
+        if unit_price.amount < 0:
+            raise self.fail(
+                "UnitPrice", f"a unit price cannot be negative: {self.raw('UnitPrice')}"
+            )
+        amount_field = "Subtotal" if self.raw("Subtotal") else "Total"
+        total = self.money(amount_field, currency)
+        given: set[str] = set()
+        eup = unit_price
+        if self.raw("EffectiveUnitPrice"):
+            eup = self.money("EffectiveUnitPrice", currency)
+            given.add("eup")
+        start, end = (
+            self.optional_date("SubscriptionStartDate"),
+            self.optional_date("SubscriptionEndDate"),
+        )
+        if start is not None:
+            given.add("start")
+        if end is not None:
+            given.add("end")
+        term, billing, known = self.plan()
+        if known:
+            given.add("term")
+        charge_start = self.date("ChargeStartDate")
+        line = ChargeLine(
+            subscription_id=self.text("SubscriptionId", required=True),
+            order_date=self.optional_date("OrderDate") or charge_start,
+            sku_id=self.text("SkuId"),
+            sku_name=self.text("SkuName"),
+            charge_start=charge_start,
+            charge_end=self.date("ChargeEndDate"),
+            unit_price=unit_price,
+            effective_unit_price=eup,
+            quantity=self.quantity(),
+            total=total,
+            charge_type=self.charge_type(),
+            description=self.text("SubscriptionDescription"),
+            reference_id=self.text("ReferenceId"),
+            product_qualifiers=self.qualifiers(),
+            product_id=self.text("ProductId"),
+            term=term,
+            billing=billing,
+            subscription_start=start,
+            subscription_end=end,
+        )
+        return ReconRow(row=self.line, line=line, given=frozenset(given))
+
+
+# Checking -----------------------------------------------------------------------------------
+
+_CANCELS: Final = frozenset({ChargeType.CANCEL, ChargeType.CANCEL_IMMEDIATE})
+_TERM_STARTS: Final = frozenset({ChargeType.NEW, ChargeType.RENEW, ChargeType.CONVERT})
+_ADDS_SEATS: Final = frozenset({ChargeType.NEW, ChargeType.RENEW, ChargeType.ADD_QUANTITY})
+
+
+def _rows(lines: Iterable[ChargeLine | ReconRow]) -> list[ReconRow]:
+    if isinstance(lines, str | bytes) or not isinstance(lines, Iterable):
+        raise InvalidTypeError(f"lines must be charge lines or recon rows, not {lines!r}")
+    rows = []
+    for number, item in enumerate(lines, start=2):
+        if isinstance(item, ReconRow):
+            rows.append(item)
+        elif isinstance(item, ChargeLine):
+            # Numbered as write_csv would write them: the header is row 1.
+            rows.append(ReconRow(row=number, line=item))
+        else:
+            raise InvalidTypeError(f"not a charge line or recon row: {item!r}")
+    return rows
+
+
+def check(
+    lines: Iterable[ChargeLine | ReconRow], *, rulebook: Rulebook | None = None
+) -> tuple[Finding, ...]:
+    """Return the findings of *lines* (rows of :func:`read_recon`, or licbill's own lines).
+
+    Empty when the lines are clean. With a *rulebook*, amounts must follow its rounding policy
+    and its refund windows (and its seat-reduction window, where it has one) apply; without
+    one, any of the six :class:`~licbill.Rounding` policies explains an amount and the window
+    checks are skipped. Findings come in row order. Raises :class:`~licbill.InvalidTypeError`
+    for values that are not lines or rows, or a rulebook that is not a :class:`Rulebook`.
+    """
+    if rulebook is not None and not isinstance(rulebook, Rulebook):
+        raise InvalidTypeError(f"rulebook must be a licbill.Rulebook or None, not {rulebook!r}")
+    rows = _rows(lines)
+    subscriptions: dict[str, list[ReconRow]] = {}
+    for row in rows:
+        subscriptions.setdefault(row.line.subscription_id, []).append(row)
+    findings: list[Finding] = []
+    for sub_rows in subscriptions.values():
+        findings.extend(_Subscription(sub_rows, rulebook).findings())
+    findings.extend(_duplicates(rows))
+    order = list(Rule)
+    return tuple(sorted(findings, key=lambda f: (f.row, order.index(f.rule))))
+
+
+def _finding(row: ReconRow, rule: Rule, message: str) -> Finding:
+    line = row.line
+    return Finding(
+        row=row.row,
+        reference_id=line.reference_id,
+        subscription_id=line.subscription_id,
+        rule=rule,
+        message=message,
+    )
+
+
+def _duplicates(rows: Sequence[ReconRow]) -> Iterator[Finding]:
+    seen: dict[ChargeLine, int] = {}
+    for row in rows:
+        key = row.line._replace(basis=None)
+        if key in seen:
+            yield _finding(row, Rule.DUPLICATE, f"repeats row {seen[key]} field for field")
+        else:
+            seen[key] = row.row
+
+
+def _cycle_ending(anchor: dt.date, months: int, end: dt.date) -> Period | None:
+    """The charge cycle counted from *anchor* that ends on *end*, or ``None`` when none does."""
+    guess = (end.year - anchor.year) * 12 + end.month - anchor.month
+    for n in (guess, guess + 1, guess - 1):
+        if n >= 1 and period_end(anchor, n) == end:
+            return Period(add_months(anchor, max(n - months, 0)), end)
+    return None
+
+
+def _cycle_containing(anchor: dt.date, months: int, day: dt.date, offset: int) -> Period | None:
+    """The cycle of *months* months, counted from *anchor* after *offset* months, holding *day*."""
+    if day < add_months(anchor, offset):
+        return None
+    elapsed = (day.year - anchor.year) * 12 + day.month - anchor.month - offset
+    k = max(elapsed // months - 1, 0)
+    while True:
+        start = add_months(anchor, offset + k * months)
+        end = period_end(anchor, offset + (k + 1) * months)
+        if start <= day <= end:
+            return Period(start, end)
+        k += 1
+
+
+def _eup_matches(given: Money, unit_price: Money, billing_days: int, cycle_days: int) -> bool:
+    # The file may show the prorated price exactly, or rounded to the places it prints.
+    exact = Fraction(unit_price.amount) * billing_days / cycle_days
+    shown = abs(given.amount)
+    if Fraction(shown) == exact:
+        return True
+    places = max(-int(shown.as_tuple().exponent), 0)
+    scaled = exact * 10**places
+    target = int(shown.scaleb(places))
+    return any(
+        round_div(scaled.numerator, scaled.denominator, mode) == target for mode in RoundingMode
+    )
+
+
+class _Subscription:
+    """The lines of one subscription, in file order, checked against every rule."""
+
+    def __init__(self, rows: list[ReconRow], rulebook: Rulebook | None) -> None:
+        self.rows, self.rulebook = rows, rulebook
+        first = rows[0].line
+        starts = [r.line.subscription_start for r in rows if "start" in r.given]
+        given = [day for day in starts if day is not None]
+        # Without a subscription start date, the subscription starts with its first charge.
+        self.anchor: dt.date = given[0] if given else min(r.line.charge_start for r in rows)
+        self.months = first.billing.cycle_months(first.term)
+        # Paid cycles of a free trial count from the anchor after the trial's months.
+        self.offset = 0
+        if "Trial" in first.product_qualifiers and first.charge_end >= self.anchor:
+            after = first.charge_end + _DAY
+            self.offset = (after.year - self.anchor.year) * 12 + after.month - self.anchor.month
+        self.policies = tuple(Rounding) if rulebook is None else (rulebook.rounding,)
+
+    def findings(self) -> Iterator[Finding]:
+        yield from self.currencies()
+        for row in self.rows:
+            yield from self.period(row)
+        yield from self.amounts_and_credits()
+        yield from self.overlaps()
+        yield from self.after_cancel()
+        if self.rulebook is not None:
+            yield from self.windows(self.rulebook)
+
+    # Currency, periods ------------------------------------------------------------------------
+
+    def currencies(self) -> Iterator[Finding]:
+        currency = self.rows[0].line.currency
+        for row in self.rows[1:]:
+            if row.line.currency != currency:
+                yield _finding(
+                    row,
+                    Rule.CURRENCY,
+                    f"in {row.line.currency}, while the subscription's first line (row "
+                    f"{self.rows[0].row}) is in {currency}",
+                )
+
+    def cycle_of(self, line: ChargeLine) -> Period | None:
+        if line.charge_start == line.charge_end:
+            return _cycle_containing(self.anchor, self.months, line.charge_start, self.offset)
+        return _cycle_ending(self.anchor, self.months, line.charge_end)
+
+    def period(self, row: ReconRow) -> Iterator[Finding]:
+        line = row.line
+        start, end = line.charge_start, line.charge_end
+        if end < start:
+            yield _finding(row, Rule.PERIOD, f"the charge period ends ({end}) before it starts")
+            return
+        if "end" in row.given and line.subscription_end and end > line.subscription_end:
+            yield _finding(
+                row,
+                Rule.PERIOD,
+                f"the charge period ends {end}, after the term ends {line.subscription_end}",
+            )
+        if start < self.anchor:
+            yield _finding(
+                row,
+                Rule.PERIOD,
+                f"the charge starts {start}, before the subscription {self.anchor}",
+            )
+            return
+        if start == end:
+            return  # one day: a custom-meter line, dated on its event
+        cycle = _cycle_ending(self.anchor, self.months, end)
+        if cycle is None:
+            yield _finding(
+                row,
+                Rule.PERIOD,
+                f"the charge period ends {end}, which is no cycle end counted from "
+                f"{self.anchor} ({self.months}-month cycles, month ends clamped)",
+            )
+        elif start < cycle.start:
+            yield _finding(
+                row,
+                Rule.PERIOD,
+                f"the charge period {start}..{end} is longer than its cycle "
+                f"{cycle.start}..{cycle.end}",
+            )
+
+    # Amounts and credits ------------------------------------------------------------------------
+
+    def amounts_and_credits(self) -> Iterator[Finding]:
+        net: dict[Any, Decimal] = {}
+        charged: dict[Any, list[Decimal]] = {}
+        for row in self.rows:
+            line = row.line
+            cycle = self.cycle_of(line) if line.charge_start <= line.charge_end else None
+            key = cycle.end if cycle is not None else line.charge_end
+            before = net.get(key, Decimal(0))
+            amount = line.total.amount
+            reversal = amount < 0 and (-amount == before or -amount in charged.get(key, ()))
+            if cycle is not None and not reversal:
+                yield from self.amount(row, cycle)
+            if amount > 0:
+                charged.setdefault(key, []).append(amount)
+            net[key] = before + amount
+            if amount < 0 and net[key] < 0:
+                yield _finding(
+                    row,
+                    Rule.CREDIT,
+                    f"the credit {line.total} exceeds the {before} {line.currency} charged "
+                    f"before it in the cycle ending {key}",
+                )
+
+    def amount(self, row: ReconRow, cycle: Period) -> Iterator[Finding]:
+        line = row.line
+        price, quantity = line.unit_price, line.quantity
+        candidates = []
+        if line.charge_start == line.charge_end:
+            candidates.append((1, 1))  # a custom-meter line is at the full unit price
+        if line.charge_end == cycle.end and cycle.start <= line.charge_start:
+            candidates.append((inclusive_days(line.charge_start, cycle.end), cycle.days))
+        if not candidates:
+            return
+        want = abs(line.total)
+        tried: list[str] = []
+        for billing_days, cycle_days in candidates:
+            days = {"billing_days": billing_days, "cycle_days": cycle_days}
+            for policy in self.policies:
+                got = prorate(unit_price=price, quantity=quantity, rounding=policy, **days)
+                if got == want:
+                    if "eup" in row.given and not _eup_matches(
+                        line.effective_unit_price, price, billing_days, cycle_days
+                    ):
+                        yield _finding(
+                            row,
+                            Rule.AMOUNT,
+                            f"the effective unit price {line.effective_unit_price} is not "
+                            f"{price} / {cycle_days} days x {billing_days} days",
+                        )
+                    return
+                tried.append(f"{policy.name} gives {got.amount}")
+        span = ", ".join(f"{b} of {c} days" for b, c in candidates)
+        yield _finding(
+            row,
+            Rule.AMOUNT,
+            f"the total {line.total} is not {price} x {quantity} over {span} under any rounding "
+            f"policy tried: {'; '.join(tried)}",
+        )
+
+    # Seats ----------------------------------------------------------------------------------
+
+    def overlaps(self) -> Iterator[Finding]:
+        spans: list[tuple[ReconRow, dt.date, dt.date]] = []
+        for row in self.rows:
+            line = row.line
+            if line.unit_price.amount == 0 or line.charge_end < line.charge_start:
+                continue
+            start, end = line.charge_start, line.charge_end
+            if start == end:
+                # A one-day (custom-meter) line charges its whole cycle at the full price.
+                cycle = self.cycle_of(line)
+                start, end = (cycle.start, cycle.end) if cycle is not None else (start, end)
+            spans.append((row, start, end))
+        bounds = sorted({start for _, start, _ in spans} | {end + _DAY for _, _, end in spans})
+        reported: set[int] = set()
+        for first, after in itertools.pairwise(bounds):
+            covering = [(r, end) for r, start, end in spans if start <= first <= end]
+            if any(r.line.total.amount == 0 for r, _ in covering):
+                continue  # a zero total has no sign: the seats of these days are unknown
+            seats = 0
+            done: list[ChargeLine] = []
+            for row, end in covering:
+                line = row.line
+                credit = line.total.amount < 0
+                done.append(line)
+                if line.charge_type.kind in _CANCELS and any(
+                    other.quantity == line.quantity and other.total == -line.total
+                    for other in done[:-1]
+                    if other.charge_type.kind not in _CANCELS
+                ):
+                    # A refund line that reverses one earlier line gives back its seats.
+                    seats += -line.quantity if credit else line.quantity
+                    continue
+                if credit and line.charge_type.kind in _CANCELS:
+                    # A refund gives back the seats in force at the end of its period.
+                    last = after > end
+                    if last and seats != line.quantity and row.row not in reported:
+                        reported.add(row.row)
+                        yield _finding(
+                            row,
+                            Rule.OVERLAP,
+                            f"refunds {line.quantity} seats, but {seats} are charged for "
+                            f"{first}..{after - _DAY}",
+                        )
+                    seats = 0
+                    continue
+                seats += -line.quantity if credit else line.quantity
+                expected = 0 if credit else line.quantity
+                if seats != expected and row.row not in reported:
+                    reported.add(row.row)
+                    yield _finding(
+                        row,
+                        Rule.OVERLAP,
+                        f"{seats} seats are charged for {first}..{after - _DAY} after this "
+                        f"line, not {expected}",
+                    )
+
+    def after_cancel(self) -> Iterator[Finding]:
+        cancel: ReconRow | None = None
+        for row in self.rows:
+            line = row.line
+            if cancel is not None:
+                ref = cancel.line.reference_id
+                if line.reference_id != ref or (
+                    not ref and line.order_date > cancel.line.order_date
+                ):
+                    yield _finding(
+                        row,
+                        Rule.AFTER_CANCEL,
+                        f"the subscription was cancelled on row {cancel.row} "
+                        f"({cancel.line.order_date})",
+                    )
+            elif line.charge_type.kind in _CANCELS and line.total.amount <= 0:
+                cancel = row
+
+    # Windows --------------------------------------------------------------------------------
+
+    def windows(self, rulebook: Rulebook) -> Iterator[Finding]:
+        reduction = getattr(rulebook, "reduction_window_days", None)
+        refund_days = max(rulebook.full_refund_days, rulebook.prorated_refund_days)
+        term_start, added = self.anchor, self.anchor
+        paid = False
+        for row in self.rows:
+            line = row.line
+            kind, amount = line.charge_type.kind, line.total.amount
+            if amount > 0 and kind in _TERM_STARTS:
+                # A conversion starts a term when a trial becomes paid, not on a plan change.
+                if kind is not ChargeType.CONVERT or not paid or self.starts_cycle(line):
+                    term_start = line.order_date
+                paid = True
+            if amount > 0 and kind in _ADDS_SEATS:
+                added = line.order_date
+            if amount >= 0:
+                continue
+            if kind is ChargeType.REMOVE_QUANTITY and isinstance(reduction, int):
+                since = (line.order_date - added).days
+                if since >= reduction:
+                    yield _finding(
+                        row,
+                        Rule.REDUCTION_WINDOW,
+                        f"seats removed {since} days after they were added on {added}; the "
+                        f"{rulebook.name} window is {reduction} days",
+                    )
+            if kind in _CANCELS:
+                since = (line.order_date - term_start).days
+                if since >= refund_days:
+                    yield _finding(
+                        row,
+                        Rule.REFUND_WINDOW,
+                        f"a refund {since} days after the term started on {term_start}; "
+                        f"{rulebook.name} refunds only within {refund_days} days",
+                    )
+                elif since >= rulebook.full_refund_days and line.charge_start < line.order_date:
+                    yield _finding(
+                        row,
+                        Rule.REFUND_WINDOW,
+                        f"a full refund from {line.charge_start}, {since} days after the term "
+                        f"started on {term_start}; {rulebook.name} refunds in full only within "
+                        f"{rulebook.full_refund_days} days",
+                    )
+
+    def starts_cycle(self, line: ChargeLine) -> bool:
+        cycle = self.cycle_of(line)
+        return cycle is not None and cycle.start == line.charge_start
+
+
+_DAY: Final = dt.timedelta(days=1)
+
+
+# Reconciling --------------------------------------------------------------------------------
+
+
+class DifferenceKind(FastEnum):
+    """How a received line differs from the expected ones."""
+
+    #: Expected, but not in the file.
+    MISSING = "missing"
+    #: In the file, but not expected.
+    EXTRA = "extra"
+    #: In both, with another amount, quantity or unit price.
+    DIFFERING = "differing"
+
+
+@attrs.frozen(kw_only=True)
+class Difference:
+    """One difference between expected lines and a received file.
+
+    Lines are matched by subscription, charge type and charge period. ``expected`` and
+    ``actual`` are the lines (``None`` for a missing or extra one), ``row`` the file row of
+    the actual line, and ``amount`` the actual total minus the expected one (a missing line
+    counts as zero).
+    """
+
+    kind: DifferenceKind
+    subscription_id: str
+    charge_type: ChargeType
+    charge_start: dt.date
+    charge_end: dt.date
+    expected: ChargeLine | None
+    actual: ChargeLine | None
+    row: int | None
+    amount: Money | None
+
+    def __str__(self) -> str:
+        where = f"row {self.row}: " if self.row is not None else ""
+        what = f"{self.subscription_id} {self.charge_type.value} "
+        what += f"{self.charge_start}..{self.charge_end}"
+        amount = "" if self.amount is None else f", difference {self.amount}"
+        return f"{where}{self.kind.value} {what}{amount}"
+
+
+def reconcile(
+    expected: Iterable[ChargeLine | ReconRow], actual: Iterable[ChargeLine | ReconRow]
+) -> tuple[Difference, ...]:
+    """Compare the *expected* lines with the *actual* ones; return the differences.
+
+    Lines are matched by subscription, charge type and charge period; within one match,
+    equal lines pair first, then the rest in order. Empty when they agree.
+    """
+    wanted = _group(_rows(expected))
+    received = _group(_rows(actual))
+    differences: list[Difference] = []
+    for key in dict.fromkeys([*wanted, *received]):
+        left, right = list(wanted.get(key, ())), list(received.get(key, ()))
+        for row in list(right):
+            same = next((w for w in left if _same(w.line, row.line)), None)
+            if same is not None:
+                left.remove(same)
+                right.remove(row)
+        for index in range(max(len(left), len(right))):
+            exp = left[index].line if index < len(left) else None
+            act = right[index] if index < len(right) else None
+            differences.append(_difference(key, exp, act))
+    return tuple(differences)
+
+
+_Key = tuple[str, ChargeType, dt.date, dt.date]
+
+
+def _group(rows: list[ReconRow]) -> dict[_Key, list[ReconRow]]:
+    groups: dict[_Key, list[ReconRow]] = {}
+    for row in rows:
+        line = row.line
+        key = (line.subscription_id, line.charge_type.kind, line.charge_start, line.charge_end)
+        groups.setdefault(key, []).append(row)
+    return groups
+
+
+def _same(left: ChargeLine, right: ChargeLine) -> bool:
+    return (left.total, left.quantity, left.unit_price) == (
+        right.total,
+        right.quantity,
+        right.unit_price,
+    )
+
+
+def _difference(key: _Key, expected: ChargeLine | None, actual: ReconRow | None) -> Difference:
+    line = actual.line if actual is not None else None
+    if expected is None:
+        kind, amount = DifferenceKind.EXTRA, line.total if line else None
+    elif line is None:
+        kind, amount = DifferenceKind.MISSING, -expected.total
+    else:
+        kind = DifferenceKind.DIFFERING
+        same_currency = expected.currency == line.currency
+        amount = line.total - expected.total if same_currency else None
+    return Difference(
+        kind=kind,
+        subscription_id=key[0],
+        charge_type=key[1],
+        charge_start=key[2],
+        charge_end=key[3],
+        expected=expected,
+        actual=line,
+        row=actual.row if actual is not None else None,
+        amount=amount,
+    )

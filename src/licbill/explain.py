@@ -1,0 +1,110 @@
+"""Explanations: how a charge line's amount came about, as a value and as one line of text.
+
+The derivation is the one of docs/proration.md: ``EUP = unit price / cycle days * billing
+days``, rounded by the policy in force, per unit (then times the quantity) or per line. A credit
+names the reference ids of the charges it gives back. See docs/audit.md.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+
+from .errors import InvalidValueError
+from .lines import ChargeLine
+from .money import Money
+from .proration import Rounding, RoundingScope, effective_unit_price, prorate
+
+__all__ = ["Explanation", "explain_line", "plain"]
+
+
+@attrs.frozen(kw_only=True)
+class Explanation:
+    """The derivation of one line's amount; ``str()`` gives :attr:`text`.
+
+    ``effective_unit_price`` is the prorated price of one unit before rounding (to
+    ``licbill.proration.EUP_PLACES`` places), ``rounded_unit_price`` the same after a per-unit
+    policy rounded it (``None`` under a per-line policy), ``amount`` the unsigned amount the
+    policy gives and ``total`` the line's signed total. ``reverses`` names what a credit gives
+    back; ``refund`` marks a full refund of the cycle, whose amount is what the cycle had
+    charged.
+    """
+
+    unit_price: Money
+    cycle_days: int
+    billing_days: int
+    effective_unit_price: Money
+    rounded_unit_price: Money | None
+    rounding: Rounding
+    quantity: int
+    amount: Money
+    total: Money
+    reverses: tuple[str, ...]
+    refund: bool
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def plain(amount: Decimal) -> str:
+    """Return *amount* as plain text without trailing zeros after the point (``7.728``)."""
+    text = format(amount, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def explain_line(line: ChargeLine) -> Explanation:
+    """Return the :class:`Explanation` of *line* from the basis the engine recorded on it.
+
+    Raises :class:`~licbill.InvalidValueError` for a line without a basis.
+    """
+    basis = line.basis
+    if basis is None:
+        raise InvalidValueError(
+            f"line {line.reference_id!r} of subscription {line.subscription_id!r} carries no "
+            "basis: only lines made by licbill's engine can explain themselves"
+        )
+    price, policy, quantity = line.unit_price, basis.rounding, line.quantity
+    days = {"billing_days": basis.billing_days, "cycle_days": basis.cycle_days}
+    exact = effective_unit_price(unit_price=price, **days)
+    amount = prorate(unit_price=price, quantity=quantity, rounding=policy, **days)
+    currency = price.currency
+    head = f"{plain(price.amount)} {currency} / {basis.cycle_days} days x {basis.billing_days} days"
+    rounded: Money | None = None
+    if policy.scope is RoundingScope.PER_UNIT:
+        rounded = prorate(unit_price=price, quantity=1, rounding=policy, **days)
+        text = (
+            f"{head} = {plain(exact.amount)} -> {rounded.amount} ({policy.name}) x {quantity}"
+            f" = {amount}"
+        )
+    else:
+        text = (
+            f"{head} = {plain(exact.amount)} x {quantity} = {plain(exact.amount * quantity)}"
+            f" -> {amount.amount} ({policy.name}) = {amount}"
+        )
+    if basis.refund:
+        cycle = f"the cycle from {basis.cycle_start}"
+        text = f"full refund of everything charged in {cycle} = {line.total}"
+    elif line.total.amount < 0:
+        text = f"credit of {text}: {line.total}"
+    if "Trial" in line.product_qualifiers:
+        text = f"free trial: {text}"
+    if basis.reverses:
+        text += f" (reverses {', '.join(basis.reverses)})"
+    return Explanation(
+        unit_price=price,
+        cycle_days=basis.cycle_days,
+        billing_days=basis.billing_days,
+        effective_unit_price=exact,
+        rounded_unit_price=rounded,
+        rounding=policy,
+        quantity=quantity,
+        amount=amount,
+        total=line.total,
+        reverses=basis.reverses,
+        refund=basis.refund,
+        text=text,
+    )

@@ -1,0 +1,387 @@
+"""The audit of received reconciliation files: reading, each finding kind, reconciling, CLI."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import licbill as lb
+from licbill.__main__ import main
+from licbill.audit import Rule
+
+DATA = Path(__file__).parent / "data" / "audit"
+HEADER = (
+    "SubscriptionId,ReferenceId,OrderDate,ChargeType,UnitPrice,EffectiveUnitPrice,Quantity,"
+    "Subtotal,Currency,ChargeStartDate,ChargeEndDate,SubscriptionStartDate,SubscriptionEndDate"
+)
+NEW = "S,R1,2021-06-18,new,10.08,10.08,10,100.80,USD,2021-06-18,2021-07-17,2021-06-18,2021-07-17"
+
+
+def _rows(*lines: str) -> tuple[lb.audit.ReconRow, ...]:
+    return lb.audit.read_recon(io.StringIO("\n".join((HEADER, *lines)) + "\n"))
+
+
+def _rules(*lines: str, rulebook: lb.Rulebook | None = None) -> list[tuple[int, Rule]]:
+    return [(f.row, f.rule) for f in lb.audit.check(_rows(*lines), rulebook=rulebook)]
+
+
+def test_a_clean_file_has_no_findings() -> None:
+    """A purchase and a prorated seat addition by the rulebook audit clean."""
+    assert (
+        _rules(
+            NEW,
+            "S,R2,2021-06-20,addQuantity,10.08,9.408,10,-94.00,USD,2021-06-20,2021-07-17,2021-06-18,",
+            "S,R2,2021-06-20,addQuantity,10.08,9.408,12,112.80,USD,2021-06-20,2021-07-17,2021-06-18,",
+            rulebook=lb.rulebooks.NEW_COMMERCE,
+        )
+        == []
+    )
+
+
+def test_a_total_no_policy_explains_is_found_with_each_policy_tried() -> None:
+    """A total one cent off is found; the message gives what every policy tried gives."""
+    bad = NEW.replace("100.80", "100.79")
+    (finding,) = lb.audit.check(_rows(bad))
+    assert (finding.row, finding.reference_id, finding.rule) == (2, "R1", Rule.AMOUNT)
+    for policy in lb.Rounding:
+        assert f"{policy.name} gives 100.80" in finding.message
+
+
+def test_a_total_of_another_policy_is_found_under_the_rulebook() -> None:
+    """The page's per-line seat total (112.89) is not the rulebook's per-unit 112.80."""
+    rows = lb.audit.read_recon(DATA / "nce-add-seats.csv")
+    assert [f.rule for f in lb.audit.check(rows, rulebook=lb.rulebooks.NEW_COMMERCE)] == [
+        Rule.AMOUNT,
+        Rule.AMOUNT,
+    ]
+    per_line = attrs.evolve(lb.rulebooks.NEW_COMMERCE, rounding=lb.Rounding.PER_LINE_DOWN)
+    assert lb.audit.check(rows, rulebook=per_line) == ()
+
+
+def test_an_effective_unit_price_that_does_not_follow_is_found() -> None:
+    """An effective unit price other than unit price / cycle days x billing days is found."""
+    assert _rules(NEW.replace(",10.08,10,", ",9.99,10,")) == [(2, Rule.AMOUNT)]
+
+
+def test_a_charge_end_that_is_no_cycle_end_is_found() -> None:
+    """A charge period ending a day late breaks the cycle rule."""
+    assert _rules(NEW.replace("2021-07-17,2021-06-18,2021-07-17", "2021-07-18,2021-06-18,")) == [
+        (2, Rule.PERIOD)
+    ]
+
+
+def test_a_period_without_month_end_clamping_is_found() -> None:
+    """Bought 31 January, the first cycle ends 27 February; a line to 28 February is found."""
+    line = "S,R1,2021-01-31,new,10,10,1,10.00,USD,2021-01-31,2021-02-28,2021-01-31,"
+    assert _rules(line) == [(2, Rule.PERIOD)]
+    assert _rules(line.replace("2021-02-28", "2021-02-27")) == []
+
+
+def test_a_charge_after_the_term_end_is_found() -> None:
+    """A charge period that runs past the subscription end date is found."""
+    line = NEW.replace("2021-07-17,2021-06-18,2021-07-17", "2021-07-17,2021-06-18,2021-07-10")
+    assert _rules(line) == [(2, Rule.PERIOD)]
+
+
+def test_a_credit_exceeding_the_charges_is_found() -> None:
+    """A credit larger than what the cycle charged is found on the credit's row."""
+    credit = "S,R2,2021-06-18,cancelImmediate,10.08,10.08,10,-120.00,USD,2021-06-18,2021-07-17,,"
+    assert (3, Rule.CREDIT) in _rules(NEW, credit)
+
+
+# A rulebook with a seat-reduction window (the attribute the audit looks for).
+_WINDOWED = attrs.make_class(
+    "Windowed", {"reduction_window_days": attrs.field(default=7)}, bases=(lb.Rulebook,)
+)
+
+
+def test_a_seat_reduction_outside_the_window_is_found() -> None:
+    """Seats removed ten days after they were added break a seven-day reduction window."""
+    fields = attrs.asdict(lb.rulebooks.NEW_COMMERCE, recurse=False)
+    rulebook = _WINDOWED(**{**fields, "reduction_window_days": 7})
+    removal = (
+        "S,R2,2021-06-28,removeQuantity,10.08,6.72,10,-67.20,USD,2021-06-28,2021-07-17,,",
+        "S,R2,2021-06-28,removeQuantity,10.08,6.72,8,53.76,USD,2021-06-28,2021-07-17,,",
+    )
+    assert _rules(NEW, *removal, rulebook=rulebook) == [(3, Rule.REDUCTION_WINDOW)]
+    early = [line.replace("06-28", "06-24").replace("6.72", "8.064") for line in removal]
+    early = [early[0].replace("-67.20", "-80.60"), early[1].replace("53.76", "64.48")]
+    assert _rules(NEW, *early, rulebook=rulebook) == []
+
+
+def test_a_refund_outside_the_windows_is_found() -> None:
+    """A prorated refund ten days after the purchase is outside new commerce's seven days."""
+    refund = "S,R2,2021-06-28,cancelImmediate,10.08,6.72,10,-67.20,USD,2021-06-28,2021-07-17,,"
+    assert _rules(NEW, refund, rulebook=lb.rulebooks.NEW_COMMERCE) == [(3, Rule.REFUND_WINDOW)]
+
+
+def test_a_full_refund_after_the_full_refund_window_is_found() -> None:
+    """Three days after the purchase a refund is prorated; a full one is found."""
+    refund = "S,R2,2021-06-21,cancelImmediate,10.08,10.08,10,-100.80,USD,2021-06-18,2021-07-17,,"
+    assert _rules(NEW, refund, rulebook=lb.rulebooks.NEW_COMMERCE) == [(3, Rule.REFUND_WINDOW)]
+
+
+def test_a_duplicate_line_is_found() -> None:
+    """The same line twice is a duplicate (and charges the seats twice)."""
+    assert (3, Rule.DUPLICATE) in _rules(NEW, NEW)
+
+
+def test_seats_charged_twice_for_the_same_days_are_found() -> None:
+    """A second charge for the same seats and days, under another reference, is an overlap."""
+    assert _rules(NEW, NEW.replace("R1", "R9")) == [(3, Rule.OVERLAP)]
+
+
+def test_a_line_after_a_cancellation_is_found() -> None:
+    """A renewal after the subscription was cancelled is found."""
+    cancel = "S,R2,2021-06-18,cancelImmediate,10.08,10.08,10,-100.80,USD,2021-06-18,2021-07-17,,"
+    renew = "S,R3,2021-07-18,renew,10.08,10.08,10,100.80,USD,2021-07-18,2021-08-17,2021-06-18,"
+    assert _rules(NEW, cancel, renew) == [(4, Rule.AFTER_CANCEL)]
+
+
+def test_a_currency_mix_within_a_subscription_is_found() -> None:
+    """A subscription's renewal in another currency than its purchase is found."""
+    renew = "S,R3,2021-07-18,renew,10.08,10.08,10,100.80,EUR,2021-07-18,2021-08-17,2021-06-18,"
+    assert _rules(NEW, renew) == [(3, Rule.CURRENCY)]
+
+
+def test_findings_name_row_reference_and_rule_in_text() -> None:
+    """``str()`` of a finding names its row, reference id, subscription and rule."""
+    (finding,) = lb.audit.check(_rows(NEW, NEW.replace("R1", "R9")))
+    assert str(finding).startswith("row 3 (R9), S: overlap: ")
+    assert finding.to_record()["rule"] == "overlap"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "seed-1-free-trial-converted.csv",
+        "seed-2-free-trial-cancelled.csv",
+        "seed-3-custom-meter-converted.csv",
+        "seed-4-custom-meter-cancelled.csv",
+    ],
+)
+def test_seed_tables_audit_clean(name: str) -> None:
+    """The four seed tables (the 2019 marketplace page "Common billing scenarios for license-based
+    SaaS transactions", as typed in docs/seeds.md) audit clean under their rulebook."""
+    rows = lb.audit.read_recon(DATA / name)
+    assert lb.audit.check(rows, rulebook=lb.rulebooks.MARKETPLACE_2019) == ()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "nce-monthly-new-and-renew.csv",
+        "nce-refund-within-seven-days.csv",
+        "nce-trial-converted.csv",
+    ],
+)
+def test_published_new_commerce_tables_audit_clean(name: str) -> None:
+    """Partner Center "Billing scenarios for one-time and select recurring purchases in new
+    commerce" (sections: recurring charges, refunds within seven days, trial conversion) audit
+    clean under the new-commerce rulebook."""
+    rows = lb.audit.read_recon(DATA / name)
+    assert lb.audit.check(rows, rulebook=lb.rulebooks.NEW_COMMERCE) == ()
+
+
+def test_published_seat_change_table_audits_clean_under_some_policy() -> None:
+    """The page's seat-change table (section "How are licenses/seats added or removed?")
+    follows a per-line policy, so it audits clean when any policy may explain it."""
+    assert lb.audit.check(lb.audit.read_recon(DATA / "nce-add-seats.csv")) == ()
+
+
+def test_published_seat_changes_audit_clean_under_a_per_line_rulebook() -> None:
+    """Partner Center "Billing scenarios for one-time and select recurring purchases in new
+    commerce", section "How are licenses/seats added or removed?": its two tables (add to 12
+    seats, then remove to 8, on one day), typed as one file, audit clean under new commerce with
+    the per-line rounding they follow (docs/audit.md)."""
+    rows = lb.audit.read_recon(DATA / "nce-add-then-remove-seats.csv")
+    per_line = attrs.evolve(lb.rulebooks.NEW_COMMERCE, rounding=lb.Rounding.PER_LINE_DOWN)
+    assert lb.audit.check(rows, rulebook=per_line) == ()
+
+
+def test_licbill_lines_check_without_a_file() -> None:
+    """The engine's own lines can be checked directly, numbered as write_csv would write them."""
+    from licbill.seeds import SCENARIOS
+
+    s = SCENARIOS[2]
+    lines = lb.charge_lines(s.events, through=s.through, rulebook=s.rulebook)
+    assert lb.audit.check(lines, rulebook=s.rulebook) == ()
+    assert lb.audit.check([*lines, lines[0]])[0].row == 5
+
+
+# Reading --------------------------------------------------------------------------------------
+
+
+def test_a_missing_column_names_file_line_and_columns(tmp_path: Path) -> None:
+    """A file without a needed column is refused naming the file, line 1 and the columns."""
+    path = tmp_path / "recon.csv"
+    path.write_text("SubscriptionId,ChargeType\nS,new\n", encoding="utf-8")
+    with pytest.raises(lb.audit.ReconFileError, match=r"recon\.csv:1: header: missing column"):
+        lb.audit.read_recon(path)
+
+
+def test_a_bad_date_names_file_line_and_field() -> None:
+    """A date that is no date is refused naming the line and field."""
+    with pytest.raises(lb.audit.ReconFileError, match=r":3: ChargeEndDate: not a date") as err:
+        _rows(NEW, NEW.replace("2021-07-17,2021-06-18,2021-07-17", "17 July,2021-06-18,"))
+    assert isinstance(err.value, ValueError)
+    assert err.value.line == 3
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (("new,", "purchase,"), "ChargeType"),
+        (("100.80", "ten"), "Subtotal"),
+        (("USD", "ABC"), "Currency"),
+        ((",10,100.80", ",1.5,100.80"), "Quantity"),
+    ],
+)
+def test_bad_cells_name_their_field(change: tuple[str, str], field: str) -> None:
+    """Unknown charge types, numbers, currencies and fractional quantities name their field."""
+    with pytest.raises(lb.audit.ReconFileError, match=rf":2: {field}: "):
+        _rows(NEW.replace(*change))
+
+
+def test_a_missing_file_is_a_licbill_error(tmp_path: Path) -> None:
+    """A path that does not exist is refused with a licbill error naming it."""
+    with pytest.raises(lb.audit.ReconFileError, match=r"nothing\.csv"):
+        lb.audit.read_recon(tmp_path / "nothing.csv")
+
+
+def test_an_empty_file_is_refused() -> None:
+    """A file without even a header is refused."""
+    with pytest.raises(lb.audit.ReconFileError, match="empty"):
+        lb.audit.read_recon(io.StringIO(""))
+
+
+def test_published_column_names_and_extra_columns_are_read() -> None:
+    """Spaced, lower-case column names are read; columns licbill does not know are ignored."""
+    text = (
+        "subscription id,Charge Type,unit price,Billable Quantity,Amount,currency,"
+        "Charge Start  Date,charge end date,PublisherName\n"
+        "S,New,2,1,2,usd,6/10/2019,7/9/2019,Contoso\n"
+    )
+    (row,) = lb.audit.read_recon(io.StringIO(text))
+    assert (row.line.total, row.line.charge_end, str(row.line.charge_type)) == (
+        lb.Money("2", "USD"),
+        dt.date(2019, 7, 9),
+        "New",
+    )
+
+
+# Reconciling ----------------------------------------------------------------------------------
+
+
+def test_reconcile_names_missing_extra_and_differing_lines() -> None:
+    """Lines are matched by subscription, type and period; differences carry the amount."""
+    expected = _rows(NEW, NEW.replace("R1", "R2").replace("S,", "T,", 1))
+    renew = "S,R3,2021-07-18,renew,10.08,10.08,10,100.80,USD,2021-07-18,2021-08-17,2021-06-18,"
+    actual = _rows(NEW.replace("100.80", "100.70"), renew)
+    kinds = [
+        (d.kind.value, d.subscription_id, d.amount) for d in lb.audit.reconcile(expected, actual)
+    ]
+    assert kinds == [
+        ("differing", "S", lb.Money("-0.10", "USD")),
+        ("missing", "T", lb.Money("-100.80", "USD")),
+        ("extra", "S", lb.Money("100.80", "USD")),
+    ]
+
+
+def test_reconcile_of_equal_lines_is_empty() -> None:
+    """A file reconciles with the lines it was written from."""
+    assert lb.audit.reconcile(_rows(NEW), _rows(NEW)) == ()
+
+
+# Command line ---------------------------------------------------------------------------------
+
+
+def test_cli_audit_exits_zero_for_a_clean_file(capsys: pytest.CaptureFixture[str]) -> None:
+    """``licbill audit`` of a seed table exits 0 and says it is clean."""
+    path = DATA / "seed-3-custom-meter-converted.csv"
+    assert main(["audit", str(path), "--rulebook", "marketplace-2019"]) == 0
+    assert "clean" in capsys.readouterr().out
+
+
+def test_cli_audit_exits_one_with_findings_as_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With findings ``licbill audit`` exits 1; ``--format json`` lists them."""
+    path = tmp_path / "bad.csv"
+    path.write_text(f"{HEADER}\n{NEW}\n{NEW}\n", encoding="utf-8")
+    assert main(["audit", str(path), "--format", "json"]) == 1
+    records = json.loads(capsys.readouterr().out)
+    assert {r["rule"] for r in records} == {"duplicate", "overlap"}
+
+
+def test_cli_audit_writes_csv_and_tables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--format csv`` writes a header and a row per finding; the table names the rule."""
+    path = tmp_path / "bad.csv"
+    path.write_text(f"{HEADER}\n{NEW.replace('100.80', '1.00')}\n", encoding="utf-8")
+    assert main(["audit", str(path), "--format", "csv"]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "row,reference_id,subscription_id,rule,message"
+    assert main(["audit", str(path)]) == 1
+    assert "amount" in capsys.readouterr().out
+
+
+def test_cli_audit_of_an_unreadable_file_exits_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unreadable file is an error naming it, exit status 1."""
+    assert main(["audit", str(tmp_path / "none.csv")]) == 1
+    assert "none.csv" in capsys.readouterr().err
+
+
+def test_cli_reconcile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``licbill reconcile`` agrees with its own charges CSV, and names a changed amount."""
+    events = Path(__file__).parents[1] / "examples" / "seat-changes.toml"
+    assert main(["charges", str(events), "--format", "csv"]) == 0
+    written = capsys.readouterr().out
+    path = tmp_path / "recon.csv"
+    path.write_text(written, encoding="utf-8")
+    assert main(["reconcile", str(events), str(path)]) == 0
+    assert "agrees" in capsys.readouterr().out
+    header, first, *rest = written.splitlines()
+    cells = first.split(",")
+    cells[16] = "0.01"  # Subtotal
+    path.write_text("\n".join([header, ",".join(cells), *rest]) + "\n", encoding="utf-8")
+    assert main(["reconcile", str(events), str(path)]) == 1
+    assert "differing" in capsys.readouterr().out
+
+
+_JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=8),
+    st.binary(max_size=4),
+    st.lists(st.integers(), max_size=3),
+    st.just(object()),
+)
+
+
+@settings(max_examples=60)
+@given(value=_JUNK, slot=st.sampled_from(["file", "lines", "rulebook", "expected", "actual"]))
+def test_wrong_input_meets_a_licbill_error(value: object, slot: str) -> None:
+    """Wrong values for any audit function meet a licbill error, never a raw exception."""
+    calls = {
+        "file": lambda: lb.audit.read_recon(value),  # type: ignore[arg-type]
+        "lines": lambda: lb.audit.check(value),  # type: ignore[arg-type]
+        "rulebook": lambda: lb.audit.check([], rulebook=value),  # type: ignore[arg-type]
+        "expected": lambda: lb.audit.reconcile(value, []),  # type: ignore[arg-type]
+        "actual": lambda: lb.audit.reconcile([], value),  # type: ignore[arg-type]
+    }
+    with contextlib.suppress(lb.LicbillError):
+        calls[slot]()

@@ -1,0 +1,55 @@
+"""Generated reference ids never collide with given event ids (issue 10, finding 5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import licbill as lb
+from licbill.strategies import event_histories
+
+D = dt.date
+NC = lb.rulebooks.NEW_COMMERCE
+SKU = lb.Sku.monthly(id="s", name="S", unit_price=lb.Money("10.00", "USD"))
+BUY = lb.Purchase(subscription_id="S1", on=D(2024, 1, 10), sku=SKU)
+
+
+def _bill(*events: lb.Event) -> tuple[lb.ChargeLine, ...]:
+    return tuple(lb.charge_lines(events, through=D(2024, 6, 30), rulebook=NC))
+
+
+@pytest.mark.parametrize("given_id", ["S1-0003", "S1-0001", "x-12345", "S2-0003"])
+def test_a_given_id_in_the_generated_form_is_refused(given_id: str) -> None:
+    """The issue's case: a given ``S1-0003`` is refused instead of sharing a renewal's id."""
+    change = lb.ChangeQuantity("S1", D(2024, 1, 20), 3, event_id=given_id)
+    with pytest.raises(lb.ReservedEventIdError, match=given_id) as raised:
+        _bill(BUY, change)
+    assert raised.value.event is change
+
+
+def test_a_given_id_after_the_generated_one_is_refused() -> None:
+    """Generated first (renewal S1-0002 on 10 Feb), then a later event naming S1-0002: refused."""
+    change = lb.ChangeQuantity("S1", D(2024, 3, 20), 3, event_id="S1-0002")
+    with pytest.raises(lb.ReservedEventIdError, match="S1-0002"):
+        _bill(BUY, change)
+
+
+@pytest.mark.parametrize("given_id", ["e-1", "ord-123", "INV2024", "S1-0003x", "S1_0003"])
+def test_other_given_ids_are_kept(given_id: str) -> None:
+    """Ids outside the reserved form are written unchanged on their lines."""
+    change = lb.ChangeQuantity("S1", D(2024, 1, 20), 3, event_id=given_id)
+    assert [line.reference_id for line in _bill(BUY, change)][1:3] == [given_id, given_id]
+
+
+@settings(max_examples=40)
+@given(events=event_histories(subscriptions=st.integers(1, 3)))
+def test_references_identify_one_event_or_boundary(events: tuple[lb.Event, ...]) -> None:
+    """Property: lines sharing a reference id come from one subscription and one order date."""
+    lines = lb.charge_lines(events, through=D(2027, 12, 31), rulebook=NC)
+    owners: dict[str, set[tuple[str, dt.date]]] = {}
+    for line in lines:
+        owners.setdefault(line.reference_id, set()).add((line.subscription_id, line.order_date))
+    assert all(len(owner) == 1 for owner in owners.values())
