@@ -315,3 +315,22 @@ def test_scenario_error_is_exported_and_a_value_error() -> None:
     assert lb.ScenarioError is ScenarioError
     assert issubclass(lb.ScenarioError, lb.LicbillError)
     assert issubclass(lb.ScenarioError, ValueError)
+
+
+def test_every_error_class_is_on_the_errors_page() -> None:
+    """docs/errors.md lists every class of licbill.errors.__all__ in its tables, with its bases."""
+    import inspect
+    from pathlib import Path
+
+    import licbill.errors
+
+    page = (Path(__file__).parent.parent / "docs" / "errors.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(" `"): line for line in page.splitlines()
+            if line.startswith("| `")}  # fmt: skip
+    assert set(rows) == set(licbill.errors.__all__)
+    for name, row in rows.items():
+        bases = [b.__name__ for b in getattr(licbill.errors, name).__bases__]
+        public = [b for b in bases if not b.startswith("_")]
+        shown = row.split("|")[2]
+        assert all(f"`{base}`" in shown for base in public), (name, public)
+        assert inspect.isclass(getattr(licbill, name))

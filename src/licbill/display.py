@@ -11,6 +11,7 @@ import decimal
 import enum
 import html
 import importlib
+import re
 import typing
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -29,6 +30,7 @@ from .periods import check_date
 __all__ = [
     "charge_type_label",
     "check_line",
+    "date_pattern",
     "format_date",
     "format_money",
     "html_table",
@@ -50,11 +52,12 @@ _LABELS: Final = {
 
 
 def locale_of(name: str) -> Locale:
-    """Return the babel locale *name* (``"nl_NL"``); raise :class:`InvalidValueError` if unknown."""
+    """Return the babel locale *name*: a BCP-47 tag (``"nl-NL"``, ``"zh-Hant-TW"``) or babel's
+    own spelling (``"nl_NL"``). Raise :class:`InvalidValueError` if unknown."""
     if not isinstance(name, str):
-        raise InvalidTypeError(f"a locale is a name such as 'nl_NL', not {name!r}")
+        raise InvalidTypeError(f"a locale is a name such as 'nl-NL' or 'nl_NL', not {name!r}")
     try:
-        return Locale.parse(name)
+        return Locale.parse(name, sep="-" if "-" in name else "_")
     except (UnknownLocaleError, ValueError):
         raise InvalidValueError(f"unknown locale {name!r}") from None
 
@@ -80,8 +83,26 @@ def format_money(money: Money, *, locale: str) -> str:
 
 
 def format_date(day: dt.date, *, locale: str) -> str:
-    """Format *day* in *locale*'s short form (``10-06-2019`` in ``nl_NL``)."""
-    return _babel_date(check_date(day, "day"), format="short", locale=locale_of(locale))
+    """Format *day* in *locale*'s short form, always with a four-digit year.
+
+    ``10-06-2019`` in ``nl-NL``, ``6/10/2019`` in ``en-US`` and ``10.06.2019`` in ``de-DE``:
+    the locale's own order and separators, but never a two-digit year (babel's short forms of
+    ``en_US``, ``de_DE`` and others have one), so a date in a table is never ambiguous.
+    """
+    day = check_date(day, "day")
+    return _babel_date(day, format=date_pattern(locale), locale=locale_of(locale))
+
+
+def date_pattern(locale: str) -> str:
+    """The date pattern :func:`format_date` uses for *locale*: its short form with ``yyyy``."""
+    return _four_digit_year(locale_of(locale).date_formats["short"].pattern)
+
+
+@cache
+def _four_digit_year(pattern: str) -> str:
+    # Quoted literals ('...') stay as they are; every run of y outside them becomes yyyy.
+    parts = re.split(r"('(?:[^']|'')*')", pattern)
+    return "".join(p if p.startswith("'") else re.sub("y+", "yyyy", p) for p in parts)
 
 
 def charge_type_label(line: ChargeLine, *, locale: str) -> str:

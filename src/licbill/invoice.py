@@ -10,11 +10,13 @@ from typing import Any
 
 import attrs
 
+from .charges import ChargeLines
 from .display import format_money, html_table, require_pandas
 from .errors import CurrencyMismatchError, InvalidTypeError, InvalidValueError, MissingPriceError
 from .legacy import LicenceModel, ModuleTrial, licence_model
+from .lines import ChargeLine, ChargeType, ChargeTypeName
 from .money import Money, RoundingMode, amount_of, round_div
-from .proration import Rounding, RoundingScope, prorate
+from .proration import Rounding, RoundingScope, effective_unit_price, prorate
 from .seats import Counting, Month, Product, Revision, SeatKey, count_seats
 from .workspace import BillingInfo, Group, LegacyEdition, Module, User, UserKind, Workspace
 
@@ -30,6 +32,10 @@ BILLING_DETAILS = (
 
 #: Decimal places of a daily-prorated quantity shown on a line (totals never use it).
 QUANTITY_PLACES = 4
+
+#: The charge type of a workspace invoice's charge lines (docs/workspace.md): a month's seats,
+#: billed in arrears, are a cycle charge.
+WORKSPACE_CHARGE = ChargeTypeName(ChargeType.CYCLE_CHARGE, "cycleCharge")
 
 
 def _prices(value: Any) -> Mapping[SeatKey, Money]:
@@ -149,6 +155,68 @@ class Invoice:
     def to_dataframe(self) -> Any:
         """The records as a ``pandas.DataFrame``; needs the ``pandas`` extra."""
         return require_pandas().DataFrame(self.to_records())
+
+    def charge_lines(self) -> ChargeLines:
+        """The invoice as :class:`~licbill.ChargeLines`, one per line, in the line's order.
+
+        So a reconciliation file (``recon.write_csv``) holds workspace and subscription charges
+        together (docs/workspace.md, "The invoice as charge lines"). Each line is a
+        ``cycleCharge`` of subscription ``workspace_id`` over the whole month, ordered on the
+        month's last day (seats are billed in arrears); the SKU is the product and user kind
+        (id ``"Hybrid-regular"``, name ``"Hybrid (regular users)"``, product id ``"Hybrid"``);
+        the reference id is ``"<workspace>-<month>-<product>-<kind>"``; the description names
+        the company (or the workspace) and the month. Totals are the invoice lines' totals, so
+        the lines add up exactly to :attr:`total`.
+
+        A whole count of seats is the quantity, at the unit price. A daily-prorated line's
+        quantity is its seat-days (users times the days each held a seat; the invoice shows
+        seat-days divided by the month's days) and its effective unit price the price of one
+        seat-day (unit price / days of the month, to ``EUP_PLACES`` places): quantity times
+        effective unit price is the amount before rounding, and the total is the invoice's.
+
+        Raises :class:`~licbill.InvalidValueError` for a line whose quantity cannot be a
+        charge line's: a fraction under a whole-count policy.
+        """
+        who = self.billing.company_name or self.workspace_id
+        days = self.month.days
+        out = []
+        for line in self.lines:
+            product, kind = line.product.value, line.user_kind.value
+            if self.counting is Counting.DAILY_PRORATED:
+                # seat-days / days was shown to four places: times days, it rounds back exactly
+                numerator, denominator = line.quantity.as_integer_ratio()
+                quantity = round_div(numerator * days, denominator, RoundingMode.HALF_EVEN)
+                unit = effective_unit_price(unit_price=line.unit_price, billing_days=1,
+                                            cycle_days=days)  # fmt: skip
+                what = f"{quantity} seat-days of {days}"
+            else:
+                if line.quantity.as_integer_ratio()[1] != 1:
+                    raise InvalidValueError(
+                        f"{product} ({kind}) on invoice {self.workspace_id} {self.month}: "
+                        f"{line.quantity} seats is not a whole number under "
+                        f"{self.counting.value} counting"
+                    )
+                quantity, unit = int(line.quantity), line.unit_price
+                what = f"{quantity} seats"
+            out.append(
+                ChargeLine(
+                    subscription_id=self.workspace_id,
+                    order_date=self.month.last,
+                    sku_id=f"{product}-{kind}",
+                    sku_name=f"{product} ({kind} users)",
+                    charge_start=self.month.first,
+                    charge_end=self.month.last,
+                    unit_price=line.unit_price,
+                    effective_unit_price=unit,
+                    quantity=quantity,
+                    total=line.total,
+                    charge_type=WORKSPACE_CHARGE,
+                    description=f"{who}: {product}, {kind} users, {self.month} ({what})",
+                    reference_id=f"{self.workspace_id}-{self.month}-{product}-{kind}",
+                    product_id=product,
+                )
+            )
+        return ChargeLines(out)
 
     def billing_details(self) -> tuple[tuple[str, str], ...]:
         """The billing details the invoice shows: (label, value) for company name, reference

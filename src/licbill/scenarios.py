@@ -1,6 +1,9 @@
 """Scenario files (TOML): SKUs and events, or workspaces, read into licbill values.
 
-A malformed file raises :class:`ScenarioError` naming the file, the line and the field; a file
+Each table entry is read through licbill's converter (:mod:`licbill.convert`, adapted to TOML
+by :func:`toml_converter`), as its :class:`Shape` says; the loader itself keeps only the
+file's own rules (unique ids, SKU ids that resolve, defaults a file may leave out). A malformed
+file raises :class:`ScenarioError` naming the file, the line and the field; a file
 is read whole before anything is billed, so nothing is half-applied. Errors the engine raises
 later about an event of the file (:meth:`ChargeScenario.iter_charge_lines`,
 :meth:`ChargeScenario.locate`) keep their class and gain the event's file, line and field. The
@@ -10,61 +13,60 @@ format is documented in ``docs/scenarios.md``.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
 import sys
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
+from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any
 
 import attrs
+import cattrs
 
 from . import rulebooks
-from .errors import InvalidTypeError, LicbillError, ScenarioError
+from .convert import TAG, build_converter, structure_with
+from .errors import (
+    ConversionError,
+    InvalidTypeError,
+    InvalidValueError,
+    LicbillError,
+    ScenarioError,
+)
 from .invoice import PriceList
 from .legacy import ModuleTrial
 from .lines import ChargeLine
 from .models import (
-    Billing,
     Cancel,
     ChangeBillingPlan,
     ChangeQuantity,
     ConvertSku,
     ConvertTrial,
     Event,
-    PriceChange,
     Purchase,
     ScheduleChange,
     SetAutoRenew,
     Sku,
-    SkuKind,
-    Term,
 )
 from .money import Money
 from .proration import Rounding
 from .reports import WorkspaceUsers
 from .rulebooks import Rulebook
-from .seats import Counting, Revision
-from .workspace import (
-    BillingInfo,
-    Group,
-    LegacyEdition,
-    Module,
-    User,
-    UserKind,
-    UserStatus,
-    Workspace,
-)
+from .seats import Counting, Revision, SeatKey
+from .workspace import Group, LegacyEdition, Module, User, UserKind, Workspace
 
 __all__ = [
+    "EVENT_KINDS",
     "ChargeScenario",
     "ScenarioError",
+    "Shape",
     "WorkspaceScenario",
+    "event_shape",
     "load_charges",
     "load_workspaces",
+    "toml_converter",
 ]
-
-T = TypeVar("T")
 
 # Python's default int-str limit: longer integers are not converted.
 _LONG_NUMBER = 4300
@@ -73,6 +75,10 @@ RULEBOOKS: dict[str, Rulebook] = {
     rulebooks.MARKETPLACE_2019.name: rulebooks.MARKETPLACE_2019,
     rulebooks.NEW_COMMERCE.name: rulebooks.NEW_COMMERCE,
 }
+
+#: What a scenario is read from: a path, or an open file (text, or bytes read as UTF-8), such
+#: as ``sys.stdin``; errors name an open file by its ``name`` (``<stdin>`` when it has none).
+Source = str | Path | IO[str] | IO[bytes]
 
 #: Where an entry of a file starts: its line (from 1, ``None`` if unknown) and its field.
 Origin = tuple[int | None, str]
@@ -152,17 +158,27 @@ class WorkspaceScenario:
 class _Reader:
     """Reads one parsed file, knowing where each array-of-tables entry starts in the text."""
 
-    def __init__(self, path: str | Path) -> None:
-        if not isinstance(path, str | Path):
-            raise InvalidTypeError(f"a scenario file is a path, not {path!r}")
-        path = Path(path)
+    def __init__(self, source: Source) -> None:
+        if isinstance(source, str | Path):
+            path = Path(source)
+            read: Callable[[], str | bytes] = lambda: path.read_text(encoding="utf-8")  # noqa: E731
+        elif callable(getattr(source, "read", None)):
+            name = getattr(source, "name", None)
+            path = Path(name if isinstance(name, str) and name else "<stdin>")
+            read = source.read
+        else:
+            raise InvalidTypeError(f"a scenario file is a path or an open file, not {source!r}")
         self.path = path
+        self.found: dict[str, list[int]] = {}
         try:
-            self.text = path.read_text(encoding="utf-8")
+            text = read()
+            self.text = text.decode("utf-8") if isinstance(text, bytes) else text
         except OSError as error:
             raise ScenarioError(path, None, "file", error.strerror or str(error)) from None
         except ValueError as error:  # a path with a NUL byte, or text that is not UTF-8
             raise ScenarioError(path, None, "file", str(error)) from None
+        if not isinstance(self.text, str):
+            raise InvalidTypeError(f"{source!r} read {type(self.text).__name__}, not text")
         self.lines = self.text.split("\n")  # TOML counts lines by "\n" only
         try:
             self.data = tomllib.loads(self.text)
@@ -189,10 +205,16 @@ class _Reader:
                 return ScenarioError(self.path, n + 1, field, f"more than {limit} digits")
         return ScenarioError(self.path, None, "syntax", reason)
 
+    def starts(self, table: str) -> list[int]:
+        """The line indexes (from 0) where the entries of ``[[table]]`` start, found once."""
+        if table not in self.found:
+            header = re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]")
+            self.found[table] = [n for n, text in enumerate(self.lines) if header.match(text)]
+        return self.found[table]
+
     def line_of(self, table: str, index: int, key: str | None = None) -> int | None:
         """The line of entry *index* of ``[[table]]`` (or of its *key*), counting from 1."""
-        header = re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]")
-        starts = [n for n, text in enumerate(self.lines) if header.match(text)]
+        starts = self.starts(table)
         if index >= len(starts):
             return None
         start = starts[index]
@@ -222,333 +244,287 @@ class _Reader:
         field = f"{table}[{index}]" if key is None else f"{table}[{index}].{key}"
         return self.line_of(table, index, key), field
 
-    def get(
-        self,
-        entry: Mapping[str, Any],
-        key: str,
-        convert: Callable[[Any], T],
-        *,
-        table: str | None = None,
-        index: int = 0,
-        default: Any = ...,
-    ) -> T:
-        if key not in entry:
-            if default is ...:
-                raise self.fail(table, index, key, "missing")
-            return default  # type: ignore[no-any-return]
-        try:
-            return convert(entry[key])
-        except LicbillError as error:
-            raise self.fail(table, index, key, str(error)) from None
-        except (KeyError, ValueError, TypeError, ArithmeticError) as error:
-            raise self.fail(table, index, key, f"{entry[key]!r} is not valid ({error})") from None
-
     def entries(self, table: str) -> list[Mapping[str, Any]]:
         entries = self.data.get(table, [])
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             raise self.fail(None, 0, table, f"must be an array of tables [[{table}]]")
         return entries
 
-    def unknown_keys(
-        self, table: str, index: int, entry: Mapping[str, Any], known: set[str]
-    ) -> None:
-        for key in entry:
-            if key not in known:
-                raise self.fail(
-                    table, index, key, f"unknown field (known: {', '.join(sorted(known))})"
-                )
+
+# ---------------------------------------------------------------------------------------------
+# Tables read through licbill's converter (docs/data.md), adapted to TOML: native dates, terms
+# by name, enums in any case, a SKU given by its id. Each [[table]] entry is reshaped into the
+# plain-data shape of its class, structured, and any problem mapped back to its key and line.
 
 
-def _date(value: Any) -> dt.date:
+@attrs.frozen
+class Shape:
+    """How the entries of one kind of table read as a licbill class.
+
+    Every key of an entry is a field of *cls*, except the *renames* (TOML key to a dotted field
+    path: ``subscription`` to ``subscription_id``, ``currency`` to ``unit_price.currency``)
+    and the *extra* keys the loader reads itself; a field that is the target of a rename cannot
+    be written under its own name. A field whose type is :class:`Sku` takes a SKU id.
+    """
+
+    cls: type
+    renames: Mapping[str, str] = attrs.field(factory=dict)
+    extra: frozenset[str] = frozenset()
+
+    def known(self) -> frozenset[str]:
+        """The keys an entry may have."""
+        hidden = {target.split(".")[0] for target in self.renames.values()}
+        fields = {f.name for f in attrs.fields(self.cls)} - hidden
+        return frozenset(fields | set(self.renames) | self.extra)
+
+    def key_of(self, path: str) -> str | None:
+        """The key of an entry that a problem at field *path* is about (``None``: the entry)."""
+        if not path:
+            return None
+        for target_key, target in self.renames.items():
+            if path == target or path.startswith(target + "."):
+                return target_key
+        first = re.split(r"[.\[]", path, maxsplit=1)[0]
+        return first if first in self.known() else None
+
+
+#: The SKU table of a charges file.
+SKU_SHAPE = Shape(Sku, {"unit_price": "unit_price.amount", "currency": "unit_price.currency"})
+
+
+def event_shape(cls: type, **renames: str) -> Shape:
+    """The shape of an event kind: its class's fields, ``subscription`` for
+    ``subscription_id`` (and any further *renames*), and the ``type`` key naming the kind."""
+    return Shape(cls, {"subscription": "subscription_id", **renames}, frozenset({"type"}))
+
+
+#: The event kinds of a charges file, by their ``type``: one entry per kind. An event's keys are
+#: its class's fields, ``subscription`` for ``subscription_id``; a SKU is given by its id.
+EVENT_KINDS: dict[str, Shape] = {
+    "purchase": event_shape(Purchase),
+    "change-quantity": event_shape(ChangeQuantity),
+    "convert": event_shape(ConvertSku, target="target_subscription_id"),
+    "cancel": event_shape(Cancel),
+    "auto-renew": event_shape(SetAutoRenew),
+    "schedule-change": event_shape(ScheduleChange),
+    "change-billing-plan": event_shape(ChangeBillingPlan),
+    "convert-trial": event_shape(ConvertTrial),
+}
+
+
+@attrs.frozen
+class _Price:
+    """One ``[[price]]`` entry of a workspaces file."""
+
+    product: Module | LegacyEdition
+    kind: UserKind
+    amount: Money
+
+
+_PRICE_SHAPE = Shape(_Price, {"amount": "amount.amount", "currency": "amount.currency"})
+
+#: The workspace table of a workspaces file: the billing details are keys of their own.
+WORKSPACE_SHAPE = Shape(
+    Workspace,
+    {key: f"billing.{key}" for key in ("company_name", "reference", "customer_type", "industry")},
+    frozenset({"trial_ends_on", "user", "group", "revision"}),
+)
+
+
+def _toml_date(value: Any, _type: Any) -> dt.date:
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise ValueError("a date is written 2024-05-31, without quotes or time")
+        raise InvalidTypeError(
+            f"a date is written 2024-05-31, without quotes or time, not {value!r}"
+        )
     return value
 
 
-def _currency(value: Any) -> str:
-    return Money.zero(_str(value)).currency
+def _spellings(member: Any) -> list[str]:
+    # A member reads by its value when that is text ("monthly"), and by its name ("P1M").
+    value = member.value
+    return [value, member.name] if isinstance(value, str) else [member.name]
 
 
-def _identifier(value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError("a non-empty id in quotes")
-    return value
+def _any_case(*kinds: Any) -> Callable[[Any, Any], Any]:
+    choices = {name.casefold(): m for kind in kinds for m in kind for name in _spellings(m)}
+    shown = ", ".join(_spellings(m)[0] for kind in kinds for m in kind)
+
+    def structure(value: Any, _type: Any) -> Any:
+        if not isinstance(value, str) or value.casefold() not in choices:
+            raise InvalidValueError(f"choose one of {shown}, not {value!r}")
+        return choices[value.casefold()]
+
+    return structure
 
 
-def _str(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError("text is written in quotes")
-    return value
+@cache
+def toml_converter() -> cattrs.Converter:
+    """licbill's converter (:func:`licbill.convert.build_converter`) as scenario files read.
+
+    TOML dates are native (``on = 2024-01-31``, never a string), enums read by value or name in
+    any case (``term = "P1Y"``, ``billing = "monthly"``), and a field that holds a SKU also
+    takes one already read (the loader puts the SKU an id names there).
+    """
+    conv = build_converter()
+    conv.register_structure_hook(dt.date, _toml_date)
+    conv.register_structure_hook_factory(
+        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _any_case
+    )
+    product = Module | LegacyEdition
+    conv.register_structure_hook_func(lambda t: t == product, _any_case(Module, LegacyEdition))
+    read_sku = conv.get_structure_hook(Sku)
+    conv.register_structure_hook(
+        Sku, lambda value, t: value if isinstance(value, Sku) else read_sku(value, t)
+    )
+    return conv
 
 
-def _enum(kind: type[T], by: Callable[[Any], str] = str) -> Callable[[Any], T]:
-    choices = {by(member).lower(): member for member in kind}  # type: ignore[attr-defined]
-
-    def convert(value: Any) -> T:
-        if not isinstance(value, str) or value.lower() not in choices:
-            raise ValueError(f"choose one of {', '.join(sorted(choices))}")
-        member: T = choices[value.lower()]
-        return member
-
-    return convert
+def _read(reader: _Reader, table: str | None, index: int, key: str | None, kind: Any,
+          value: Any) -> Any:  # fmt: skip
+    """*value* (the *key* of entry *index* of *table*) read as *kind*, or its ScenarioError."""
+    try:
+        return structure_with(toml_converter(), kind, value)
+    except ConversionError as error:
+        raise reader.fail(table, index, key, error.problems[0][1]) from None
 
 
-_TERM = _enum(Term, lambda m: m.name)
-_BILLING = _enum(Billing, lambda m: m.value)
-_KIND = _enum(SkuKind, lambda m: m.value)
-_ROUNDING = _enum(Rounding, lambda m: m.name)
-_COUNTING = _enum(Counting, lambda m: m.value)
-_MODULE = _enum(Module, lambda m: m.value)
-_EDITION = _enum(LegacyEdition, lambda m: m.value)
-_USER_KIND = _enum(UserKind, lambda m: m.value)
-_STATUS = _enum(UserStatus, lambda m: m.value)
+def _entry(reader: _Reader, table: str, index: int, entry: Mapping[str, Any], shape: Shape,
+           skus: Mapping[str, Sku] | None = None) -> Any:  # fmt: skip
+    """Entry *index* of ``[[table]]`` read as *shape*'s class, or a ScenarioError at its key."""
+    known = shape.known()
+    for key in entry:
+        if key not in known:
+            raise reader.fail(
+                table, index, key, f"unknown field (known: {', '.join(sorted(known))})"
+            )
+    data: dict[str, Any] = {}
+    for key, value in entry.items():
+        if key in shape.extra:
+            continue
+        if skus is not None and key in _sku_fields(shape.cls):
+            if not isinstance(value, str) or value not in skus:
+                raise reader.fail(table, index, key, f"no [[sku]] has id {value!r}")
+            value = skus[value]
+        *parents, last = shape.renames.get(key, key).split(".")
+        place = data
+        for parent in parents:
+            place = place.setdefault(parent, {})
+        place[last] = value
+    conv = toml_converter()
+    try:
+        return structure_with(conv, shape.cls, data)
+    except ConversionError as error:
+        path, message = error.problems[0]
+        path, message = _blame(conv, shape.cls, data, path, message)
+        raise reader.fail(table, index, shape.key_of(path), message) from None
 
 
-def _modules(value: Any) -> frozenset[Module]:
-    if not isinstance(value, list):
-        raise ValueError('modules are a list such as ["Hybrid", "Engage"]')
-    return frozenset(_MODULE(v) for v in value)
+def _blame(conv: cattrs.Converter, cls: Any, data: Any, path: str, message: str
+           ) -> tuple[str, str]:  # fmt: skip
+    """The field a class's refusal of its whole value at *path* is about, when one field's own
+    validator refuses its value (``quantity must be at least 1``); else *path* itself."""
+    for step in filter(None, path.split(".")):
+        if not attrs.has(cls) or not isinstance(data, Mapping) or step not in data:
+            return path, message
+        cls, data = attrs.fields_dict(attrs.resolve_types(cls))[step].type, data[step]
+    if not attrs.has(cls) or not isinstance(data, Mapping):
+        return path, message
+    for field in attrs.fields(attrs.resolve_types(cls)):
+        if field.validator is None or field.name not in data:
+            continue
+        # Every field read before the class refused the whole, so each reads again; a
+        # validator that needs the rest of the instance is not a rule of its field alone.
+        value = conv.structure(data[field.name], field.type)
+        try:
+            field.validator(None, field, value)
+        except LicbillError as error:
+            return (f"{path}.{field.name}" if path else field.name), str(error)
+        except Exception:  # it looked at the (missing) instance
+            continue
+    return path, message
 
 
-def _names(value: Any) -> frozenset[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError("a list of ids in quotes")
-    return frozenset(value)
+@cache
+def _sku_fields(cls: type) -> frozenset[str]:
+    """The fields of *cls* that hold a SKU (``sku``, ``to``), given in a file by its id."""
+    fields = attrs.fields(attrs.resolve_types(cls))
+    return frozenset(f.name for f in fields if f.type in (Sku, Sku | None))
 
 
-def _rulebook(value: Any) -> Rulebook:
-    if not isinstance(value, str) or value not in RULEBOOKS:
-        raise ValueError(f"choose one of {', '.join(sorted(RULEBOOKS))}")
-    return RULEBOOKS[value]
+def _top(reader: _Reader, key: str, kind: Any, default: Any = ...) -> Any:
+    if key not in reader.data:
+        if default is ...:
+            raise reader.fail(None, 0, key, "missing")
+        return default
+    return _read(reader, None, 0, key, kind, reader.data[key])
 
 
-_SKU_KEYS = {
-    "id",
-    "name",
-    "unit_price",
-    "currency",
-    "term",
-    "billing",
-    "kind",
-    "min_quantity",
-    "max_quantity",
-    "product_id",
-    "price_changes",
-}
-_EVENT_KEYS = {
-    "type",
-    "subscription",
-    "on",
-    "sku",
-    "quantity",
-    "trial",
-    "auto_renew",
-    "to",
-    "enabled",
-    "event_id",
-    "custom_term_end",
-    "target",
-}
+def _rulebook(reader: _Reader) -> Rulebook:
+    name = reader.data.get("rulebook")
+    if name not in RULEBOOKS:
+        message = f"choose one of {', '.join(sorted(RULEBOOKS))}, not {name!r}"
+        raise reader.fail(None, 0, "rulebook", "missing" if name is None else message)
+    return RULEBOOKS[name]
 
 
-def load_charges(path: str | Path) -> ChargeScenario:
-    """Read a charges file: ``rulebook``, optional ``rounding``, ``through``, ``[[sku]]`` and
-    ``[[event]]`` tables. Raises :class:`ScenarioError` for anything malformed."""
-    reader = _Reader(path)
-    data = reader.data
-    rulebook = reader.get(data, "rulebook", _rulebook)
-    if "rounding" in data:
-        rulebook = attrs.evolve(rulebook, rounding=reader.get(data, "rounding", _ROUNDING))
-    through = reader.get(data, "through", _date)
+def load_charges(source: Source) -> ChargeScenario:
+    """Read a charges file (a path or an open file): ``rulebook``, optional ``rounding``,
+    ``through``, ``[[sku]]`` and ``[[event]]`` tables. Raises :class:`ScenarioError` for
+    anything malformed."""
+    reader = _Reader(source)
+    rulebook = _rulebook(reader)
+    if "rounding" in reader.data:
+        rulebook = attrs.evolve(rulebook, rounding=_top(reader, "rounding", Rounding))
+    through = _top(reader, "through", dt.date)
     skus: dict[str, Sku] = {}
     for n, entry in enumerate(reader.entries("sku")):
-        reader.unknown_keys("sku", n, entry, _SKU_KEYS)
-        get = _bound(reader, entry, "sku", n)
-        currency = get("currency", _currency)
-        sku_id = get("id", _str)
-        if sku_id in skus:
-            raise reader.fail("sku", n, "id", f"SKU {sku_id!r} is defined twice")
-        try:
-            skus[sku_id] = Sku(
-                id=sku_id,
-                name=get("name", _str, default=sku_id),
-                unit_price=get("unit_price", lambda v, c=currency: Money(_str(v), c)),
-                term=get("term", _TERM),
-                billing=get("billing", _BILLING),
-                kind=get("kind", _KIND, default=SkuKind.PER_SEAT),
-                min_quantity=get("min_quantity", _int, default=1),
-                max_quantity=get("max_quantity", _int, default=None),
-                product_id=get("product_id", _str, default=""),
-                price_changes=get("price_changes", lambda v, c=currency: _prices(v, c), default=()),
-            )
-        except ScenarioError:
-            raise
-        except LicbillError as error:  # the SKU's own rules, across its fields
-            raise reader.fail("sku", n, None, str(error)) from None
-
-    def sku_of(value: Any) -> Sku:
-        if not isinstance(value, str) or value not in skus:
-            raise ValueError(f"no [[sku]] has id {value!r}")
-        return skus[value]
-
+        if isinstance(entry.get("id"), str) and entry["id"] in skus:
+            raise reader.fail("sku", n, "id", f"SKU {entry['id']!r} is defined twice")
+        if "name" not in entry and isinstance(entry.get("id"), str):
+            entry = {**entry, "name": entry["id"]}  # the name defaults to the id
+        changes = entry.get("price_changes")
+        if isinstance(changes, list) and all(isinstance(c, dict) for c in changes):
+            # A dated price is in the SKU's currency: {on = <date>, unit_price = "<amount>"}.
+            money = {"currency": entry.get("currency")}
+            entry = {
+                **entry,
+                "price_changes": [
+                    {**c, "unit_price": {**money, "amount": c.get("unit_price")}}
+                    if "unit_price" in c
+                    else c
+                    for c in changes
+                ],
+            }
+        sku = _entry(reader, "sku", n, entry, SKU_SHAPE)
+        skus[sku.id] = sku
     events: list[Event] = []
     for n, entry in enumerate(reader.entries("event")):
-        reader.unknown_keys("event", n, entry, _EVENT_KEYS)
-        try:
-            events.append(_event(reader, entry, n, sku_of))
-        except ScenarioError:
-            raise
-        except LicbillError as error:  # the event's own rules, across its fields
-            raise reader.fail("event", n, None, str(error)) from None
+        kind = entry.get("type")
+        if kind not in EVENT_KINDS:
+            choices = ", ".join(EVENT_KINDS)
+            message = f"{kind!r}: choose {choices}" if "type" in entry else "missing"
+            raise reader.fail("event", n, "type", message)
+        events.append(_entry(reader, "event", n, entry, EVENT_KINDS[kind], skus))
     origins = tuple(reader.origin("event", n) for n in range(len(events)))
     return ChargeScenario(tuple(events), through, rulebook, path=reader.path, origins=origins)
 
 
-def _event(
-    reader: _Reader, entry: Mapping[str, Any], n: int, sku_of: Callable[[Any], Sku]
-) -> Event:
-    get = _bound(reader, entry, "event", n)
-    kind = get("type", _str)
-    common = {"subscription_id": get("subscription", _identifier), "on": get("on", _date)}
-    ids = {"event_id": get("event_id", _identifier, default=None)}
-    if kind == "purchase":
-        event: Event = Purchase(
-            **common,
-            sku=get("sku", sku_of),
-            quantity=get("quantity", _positive, default=1),
-            trial=get("trial", _bool, default=False),
-            auto_renew=get("auto_renew", _bool, default=True),
-            custom_term_end=get("custom_term_end", _date, default=None),
-            **ids,
-        )
-    elif kind == "change-quantity":
-        event = ChangeQuantity(**common, quantity=get("quantity", _positive), **ids)
-    elif kind == "convert":
-        target = get("target", _identifier, default=None)
-        quantity = get("quantity", _positive, default=None)
-        if target is not None and quantity is None:
-            raise reader.fail("event", n, "quantity", "a partial upgrade (target) needs it")
-        event = ConvertSku(
-            **common,
-            to=get("to", sku_of),
-            quantity=quantity,
-            target_subscription_id=target,
-            **ids,
-        )
-    elif kind == "schedule-change":
-        quantity, to = get("quantity", _positive, default=None), get("to", sku_of, default=None)
-        if quantity is None and to is None:
-            raise reader.fail("event", n, "quantity", "a scheduled change needs quantity or to")
-        event = ScheduleChange(**common, quantity=quantity, to=to, **ids)
-    elif kind == "change-billing-plan":
-        event = ChangeBillingPlan(**common, to=get("to", sku_of), **ids)
-    elif kind == "convert-trial":
-        event = ConvertTrial(**common, **ids)
-    elif kind == "cancel":
-        event = Cancel(**common, **ids)
-    elif kind == "auto-renew":
-        event = SetAutoRenew(**common, enabled=get("enabled", _bool), **ids)
-    else:
-        raise reader.fail(
-            "event",
-            n,
-            "type",
-            f"{kind!r}: choose purchase, change-quantity, convert, cancel, auto-renew, "
-            "schedule-change, change-billing-plan or convert-trial",
-        )
-    return event
-
-
-def _prices(value: Any, currency: str) -> tuple[PriceChange, ...]:
-    """``[{on = 2024-06-01, unit_price = "15.00"}, ...]``: the SKU's dated catalogue prices."""
-    if not isinstance(value, list) or not all(
-        isinstance(x, dict) and set(x) == {"on", "unit_price"} for x in value
-    ):
-        raise ValueError('a list of {on = <date>, unit_price = "<amount>"} tables')
-    return tuple(
-        PriceChange(on=_date(x["on"]), unit_price=Money(_str(x["unit_price"]), currency))
-        for x in value
-    )
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("a whole number")
-    return value
-
-
-def _positive(value: Any) -> int:
-    number = _int(value)
-    if number < 1:
-        raise ValueError("at least 1")
-    return number
-
-
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError("true or false")
-    return value
-
-
-def _bound(reader: _Reader, entry: Mapping[str, Any], table: str, index: int) -> Callable[..., Any]:
-    def get(key: str, convert: Callable[[Any], Any], default: Any = ...) -> Any:
-        return reader.get(entry, key, convert, table=table, index=index, default=default)
-
-    return get
-
-
-_WORKSPACE_KEYS = {
-    "id",
-    "created_on",
-    "company_name",
-    "reference",
-    "customer_type",
-    "industry",
-    "edition",
-    "default_modules",
-    "trial_ends_on",
-    "user",
-    "group",
-    "revision",
-}
-_USER_KEYS = {
-    "id",
-    "username",
-    "email",
-    "first_name",
-    "last_name",
-    "guest",
-    "admin",
-    "status",
-    "modules",
-    "groups",
-}
-
-
-def load_workspaces(path: str | Path) -> WorkspaceScenario:
-    """Read a workspaces file: ``counting``, optional ``rounding``, ``[[price]]`` and
-    ``[[workspace]]`` tables with their ``user``, ``group`` and ``revision`` lists."""
-    reader = _Reader(path)
-    data = reader.data
-    counting = reader.get(data, "counting", _COUNTING, default=Counting.MONTH_END)
-    rounding = reader.get(data, "rounding", _ROUNDING, default=None)
-    prices = {}
+def load_workspaces(source: Source) -> WorkspaceScenario:
+    """Read a workspaces file (a path or an open file): ``counting``, optional ``rounding``,
+    ``[[price]]`` and ``[[workspace]]`` tables with their ``user``, ``group`` and ``revision``
+    lists. Raises :class:`ScenarioError` for anything malformed."""
+    reader = _Reader(source)
+    counting = _top(reader, "counting", Counting, Counting.MONTH_END)
+    rounding = _top(reader, "rounding", Rounding, None)
+    prices: dict[SeatKey, Money] = {}
     for n, entry in enumerate(reader.entries("price")):
-        reader.unknown_keys("price", n, entry, {"product", "kind", "amount", "currency"})
-        get = _bound(reader, entry, "price", n)
-        product_name = get("product", _str)
-        product: Module | LegacyEdition
-        try:
-            product = _MODULE(product_name)
-        except ValueError:
-            product = get("product", _EDITION)
-        key = (product, get("kind", _USER_KIND))
+        price = _entry(reader, "price", n, entry, _PRICE_SHAPE)
+        key = (price.product, price.kind)
         if key in prices:
             raise reader.fail(
-                "price", n, "product", f"{product.value} {key[1].value} is priced twice"
+                "price", n, "product", f"{price.product.value} {price.kind.value} is priced twice"
             )
-        currency = get("currency", _currency)
-        prices[key] = get("amount", lambda v, c=currency: Money(_str(v), c))
+        prices[key] = price.amount
     try:
         price_list = PriceList(prices)
     except LicbillError as error:
@@ -557,46 +533,39 @@ def load_workspaces(path: str | Path) -> WorkspaceScenario:
     origins: dict[str, Origin] = {}
     trials: dict[str, ModuleTrial] = {}
     for n, entry in enumerate(reader.entries("workspace")):
-        reader.unknown_keys("workspace", n, entry, _WORKSPACE_KEYS)
-        get = _bound(reader, entry, "workspace", n)
-        workspace_id = get("id", _str)
-        if workspace_id in origins:
+        workspace_id = entry.get("id")
+        if isinstance(workspace_id, str) and workspace_id in origins:
             first = reader.line_of("workspace", list(origins).index(workspace_id), "id")
             raise reader.fail(
-                "workspace",
-                n,
-                "id",
+                "workspace", n, "id",
                 f"workspace {workspace_id!r} is already defined at line {first}",
-            )
-        origins[workspace_id] = reader.origin("workspace", n)
-        try:
-            workspace = Workspace(
-                id=workspace_id,
-                created_on=get("created_on", _date),
-                billing=BillingInfo(
-                    company_name=get("company_name", _str, default=""),
-                    reference=get("reference", _str, default=""),
-                    customer_type=get("customer_type", _str, default=""),
-                    industry=get("industry", _str, default=""),
-                ),
-                edition=get("edition", _EDITION, default=None),
-                default_modules=get("default_modules", _modules, default=frozenset()),
-            )
-        except ScenarioError:
-            raise
-        except LicbillError as error:  # the workspace's own rules, across its fields
-            raise reader.fail("workspace", n, None, str(error)) from None
-        users = tuple(get("user", lambda v: [_user(u) for u in _tables(v)], default=[]))
-        groups = tuple(get("group", lambda v: [_group(g) for g in _tables(v)], default=[]))
-        revisions = get("revision", lambda v: [_revision(r) for r in _tables(v)], default=[])
-        trial_ends = get("trial_ends_on", _date, default=None)
-        if trial_ends is not None:
-            trials[workspace.id] = ModuleTrial(ends_on=trial_ends)
+            )  # fmt: skip
+        workspace = _entry(reader, "workspace", n, entry, WORKSPACE_SHAPE)
+        origins[workspace.id] = reader.origin("workspace", n)
+
+        def part(
+            key: str,
+            kind: Any,
+            shape: Callable[[Any], Any] = _same,
+            n: int = n,
+            entry: Mapping[str, Any] = entry,
+        ) -> Any:
+            try:
+                value = shape(entry.get(key, []))
+            except LicbillError as error:
+                raise reader.fail("workspace", n, key, str(error)) from None
+            return _read(reader, "workspace", n, key, kind, value)
+
+        users = part("user", tuple[User, ...], _with_usernames)
+        groups = part("group", tuple[Group, ...])
+        revisions = part("revision", tuple[Revision, ...], _revisions)
+        if "trial_ends_on" in entry:
+            trials[workspace.id] = ModuleTrial(ends_on=part("trial_ends_on", dt.date))
         try:
             entries.append(WorkspaceUsers(workspace=workspace, users=users, groups=groups))
         except LicbillError as error:  # across users and groups
             raise reader.fail("workspace", n, None, str(error)) from None
-        history[workspace.id] = tuple(revisions)
+        history[workspace.id] = revisions
     return WorkspaceScenario(
         tuple(entries),
         history,
@@ -609,42 +578,36 @@ def load_workspaces(path: str | Path) -> WorkspaceScenario:
     )
 
 
-def _tables(value: Any) -> list[Mapping[str, Any]]:
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ValueError("an array of tables")
+def _same(value: Any) -> Any:
     return value
 
 
-def _user(entry: Mapping[str, Any]) -> User:
-    unknown = set(entry) - _USER_KEYS
-    if unknown:
-        raise ValueError(f"unknown user field {sorted(unknown)[0]!r}")
-    return User(
-        id=_str(entry.get("id")),
-        username=_str(entry.get("username", entry.get("id"))),
-        email=_str(entry.get("email", "")),
-        first_name=_str(entry.get("first_name", "")),
-        last_name=_str(entry.get("last_name", "")),
-        guest=_bool(entry.get("guest", False)),
-        admin=_bool(entry.get("admin", False)),
-        status=_STATUS(entry.get("status", "active")),
-        modules=_modules(entry.get("modules", [])),
-        groups=_names(entry.get("groups", [])),
-    )
+def _with_usernames(users: Any) -> Any:
+    """A user's ``username`` defaults to its ``id`` in a file."""
+    if not isinstance(users, list):
+        return users
+    return [
+        {"username": user["id"], **user} if isinstance(user, dict) and "id" in user else user
+        for user in users
+    ]
 
 
-def _group(entry: Mapping[str, Any]) -> Group:
-    return Group(
-        id=_str(entry.get("id")),
-        name=_str(entry.get("name", "")),
-        modules=_modules(entry.get("modules", [])),
-    )
-
-
-def _revision(entry: Mapping[str, Any]) -> Revision:
-    on = _date(entry.get("on"))
-    if "user" in entry:
-        return Revision(on, _user(entry["user"]))
-    if "group" in entry:
-        return Revision(on, _group(entry["group"]))
-    raise ValueError("a revision has a user or a group table")
+def _revisions(revisions: Any) -> Any:
+    """``{on = ..., user = {...}}`` (or ``group``) as a revision's plain data."""
+    if not isinstance(revisions, list):
+        return revisions
+    shaped = []
+    for revision in revisions:
+        if not isinstance(revision, dict):
+            shaped.append(revision)
+            continue
+        kinds = [k for k in ("user", "group") if k in revision]
+        if len(kinds) != 1:
+            raise InvalidValueError("a revision has a user or a group table, not both")
+        value = revision[kinds[0]]
+        if kinds[0] == "user":
+            value = _with_usernames([value])[0]
+        tagged = {TAG: kinds[0].title(), **value} if isinstance(value, dict) else value
+        rest = {k: v for k, v in revision.items() if k != kinds[0]}
+        shaped.append({**rest, "value": tagged})
+    return shaped

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from .display import charge_type_label, check_line, format_date, format_money
@@ -10,8 +12,19 @@ from .lines import ChargeLine
 
 __all__ = ["LINE_COLUMNS", "LINE_NUMERIC", "line_cells", "render"]
 
-#: The columns of a charge-line table: the seed tables' columns plus the SKU.
-LINE_COLUMNS = ("order", "SKU", "start", "end", "unit", "qty", "total", "type", "description")
+#: The columns of a charge-line table: the seed tables' columns plus the subscription and SKU.
+LINE_COLUMNS = (
+    "order",
+    "subscription",
+    "SKU",
+    "start",
+    "end",
+    "unit",
+    "qty",
+    "total",
+    "type",
+    "description",
+)
 
 
 def line_cells(line: ChargeLine, *, locale: str | None = None) -> tuple[str, ...]:
@@ -40,6 +53,7 @@ def line_cells(line: ChargeLine, *, locale: str | None = None) -> tuple[str, ...
         kind = charge_type_label(line, locale=locale)
     return (
         *dates[:1],
+        line.subscription_id,
         line.sku_name,
         dates[1],
         end,
@@ -52,14 +66,22 @@ def line_cells(line: ChargeLine, *, locale: str | None = None) -> tuple[str, ...
 
 
 #: Indexes of the numeric columns of :data:`LINE_COLUMNS`.
-LINE_NUMERIC = (4, 5, 6)
+LINE_NUMERIC = (5, 6, 7)
 
 
-def render(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    """Return a table with aligned columns; numbers-looking cells are right-aligned.
+def render(
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    numeric: Iterable[int] | None = None,
+) -> str:
+    """Return a table with aligned columns; numeric columns are right-aligned, header included.
 
-    Every cell is text (``str``) and every row has one cell per header, or
-    :class:`InvalidTypeError` / :class:`InvalidValueError` names the row.
+    The columns at the *numeric* indexes are numeric; by default, a column is numeric when each
+    of its non-empty cells is a number or an amount, plain (``-20.00``) or localised
+    (``US$ -20,00``, ``1.234,50 €``, ``CHF 3.00``); dates and text are left-aligned. Every
+    cell is text (``str``) and every row has one cell per header, or :class:`InvalidTypeError`
+    / :class:`InvalidValueError` names the row.
     """
     body = [tuple(row) for row in rows]
     for n, row in enumerate((tuple(header), *body)):
@@ -69,11 +91,19 @@ def render(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
         if len(row) != len(header):
             raise InvalidValueError(f"{where} has {len(row)} cells for {len(header)} columns")
     widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(header)]
+    if numeric is None:
+        right = {
+            i
+            for i in range(len(header))
+            if any(r[i] for r in body) and all(_numeric(r[i]) for r in body if r[i])
+        }
+    else:
+        right = set(numeric)
 
     def fmt(row: Sequence[str]) -> str:
         cells = [
-            cell.rjust(width) if _numeric(cell) else cell.ljust(width)
-            for cell, width in zip(row, widths, strict=True)
+            cell.rjust(width) if i in right else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
         ]
         return "  ".join(cells).rstrip()
 
@@ -81,5 +111,20 @@ def render(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return "\n".join([fmt(header), rule, *(fmt(row) for row in body)])
 
 
+# A currency code beside an amount: "US" of "US$", or a whole three-letter code ("CHF 3.00").
+_CODE = re.compile(r"[A-Z]{2,3}(?=\$)|(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])")
+_PLAIN = re.compile(r"[-+]?\d+(?:\.\d+)?")
+# Signs, separators, spaces and direction marks that babel puts around and inside amounts.
+_AROUND = frozenset(" \xa0\u202f.,'\u2019+-\u2212()\u066b\u066c\u200e\u200f\u061c")
+
+
 def _numeric(cell: str) -> bool:
-    return cell.lstrip("-").replace(".", "", 1).isdigit()
+    """Whether *cell* is a plain number (``-20.00``) or an amount with its currency, as babel
+    writes it in any locale (``US$ -20,00``, ``1.234,50 €``, ``CHF 3.00``); dates are not."""
+    if _PLAIN.fullmatch(cell):
+        return True
+    rest = _CODE.sub("\N{EURO SIGN}", cell)  # a code counts as a currency sign
+    signed = any(unicodedata.category(c) == "Sc" for c in rest)
+    if not signed or not any(c.isdigit() for c in rest):
+        return False
+    return all(c.isdigit() or c in _AROUND or unicodedata.category(c) == "Sc" for c in rest)
