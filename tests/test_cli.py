@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import licbill as lb
-from licbill.__main__ import main, users_csv_name, write_all
+from licbill.io.cli import main, users_csv_name, write_all
 
 
 def test_demo_prints_every_seed_table(capsys: pytest.CaptureFixture[str]) -> None:
@@ -241,7 +241,7 @@ def test_jsonl_to_an_output_file_is_all_or_nothing(tmp_path: Path) -> None:
     assert main(["charges", str(path), "--format", "jsonl", "--output", str(out)]) == 1
     assert _tree(tmp_path) == ["late-error.toml"]
     assert main(["charges", str(SEATS), "--format", "jsonl", "--output", str(out)]) == 0
-    expected = list(lb.scenarios.load_charges(SEATS).iter_charge_lines())
+    expected = list(lb.io.scenarios.load_charges(SEATS).iter_charge_lines())
     assert len(_records(out.read_text(encoding="utf-8"))) == len(expected)
 
 
@@ -363,7 +363,7 @@ def test_commands_are_one_entry_each(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Every subcommand is one COMMANDS entry: a new entry runs without touching main()."""
-    from licbill.__main__ import COMMANDS, Command, Outcome
+    from licbill.io.cli import COMMANDS, Command, Outcome
 
     assert {"demo", "charges", "invoice", "audit", "reconcile"} <= set(COMMANDS)
 

@@ -211,18 +211,18 @@ def test_writers_refuse_hand_built_lines_with_text_in_numbers() -> None:
     line = lb.charge_lines(s.events, through=s.through, rulebook=s.rulebook)[0]
     bad = line._replace(quantity="=cmd|' /C calc'!A0")
     with pytest.raises(lb.InvalidTypeError, match="quantity"):
-        lb.tables.line_cells(bad)
+        lb.io.tables.line_cells(bad)
     with pytest.raises(lb.InvalidTypeError, match="quantity"):
-        lb.display.line_record(bad)
+        lb.io.display.line_record(bad)
     with pytest.raises(lb.InvalidTypeError, match="quantity"):
         lb.ChargeLines([line, bad]).to_html()
-    assert lb.display.check_line(line) is line
+    assert lb.io.display.check_line(line) is line
 
 
 def test_check_line_refuses_what_is_not_a_line() -> None:
     """check_line names the index of something that is not a ChargeLine."""
     with pytest.raises(lb.InvalidTypeError, match="charge line 4 is not"):
-        lb.display.check_line(("a", "b"), index=4)
+        lb.io.display.check_line(("a", "b"), index=4)
 
 
 @pytest.mark.parametrize(
@@ -237,7 +237,7 @@ def test_render_checks_its_cells(header: tuple[object, ...], rows: list[tuple[ob
                                  error: type[Exception]) -> None:  # fmt: skip
     """A table row with a missing cell, or a cell that is not text, is refused."""
     with pytest.raises(error):
-        lb.tables.render(header, rows)  # type: ignore[arg-type]
+        lb.io.tables.render(header, rows)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -246,7 +246,7 @@ def test_render_checks_its_cells(header: tuple[object, ...], rows: list[tuple[ob
 )
 def test_bcp47_locale_tags_are_accepted(tag: str, babel_name: str) -> None:
     """A BCP-47 tag (``nl-NL``) names the same locale as babel's spelling (``nl_NL``)."""
-    assert lb.display.locale_of(tag) == lb.display.locale_of(babel_name)
+    assert lb.io.display.locale_of(tag) == lb.io.display.locale_of(babel_name)
     money = lb.Money("10.08", "EUR")
     assert lb.format_money(money, locale=tag) == lb.format_money(money, locale=babel_name)
 
@@ -255,7 +255,7 @@ def test_bcp47_locale_tags_are_accepted(tag: str, babel_name: str) -> None:
 def test_unknown_bcp47_tags_are_refused(tag: str) -> None:
     """A tag babel does not know is an InvalidValueError naming it, never a raw babel error."""
     with pytest.raises(lb.InvalidValueError, match="unknown locale"):
-        lb.display.locale_of(tag)
+        lb.io.display.locale_of(tag)
 
 
 @pytest.mark.parametrize(
@@ -294,13 +294,13 @@ def test_localised_amounts_are_right_aligned() -> None:
 )  # fmt: skip
 def test_render_right_aligns_amount_columns(cell: str, numeric: bool) -> None:
     """A column of plain or localised amounts is right-aligned, header too; dates, text not."""
-    _, _, row = lb.tables.render(("a-long-header", "x"), [(cell, "x")]).splitlines()
+    _, _, row = lb.io.tables.render(("a-long-header", "x"), [(cell, "x")]).splitlines()
     assert row.startswith(" ") is numeric
-    header = lb.tables.render(("n", "x"), [(cell, "x")]).splitlines()[0]
+    header = lb.io.tables.render(("n", "x"), [(cell, "x")]).splitlines()[0]
     assert header.startswith(" ") is numeric
 
 
 def test_render_takes_explicit_numeric_columns() -> None:
     """``numeric=`` names the right-aligned columns whatever the cells look like."""
-    table = lb.tables.render(("name", "n"), [("ab", "x"), ("c", "yy")], numeric=[1])
+    table = lb.io.tables.render(("name", "n"), [("ab", "x"), ("c", "yy")], numeric=[1])
     assert table.splitlines()[2:] == ["ab     x", "c     yy"]

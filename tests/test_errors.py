@@ -310,7 +310,7 @@ def test_add_location_keeps_the_class_and_the_first_place() -> None:
 
 def test_scenario_error_is_exported_and_a_value_error() -> None:
     """licbill.ScenarioError is the scenarios module's error and also a ValueError."""
-    from licbill.scenarios import ScenarioError
+    from licbill.io.scenarios import ScenarioError
 
     assert lb.ScenarioError is ScenarioError
     assert issubclass(lb.ScenarioError, lb.LicbillError)

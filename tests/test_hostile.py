@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import licbill as lb
-from licbill.scenarios import load_charges
+from licbill.io.scenarios import load_charges
 
 D = dt.date(2024, 1, 10)
 SKU = lb.Sku.monthly(id="s", name="S", unit_price=lb.Money("1", "USD"))
@@ -120,11 +120,11 @@ CALLS: dict[str, Callable[[Any], object]] = {
     "recon.write_csv.line.sku_name": lambda v: lb.recon.write_csv(
         [LINE._replace(sku_name=v)], io.StringIO()
     ),
-    "tables.line_cells.quantity": lambda v: lb.tables.line_cells(LINE._replace(quantity=v)),
-    "display.line_record.unit_price": lambda v: lb.display.line_record(
+    "tables.line_cells.quantity": lambda v: lb.io.tables.line_cells(LINE._replace(quantity=v)),
+    "display.line_record.unit_price": lambda v: lb.io.display.line_record(
         LINE._replace(unit_price=v)
     ),
-    "tables.render.cell": lambda v: lb.tables.render(("a",), [(v,)]),
+    "tables.render.cell": lambda v: lb.io.tables.render(("a",), [(v,)]),
 }  # fmt: skip
 
 

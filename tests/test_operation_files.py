@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import licbill as lb
-from licbill.scenarios import ScenarioError, load_charges
+from licbill.io.scenarios import ScenarioError, load_charges
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 

@@ -10,7 +10,7 @@ import pickle
 import pytest
 
 import licbill as lb
-from licbill import reports
+from licbill.io import reports
 
 M, K, S = lb.Module, lb.UserKind, lb.UserStatus
 NEW = lb.Workspace(

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import licbill as lb
-from licbill.__main__ import main
-from licbill.scenarios import load_charges, load_workspaces
+from licbill.io.cli import main
+from licbill.io.scenarios import load_charges, load_workspaces
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 CHARGE_FILES = sorted(p for p in EXAMPLES.glob("*.toml") if "workspace" not in p.name)
@@ -238,7 +238,7 @@ def test_progress_shows_on_a_terminal_only(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A run shows a line count on a terminal's standard error, and nothing when piped."""
-    import licbill.__main__ as cli
+    import licbill.io.cli as cli
 
     path = str(EXAMPLES / "seat-changes.toml")
     monkeypatch.setattr(cli, "PROGRESS_EVERY", 2)
@@ -291,7 +291,7 @@ def test_an_event_its_constructor_refuses_names_the_event(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A rule an event checks across its fields is reported at the event's [[event]] line."""
-    import licbill.scenarios
+    import licbill.io.scenarios
 
     @attrs.frozen
     class Refusing:
@@ -301,7 +301,9 @@ def test_an_event_its_constructor_refuses_names_the_event(
         def __attrs_post_init__(self) -> None:
             raise lb.InvalidValueError("refused as a whole")
 
-    monkeypatch.setitem(licbill.scenarios.EVENT_KINDS, "cancel", lb.scenarios.event_shape(Refusing))
+    monkeypatch.setitem(
+        licbill.io.scenarios.EVENT_KINDS, "cancel", lb.io.scenarios.event_shape(Refusing)
+    )
     path = _write(tmp_path, GOOD_HEAD + _event('type = "cancel"', 'subscription = "S"',
                                                "on = 2024-01-01"))  # fmt: skip
     with pytest.raises(lb.ScenarioError) as caught:
@@ -483,7 +485,7 @@ def test_a_validator_that_needs_the_whole_event_blames_the_event(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A field validator that compares with another field is a rule of the whole entry."""
-    import licbill.scenarios
+    import licbill.io.scenarios
 
     def after_on(instance: object, _attribute: object, value: dt.date) -> None:
         if value < instance.on:  # type: ignore[attr-defined]
@@ -495,7 +497,9 @@ def test_a_validator_that_needs_the_whole_event_blames_the_event(
         on: dt.date
         until: dt.date = attrs.field(validator=after_on)
 
-    monkeypatch.setitem(licbill.scenarios.EVENT_KINDS, "cancel", lb.scenarios.event_shape(Spanning))
+    monkeypatch.setitem(
+        licbill.io.scenarios.EVENT_KINDS, "cancel", lb.io.scenarios.event_shape(Spanning)
+    )
     tail = _event('type = "cancel"', 'subscription = "S"', "on = 2024-02-01", "until = 2024-01-01")
     with pytest.raises(lb.ScenarioError) as caught:
         load_charges(_write(tmp_path, GOOD_HEAD + tail))

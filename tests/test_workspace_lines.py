@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import licbill as lb
-from licbill import recon
-from licbill.scenarios import load_workspaces
+from licbill.io import recon
+from licbill.io.scenarios import load_workspaces
 from licbill.seeds import SCENARIOS
 from licbill.strategies import WorkspaceMonth, workspace_months
 

@@ -18,7 +18,6 @@ from typing import Any, SupportsIndex, overload
 import attrs
 
 from ._calendar import add_months, inclusive_days, period_end
-from .display import html_table, line_frame, line_record
 from .errors import (
     CurrencyMismatchError,
     DuplicateEventError,
@@ -55,7 +54,6 @@ from .money import Money
 from .periods import check_date
 from .proration import unchecked_effective_unit_price, unchecked_prorate
 from .rulebooks import Rulebook, TrialConversion
-from .tables import LINE_COLUMNS, LINE_NUMERIC, line_cells, render
 
 __all__ = ["ChargeLines", "charge_lines", "iter_charge_lines"]
 
@@ -82,6 +80,8 @@ class ChargeLines(tuple[ChargeLine, ...]):
 
     def to_records(self) -> list[dict[str, Any]]:
         """Each line as a plain dict (for ``pandas.DataFrame(...)`` or any other tool)."""
+        from .io.display import line_record
+
         return [line_record(line) for line in self]
 
     @overload
@@ -99,6 +99,8 @@ class ChargeLines(tuple[ChargeLine, ...]):
     def to_dataframe(self) -> Any:
         """A ``pandas.DataFrame`` with typed columns: dates ``datetime64``, money ``Decimal``
         objects with a ``currency`` column (docs/notebooks.md). Needs the ``pandas`` extra."""
+        from .io.display import line_frame
+
         return line_frame(self)
 
     def to_arrow(self) -> Any:
@@ -109,10 +111,15 @@ class ChargeLines(tuple[ChargeLine, ...]):
 
     def to_table(self, *, locale: str | None = None) -> str:
         """A plain-text table; dates, money and charge types localised when *locale* is given."""
+        from .io.tables import LINE_COLUMNS, line_cells, render
+
         return render(LINE_COLUMNS, [line_cells(line, locale=locale) for line in self])
 
     def to_html(self, *, locale: str | None = None) -> str:
         """An HTML table, localised when *locale* is given."""
+        from .io.display import html_table
+        from .io.tables import LINE_COLUMNS, LINE_NUMERIC, line_cells
+
         rows = [line_cells(line, locale=locale) for line in self]
         return html_table(LINE_COLUMNS, rows, numeric=LINE_NUMERIC)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
@@ -11,7 +10,6 @@ from typing import Any
 import attrs
 
 from .charges import ChargeLines
-from .display import format_money, html_table, require_pandas
 from .errors import CurrencyMismatchError, InvalidTypeError, InvalidValueError, MissingPriceError
 from .legacy import LicenceModel, ModuleTrial, licence_model
 from .lines import ChargeLine, ChargeType, ChargeTypeName
@@ -154,6 +152,8 @@ class Invoice:
 
     def to_dataframe(self) -> Any:
         """The records as a ``pandas.DataFrame``; needs the ``pandas`` extra."""
+        from .io.display import require_pandas
+
         return require_pandas().DataFrame(self.to_records())
 
     def charge_lines(self) -> ChargeLines:
@@ -223,39 +223,18 @@ class Invoice:
         number, customer type and industry, as the workspace admin filled them in."""
         return tuple((label, getattr(self.billing, field)) for label, field in BILLING_DETAILS)
 
-    def _line_rows(self, locale: str | None) -> list[tuple[str, ...]]:
-        def money(value: Money) -> str:
-            return str(value.amount) if locale is None else format_money(value, locale=locale)
-
-        rows: list[tuple[str, ...]] = [
-            (line.product.value, line.user_kind.value, str(line.quantity),
-             money(line.unit_price), money(line.total))
-            for line in self.lines
-        ]  # fmt: skip
-        rows.append(("Total", "", "", "", money(self.total)))
-        return rows
-
     def to_html(self, *, locale: str | None = None) -> str:
         """An HTML document part: the billing details, then a table of the lines and the total;
         money localised when *locale* is given."""
-        title = html.escape(f"{self.billing.company_name or self.workspace_id} · {self.month}")
-        details = html_table(("billing detail", "value"), self.billing_details())
-        header = ("product", "users", "quantity", "unit price", "total")
-        lines = html_table(header, self._line_rows(locale), numeric=(2, 3, 4))
-        return f"<p><b>{title}</b></p>{details}{lines}"
+        from .io.display import invoice_html
+
+        return invoice_html(self, locale=locale)
 
     def to_table(self, *, locale: str | None = None) -> str:
         """A plain-text invoice: workspace and month, the billing details, then the lines."""
-        from .tables import render
+        from .io.tables import invoice_table
 
-        head = [f"Invoice {self.workspace_id} {self.month} ({self.model.value} model, "
-                f"{self.counting.value} counting)"]  # fmt: skip
-        width = max(len(label) for label, _ in BILLING_DETAILS)
-        head += [
-            f"{label + ':':<{width + 1}} {value or '-'}" for label, value in self.billing_details()
-        ]
-        header = ("product", "users", "quantity", "unit", "total")
-        return "\n".join(head) + "\n\n" + render(header, self._line_rows(locale))
+        return invoice_table(self, locale=locale)
 
     def _repr_html_(self) -> str:
         return self.to_html()

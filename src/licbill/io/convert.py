@@ -48,12 +48,12 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
-from .charges import ChargeLines
-from .directory import DirectoryEvent
-from .errors import ConversionError, InvalidTypeError, InvalidValueError
-from .lines import ChargeLine, ChargeType, ChargeTypeName
-from .models import Event
-from .workspace import Group, User
+from ..charges import ChargeLines
+from ..directory import DirectoryEvent
+from ..errors import ConversionError, InvalidTypeError, InvalidValueError
+from ..lines import ChargeLine, ChargeType, ChargeTypeName
+from ..models import Event
+from ..workspace import Group, User
 
 __all__ = ["TAG", "build_converter", "converter", "from_dict", "structure_with", "to_dict"]
 

@@ -21,11 +21,12 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_currency
 
-from .errors import InvalidTypeError, InvalidValueError, MissingDependencyError
-from .lines import RECORD_FIELDS, ChargeLine, ChargeType, ChargeTypeName
-from .models import Billing, Term
-from .money import Money, decimal_context
-from .periods import check_date
+from ..errors import InvalidTypeError, InvalidValueError, MissingDependencyError
+from ..invoice import Invoice
+from ..lines import RECORD_FIELDS, ChargeLine, ChargeType, ChargeTypeName
+from ..models import Billing, Term
+from ..money import Money, decimal_context
+from ..periods import check_date
 
 __all__ = [
     "charge_type_label",
@@ -272,3 +273,28 @@ def require_pandas() -> Any:
         raise MissingDependencyError(
             "to_dataframe() needs pandas: pip install 'licbill[pandas]'"
         ) from None
+
+
+def invoice_rows(invoice: Invoice, *, locale: str | None = None) -> list[tuple[str, ...]]:
+    """The cells of an invoice's lines and its total: product, users, quantity, unit price,
+    total; money localised when *locale* is given (the one place invoice lines are rendered)."""
+
+    def money(value: Money) -> str:
+        return str(value.amount) if locale is None else format_money(value, locale=locale)
+
+    rows: list[tuple[str, ...]] = [
+        (line.product.value, line.user_kind.value, str(line.quantity),
+         money(line.unit_price), money(line.total))
+        for line in invoice.lines
+    ]  # fmt: skip
+    rows.append(("Total", "", "", "", money(invoice.total)))
+    return rows
+
+
+def invoice_html(invoice: Invoice, *, locale: str | None = None) -> str:
+    """``Invoice.to_html``: the billing details, then a table of the lines and the total."""
+    title = html.escape(f"{invoice.billing.company_name or invoice.workspace_id} · {invoice.month}")
+    details = html_table(("billing detail", "value"), invoice.billing_details())
+    header = ("product", "users", "quantity", "unit price", "total")
+    lines = html_table(header, invoice_rows(invoice, locale=locale), numeric=(2, 3, 4))
+    return f"<p><b>{title}</b></p>{details}{lines}"

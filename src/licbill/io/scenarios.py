@@ -1,6 +1,6 @@
 """Scenario files (TOML): SKUs and events, or workspaces, read into licbill values.
 
-Each table entry is read through licbill's converter (:mod:`licbill.convert`, adapted to TOML
+Each table entry is read through licbill's converter (:mod:`licbill.io.convert`, adapted to TOML
 by :func:`toml_converter`), as its :class:`Shape` says; the loader itself keeps only the
 file's own rules (unique ids, SKU ids that resolve, defaults a file may leave out). A malformed
 file raises :class:`ScenarioError` naming the file, the line and the field; a file
@@ -25,19 +25,18 @@ from typing import IO, Any
 import attrs
 import cattrs
 
-from . import rulebooks
-from .convert import TAG, build_converter, structure_with
-from .errors import (
+from .. import rulebooks
+from ..errors import (
     ConversionError,
     InvalidTypeError,
     InvalidValueError,
     LicbillError,
     ScenarioError,
 )
-from .invoice import PriceList
-from .legacy import ModuleTrial
-from .lines import ChargeLine
-from .models import (
+from ..invoice import PriceList
+from ..legacy import ModuleTrial
+from ..lines import ChargeLine
+from ..models import (
     Cancel,
     ChangeBillingPlan,
     ChangeQuantity,
@@ -49,12 +48,13 @@ from .models import (
     SetAutoRenew,
     Sku,
 )
-from .money import Money
-from .proration import Rounding
+from ..money import Money
+from ..proration import Rounding
+from ..rulebooks import Rulebook
+from ..seats import Counting, Revision, SeatKey
+from ..workspace import Group, LegacyEdition, Module, User, UserKind, Workspace
+from .convert import TAG, build_converter, structure_with
 from .reports import WorkspaceUsers
-from .rulebooks import Rulebook
-from .seats import Counting, Revision, SeatKey
-from .workspace import Group, LegacyEdition, Module, User, UserKind, Workspace
 
 __all__ = [
     "EVENT_KINDS",
@@ -116,7 +116,7 @@ class ChargeScenario:
     def iter_charge_lines(self, *, through: dt.date | None = None) -> Iterator[ChargeLine]:
         """Bill the file's events in date order through *through* (default: the file's),
         lazily; an event the engine refuses is reported with its file, line and field."""
-        from .charges import iter_charge_lines
+        from ..charges import iter_charge_lines
 
         ordered = sorted(self.events, key=lambda e: e.on)
         try:
@@ -359,7 +359,7 @@ def _any_case(*kinds: Any) -> Callable[[Any, Any], Any]:
 
 @cache
 def toml_converter() -> cattrs.Converter:
-    """licbill's converter (:func:`licbill.convert.build_converter`) as scenario files read.
+    """licbill's converter (:func:`licbill.io.convert.build_converter`) as scenario files read.
 
     TOML dates are native (``on = 2024-01-31``, never a string), enums read by value or name in
     any case (``term = "P1Y"``, ``billing = "monthly"``), and a field that holds a SKU also

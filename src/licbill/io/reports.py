@@ -11,14 +11,12 @@ from typing import Any, Final, TextIO
 
 import attrs
 
-from .display import html_table, require_pandas
-from .errors import InvalidTypeError, InvalidValueError
-from .invoice import PriceList, monthly_invoice
-from .legacy import ModuleTrial, licence_model
-from .proration import Rounding
-from .recon import neutralise
-from .seats import Counting, Month, Revision, _keyed, count_seats, month_end_state
-from .workspace import (
+from ..errors import InvalidTypeError, InvalidValueError
+from ..invoice import PriceList, monthly_invoice
+from ..legacy import ModuleTrial, licence_model
+from ..proration import Rounding
+from ..seats import Counting, Month, Revision, _keyed, count_seats, month_end_state
+from ..workspace import (
     Group,
     LegacyEdition,
     Module,
@@ -28,6 +26,8 @@ from .workspace import (
     Workspace,
     effective_modules,
 )
+from .display import html_table, require_pandas
+from .recon import neutralise
 
 __all__ = [
     "USER_COLUMNS",

@@ -6,9 +6,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
-from .display import charge_type_label, check_line, format_date, format_money
-from .errors import InvalidTypeError, InvalidValueError
-from .lines import ChargeLine
+from ..errors import InvalidTypeError, InvalidValueError
+from ..invoice import Invoice
+from ..lines import ChargeLine
+from .display import charge_type_label, check_line, format_date, format_money, invoice_rows
 
 __all__ = ["LINE_COLUMNS", "LINE_NUMERIC", "line_cells", "render"]
 
@@ -128,3 +129,14 @@ def _numeric(cell: str) -> bool:
     if not signed or not any(c.isdigit() for c in rest):
         return False
     return all(c.isdigit() or c in _AROUND or unicodedata.category(c) == "Sc" for c in rest)
+
+
+def invoice_table(invoice: Invoice, *, locale: str | None = None) -> str:
+    """``Invoice.to_table``: workspace and month, the billing details, then the lines."""
+    head = [f"Invoice {invoice.workspace_id} {invoice.month} ({invoice.model.value} model, "
+            f"{invoice.counting.value} counting)"]  # fmt: skip
+    details = invoice.billing_details()
+    width = max(len(label) for label, _ in details)
+    head += [f"{label + ':':<{width + 1}} {value or '-'}" for label, value in details]
+    header = ("product", "users", "quantity", "unit", "total")
+    return "\n".join(head) + "\n\n" + render(header, invoice_rows(invoice, locale=locale))
