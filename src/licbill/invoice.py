@@ -15,7 +15,7 @@ from .errors import CurrencyMismatchError, InvalidTypeError, InvalidValueError, 
 from .legacy import LicenceModel, ModuleTrial, licence_model
 from .money import Money
 from .proration import Rounding, RoundingScope, prorate
-from .seats import Counting, Month, Product, Revision, SeatKey, count_seats
+from .seats import Counting, Month, Product, Revision, SeatKey, count_seats, month_end_seats
 from .workspace import BillingInfo, Group, LegacyEdition, Module, User, UserKind, Workspace
 
 __all__ = ["Invoice", "InvoiceLine", "PriceList", "monthly_invoice"]
@@ -236,6 +236,29 @@ def monthly_invoice(
         raise InvalidValueError("DAILY_PRORATED counting needs an explicit rounding policy")
     model = licence_model(workspace)
     users, groups, history = _listed(users), _listed(groups), _listed(history)
+    if counting is Counting.MONTH_END and _month_end_only(
+        workspace, month, prices, rounding, trial
+    ):
+        # The last day's state is all a month-end invoice reads: count it once.
+        held = month_end_seats(workspace, users=users, groups=groups, month=month, history=history)
+        free = trial is not None and trial.ends_on >= month.last  # legacy: modules are free
+        lines = []
+        for (product, kind), count in held.items():
+            if free and isinstance(product, Module):
+                price = Money.zero(prices.currency)
+            else:
+                price = prices.price(product, kind)
+            total = _whole_total(price, count, rounding, product, kind)
+            lines.append(InvoiceLine(product, kind, Decimal(count), price, total))
+        return Invoice(
+            workspace_id=workspace.id,
+            billing=workspace.billing,
+            month=month,
+            model=model,
+            counting=counting,
+            currency=prices.currency,
+            lines=tuple(lines),
+        )
     seats = count_seats(workspace, users=users, groups=groups, month=month, history=history)
     free: frozenset[SeatKey] = frozenset()
     if model is LicenceModel.LEGACY:
@@ -287,6 +310,31 @@ def monthly_invoice(
         counting=counting,
         currency=currency,
         lines=tuple(lines),
+    )
+
+
+def _month_end_only(
+    workspace: Workspace,
+    month: Any,
+    prices: PriceList,
+    rounding: Rounding | None,
+    trial: ModuleTrial | None,
+) -> bool:
+    # Whether a MONTH_END invoice follows from the month-end count alone, errors included. Not
+    # when a legacy workspace's modules need the whole month (refused without trial terms if
+    # held on any day; counted from the first paid day when the trial ends inside it), nor
+    # when a seat held during the month but not at its end could raise: a missing price, or
+    # a price off the minor unit without a rounding policy.
+    if not isinstance(month, Month):
+        return False
+    if workspace.edition is not None:
+        start = max(month.first, workspace.created_on)
+        if trial is None or (trial.ends_on < month.last and trial.first_paid_day > start):
+            return False
+    products = (*Module, workspace.edition) if workspace.edition else tuple(Module)
+    needed = [prices.prices.get((product, kind)) for product in products for kind in UserKind]
+    return None not in needed and (
+        rounding is not None or all(price.is_rounded for price in needed if price)
     )
 
 

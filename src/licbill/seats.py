@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from operator import attrgetter
+from collections.abc import Collection, Iterable, Mapping
+from itertools import compress, repeat
+from operator import attrgetter, is_
 from typing import Any
 
 import attrs
@@ -42,6 +43,7 @@ __all__ = [
     "SeatCount",
     "count_seats",
     "cut_history",
+    "month_end_seats",
     "month_end_state",
 ]
 
@@ -169,9 +171,12 @@ def _keyed(values: Iterable[Any], kind: type, what: str) -> dict[str, Any]:
 
 
 _ID = attrgetter("id")
-# What decides a user's seats; the status by its value, which hashes in C.
-_SHAPE = attrgetter("status._value_", "guest", "modules", "groups")
-_ACTIVE = UserStatus.ACTIVE.value
+_ON = attrgetter("on")
+_GROUPS = attrgetter("groups")
+_STATUS = attrgetter("status")
+# What decides an active user's seats.
+_HOLDING = attrgetter("guest", "modules", "groups")
+_ACTIVE = UserStatus.ACTIVE
 _ORDER = {
     (product, kind): n
     for n, (product, kind) in enumerate(
@@ -198,7 +203,7 @@ class _Holdings:
         if user is None:
             return frozenset()
         holds = effective_modules(user, self.groups)
-        keys = _seat_keys(self.edition, self.legacy_seats, user.status.value, user.guest, holds)
+        keys = _seat_keys(self.edition, self.legacy_seats, user.status, user.guest, holds)
         return frozenset(keys)
 
     def start(self, user_id: str, user: User | None, day: dt.date) -> None:
@@ -221,26 +226,11 @@ class _Holdings:
                 self.held[user_id, key] += days
 
 
-def count_seats(
-    workspace: Workspace,
-    *,
-    users: Iterable[User],
-    groups: Iterable[Group] = (),
-    month: Month,
-    history: Iterable[Revision] = (),
-    since: dt.date | None = None,
-) -> dict[SeatKey, SeatCount]:
-    """Count the seats of *workspace* in *month*, per product and user kind.
-
-    *users* and *groups* are the state on the month's first day: revisions in *history* dated
-    on or before that day are already in it and are ignored, as are revisions dated after the
-    month; those inside it are swept (:func:`cut_history` cuts a longer history to one month).
-    Days before ``workspace.created_on`` and before *since* (a day inside the month) are not
-    counted: ``any_day``, ``peak``, ``seat_days`` and ``held_days`` cover the days from the
-    later of the two. Raises :class:`~licbill.InvalidValueError` for a month that ends before
-    the workspace was created, :class:`~licbill.UnknownGroupError` for a membership of a group
-    not given, and licbill type or value errors for malformed input.
-    """
+def _prepared(
+    workspace: Any, users: Any, groups: Any, month: Any, history: Any, since: Any
+) -> tuple[dt.date, dict[str, User], dict[str, Group], dict[dt.date, list[Revision]]]:
+    # Checks count_seats' input and reads it: the first counted day, the users and groups on
+    # that day, and the revisions after it by day, in date order.
     if not isinstance(workspace, Workspace):
         raise InvalidTypeError(f"not a licbill.Workspace: {workspace!r}")
     if not isinstance(month, Month):
@@ -261,7 +251,7 @@ def count_seats(
     group_map: dict[str, Group] = _keyed(groups, Group, "groups")
     if isinstance(history, str | bytes) or not isinstance(history, Iterable):
         raise InvalidTypeError(f"history must be a collection of licbill.Revision, not {history!r}")
-    revisions = sorted(_checked_revisions(history), key=attrgetter("on"))
+    revisions = sorted(_checked_revisions(history), key=_ON)
     inside: dict[dt.date, list[Revision]] = {}
     for revision in revisions:
         if revision.on <= first or revision.on > last:
@@ -270,6 +260,60 @@ def count_seats(
             _store(revision, user_map, group_map)
         else:
             inside.setdefault(revision.on, []).append(revision)
+    return start, user_map, group_map, inside
+
+
+def month_end_seats(
+    workspace: Workspace,
+    *,
+    users: Iterable[User],
+    groups: Iterable[Group] = (),
+    month: Month,
+    history: Iterable[Revision] = (),
+) -> dict[SeatKey, int]:
+    """The seats held on *month*'s last day, per product and user kind, those with none left out.
+
+    Takes what :func:`count_seats` takes, raises what it raises, and gives its ``month_end``
+    counts, without following the month day by day: the state on the last day is counted once.
+    """
+    users, groups, history = _listed(users), _listed(groups), _listed(history)  # read twice
+    _start, user_map, group_map, inside = _prepared(workspace, users, groups, month, history, None)
+    # A membership of a group not given raises where count_seats meets it, which depends on
+    # the day: leave such input to count_seats.
+    versions = [r.value for rs in inside.values() for r in rs if isinstance(r.value, User)]
+    member_of = frozenset().union(*map(_GROUPS, user_map.values()), *map(_GROUPS, versions))
+    if not member_of <= group_map.keys():
+        counts = count_seats(workspace, users=users, groups=groups, month=month, history=history)
+        return {key: seat.month_end for key, seat in counts.items() if seat.month_end}
+    for revisions in inside.values():
+        for revision in revisions:
+            _store(revision, user_map, group_map)
+    held = _steady_counts(workspace, user_map.values(), group_map, user_map)
+    return {key: held[key] for key in sorted(held, key=_ORDER.__getitem__) if held[key]}
+
+
+def count_seats(
+    workspace: Workspace,
+    *,
+    users: Iterable[User],
+    groups: Iterable[Group] = (),
+    month: Month,
+    history: Iterable[Revision] = (),
+    since: dt.date | None = None,
+) -> dict[SeatKey, SeatCount]:
+    """Count the seats of *workspace* in *month*, per product and user kind.
+
+    *users* and *groups* are the state on the month's first day: revisions in *history* dated
+    on or before that day are already in it and are ignored, as are revisions dated after the
+    month; those inside it are swept (:func:`cut_history` cuts a longer history to one month).
+    Days before ``workspace.created_on`` and before *since* (a day inside the month) are not
+    counted: ``any_day``, ``peak``, ``seat_days`` and ``held_days`` cover the days from the
+    later of the two. Raises :class:`~licbill.InvalidValueError` for a month that ends before
+    the workspace was created, :class:`~licbill.UnknownGroupError` for a membership of a group
+    not given, and licbill type or value errors for malformed input.
+    """
+    start, user_map, group_map, inside = _prepared(workspace, users, groups, month, history, since)
+    last = month.last
 
     changed_groups = {
         r.value.id for rs in inside.values() for r in rs if isinstance(r.value, Group)
@@ -277,18 +321,12 @@ def count_seats(
     touched = {r.value.id for rs in inside.values() for r in rs if isinstance(r.value, User)}
     touched.update(u.id for u in user_map.values() if u.groups & changed_groups)
 
-    counts: Counter[SeatKey] = Counter()
-    steady: Iterable[User] = user_map.values()
+    steady: Collection[User] = user_map.values()
     if touched:
-        steady = (user for user_id, user in user_map.items() if user_id not in touched)
+        steady = [user for user_id, user in user_map.items() if user_id not in touched]
     holdings = _Holdings(workspace.edition, workspace.legacy_seats, group_map)
     # Users that do not change all month count once, grouped by what decides their seats.
-    shapes = Counter(map(_SHAPE, steady))
-    for (status, guest, modules, member_of), number in shapes.items():
-        if status == _ACTIVE:
-            holds = _shape_modules(modules, member_of, group_map, user_map)
-            for key in _seat_keys(workspace.edition, workspace.legacy_seats, status, guest, holds):
-                counts[key] += number
+    counts = _steady_counts(workspace, steady, group_map, user_map)
 
     for user_id in touched:
         holdings.start(user_id, user_map.get(user_id), start)
@@ -374,7 +412,7 @@ def cut_history(
     if isinstance(history, str | bytes) or not isinstance(history, Iterable):
         raise InvalidTypeError(f"history must be a collection of licbill.Revision, not {history!r}")
     inside = []
-    for revision in sorted(_checked_revisions(history), key=attrgetter("on")):
+    for revision in sorted(_checked_revisions(history), key=_ON):
         if revision.on <= month.first:
             _store(revision, user_map, group_map)
         elif revision.on <= month.last:
@@ -403,7 +441,7 @@ def month_end_state(
     group_map: dict[str, Group] = _keyed(groups, Group, "groups")
     if isinstance(history, str | bytes) or not isinstance(history, Iterable):
         raise InvalidTypeError(f"history must be a collection of licbill.Revision, not {history!r}")
-    for revision in sorted(_checked_revisions(history), key=attrgetter("on")):
+    for revision in sorted(_checked_revisions(history), key=_ON):
         if month.first < revision.on <= month.last:
             _store(revision, user_map, group_map)
     return MonthState(users=tuple(user_map.values()), groups=tuple(group_map.values()), history=())
@@ -412,14 +450,14 @@ def month_end_state(
 def _seat_keys(
     edition: LegacyEdition | None,
     legacy_seats: LegacySeats,
-    status: str,
+    status: UserStatus,
     guest: bool,
     holds: frozenset[Module],
 ) -> tuple[SeatKey, ...]:
     # The seat rule (docs/workspace.md, "The monthly invoice"): an active user holds a seat of
     # each product it has, as a regular user or a guest. Every count in this module goes
     # through here.
-    if status != _ACTIVE:
+    if status is not _ACTIVE:
         return ()
     kind = UserKind.GUEST if guest else UserKind.REGULAR
     return tuple((product, kind) for product in seat_products(edition, holds, legacy_seats))
@@ -431,11 +469,48 @@ def _shape_modules(
     groups: Mapping[str, Group],
     users: Mapping[str, User],
 ) -> frozenset[Module]:
+    # The modules of the groups *member_of*, or the error naming a user of this shape.
     if member_of <= groups.keys():
-        return modules_with_groups(modules, member_of, groups, "")
+        return modules_with_groups(frozenset(), member_of, groups, "")
     # Name a user of this shape in the error, not the shape.
     culprit = next(u for u in users.values() if (u.modules, u.groups) == (modules, member_of))
     return effective_modules(culprit, groups)
+
+
+def _steady_counts(
+    workspace: Workspace,
+    users: Collection[User],
+    groups: Mapping[str, Group],
+    user_map: Mapping[str, User],
+) -> Counter[SeatKey]:
+    # The seats of *users* over a stretch of days on which neither they nor their groups
+    # change. The work runs in C over users and in Python over shapes only: the active users
+    # picked with compress, counted per (guest, modules, groups) by Counter, the groups' modules
+    # looked up once per set of groups, and the seat rule applied once per (guest, modules).
+    active = compress(users, map(is_, repeat(_ACTIVE), map(_STATUS, users)))
+    via: dict[frozenset[str], frozenset[Module]] = {}
+    holders: Counter[tuple[bool, frozenset[Module]]] = Counter()
+    for (guest, modules, member_of), number in Counter(map(_HOLDING, active)).items():
+        if member_of:
+            extra = via.get(member_of)
+            if extra is None:
+                extra = via[member_of] = _shape_modules(modules, member_of, groups, user_map)
+            holders[guest, modules | extra] += number
+        else:
+            holders[guest, modules] += number
+    counts: Counter[SeatKey] = Counter()
+    edition, legacy_seats = workspace.edition, workspace.legacy_seats
+    for (guest, holds), number in holders.items():
+        for key in _seat_keys(edition, legacy_seats, _ACTIVE, guest, holds):
+            counts[key] += number
+    return counts
+
+
+def _listed(values: Any) -> Any:
+    # A one-shot iterable read once, to be read again; anything else as it is (checked later).
+    if isinstance(values, Iterable) and not isinstance(values, str | bytes | Mapping):
+        return tuple(values)
+    return values
 
 
 def _checked_revisions(history: Iterable[Any]) -> Iterable[Revision]:
