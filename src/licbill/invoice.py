@@ -237,11 +237,12 @@ def monthly_invoice(
     model = licence_model(workspace)
     users, groups, history = _listed(users), _listed(groups), _listed(history)
     if counting is Counting.MONTH_END and _month_end_only(
-        workspace, month, prices, rounding, trial
+        workspace, model, month, prices, rounding, trial
     ):
         # The last day's state is all a month-end invoice reads: count it once.
         held = month_end_seats(workspace, users=users, groups=groups, month=month, history=history)
-        free = trial is not None and trial.ends_on >= month.last  # legacy: modules are free
+        # A legacy workspace's modules are free when the trial covers the month.
+        free = model is LicenceModel.LEGACY and trial is not None and trial.ends_on >= month.last
         lines = []
         for (product, kind), count in held.items():
             if free and isinstance(product, Module):
@@ -315,6 +316,7 @@ def monthly_invoice(
 
 def _month_end_only(
     workspace: Workspace,
+    model: LicenceModel,
     month: Any,
     prices: PriceList,
     rounding: Rounding | None,
@@ -327,7 +329,7 @@ def _month_end_only(
     # a price off the minor unit without a rounding policy.
     if not isinstance(month, Month):
         return False
-    if workspace.edition is not None:
+    if model is LicenceModel.LEGACY:
         start = max(month.first, workspace.created_on)
         if trial is None or (trial.ends_on < month.last and trial.first_paid_day > start):
             return False
