@@ -99,6 +99,8 @@ PRICES = lb.PriceList(
 # Legacy workspaces hold modules: their trial ended before the month, so they are billed.
 TRIAL = lb.ModuleTrial(ends_on=dt.date(2024, 3, 31))
 Counts = dict[tuple[str, str, str], Decimal]
+# Whole seats at whole-cent prices need no rounding; a prorated month is rounded once per line.
+ROUNDING = {lb.Counting.DAILY_PRORATED: lb.Rounding.PER_LINE_HALF_UP}
 
 
 def invoice_counts(records: list[Record], counting: lb.Counting) -> Counts:
@@ -107,7 +109,7 @@ def invoice_counts(records: list[Record], counting: lb.Counting) -> Counts:
     for workspace, users, groups, history in records:
         invoice = lb.monthly_invoice(
             workspace, users=users, groups=groups, month=MONTH, history=history, prices=PRICES,
-            counting=counting, rounding=lb.Rounding.PER_LINE_HALF_UP,
+            counting=counting, rounding=ROUNDING.get(counting),
             trial=TRIAL if workspace.edition else None,
         )  # fmt: skip
         for line in invoice.lines:

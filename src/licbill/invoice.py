@@ -242,10 +242,12 @@ def monthly_invoice(
         # The last day's state is all a month-end invoice reads: count it once.
         held = month_end_seats(workspace, users=users, groups=groups, month=month, history=history)
         # A legacy workspace's modules are free when the trial covers the month.
-        free = model is LicenceModel.LEGACY and trial is not None and trial.ends_on >= month.last
+        trial_free = (
+            model is LicenceModel.LEGACY and trial is not None and trial.ends_on >= month.last
+        )
         lines = []
         for (product, kind), count in held.items():
-            if free and isinstance(product, Module):
+            if trial_free and isinstance(product, Module):
                 price = Money.zero(prices.currency)
             else:
                 price = prices.price(product, kind)
@@ -342,6 +344,8 @@ def _month_end_only(
 
 def _listed(values: Any) -> Any:
     # Read a one-shot iterable once, as the trial may count it twice; count_seats checks it.
+    if type(values) is tuple:
+        return values
     if isinstance(values, Iterable) and not isinstance(values, str | bytes | Mapping):
         return tuple(values)
     return values

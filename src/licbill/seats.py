@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 from operator import attrgetter, is_, mul, or_
 from typing import Any
 
@@ -287,16 +287,15 @@ def month_end_seats(
     # the day: leave such input to count_seats. Every version of a user is in user_map (the
     # first, or the last) or among the revisions.
     versions = [r.value for rs in inside.values() for r in rs if isinstance(r.value, User)]
-    member_of = frozenset().union(
-        *dict.fromkeys(map(_GROUPS, user_map.values())), *map(_GROUPS, versions)
-    )
-    if not member_of <= group_map.keys():
+    group_sets = dict.fromkeys(chain(map(_GROUPS, user_map.values()), map(_GROUPS, versions)))
+    if not frozenset().union(*group_sets) <= group_map.keys():
         counts = count_seats(workspace, users=users, groups=groups, month=month, history=history)
         return {key: seat.month_end for key, seat in counts.items() if seat.month_end}
     for revisions in inside.values():
         for revision in revisions:
             _store(revision, user_map, group_map)
-    held = _active_seats(workspace, user_map.values(), group_map, user_map)
+    via = {group_ids: _groups_mask(group_ids, group_map) for group_ids in group_sets}
+    held = _active_seats(workspace, _active(user_map.values()), via)
     return {key: held[key] for key in sorted(held, key=_ORDER.__getitem__) if held[key]}
 
 
@@ -334,7 +333,9 @@ def count_seats(
         steady = [user for user_id, user in user_map.items() if user_id not in touched]
     holdings = _Holdings(workspace.edition, workspace.legacy_seats, group_map)
     # Users that do not change all month count once, grouped by what decides their seats.
-    counts = _active_seats(workspace, steady, group_map, user_map)
+    active = _active(steady)
+    via = _active_group_masks(active, group_map, user_map)
+    counts = Counter(_active_seats(workspace, active, via))
 
     for user_id in touched:
         holdings.start(user_id, user_map.get(user_id), start)
@@ -485,44 +486,52 @@ def _shape_modules(
     return effective_modules(culprit, groups)
 
 
-def _active_seats(
-    workspace: Workspace,
-    users: Collection[User],
-    groups: Mapping[str, Group],
-    user_map: Mapping[str, User],
-) -> Counter[SeatKey]:
-    # The seats of *users* over a stretch of days on which neither they nor their groups
-    # change. Python works per distinct set of modules, set of groups and (guest, modules),
-    # never per user: the per-user steps are map, compress and Counter, in C. A user's modules
-    # are a bitmask (its own ORed with its groups'), so the count is keyed by a small int.
-    # Against counting Counter(attrgetter("status", "guest", "modules", "groups")) shapes and
-    # working per shape, 2.1 times as fast; the whole MONTH_END invoice 1.5 times (200,000
-    # users, bench/billing_run.py --workspaces 2000).
-    active = list(compress(users, map(is_, repeat(_ACTIVE), map(_STATUS, users))))
-    own = list(map(_MODULES, active))
-    member_of = list(map(_GROUPS, active))
-    own_mask = {modules: _mask(modules) for modules in dict.fromkeys(own)}
+def _active(users: Collection[User]) -> list[User]:
+    return list(compress(users, map(is_, repeat(_ACTIVE), map(_STATUS, users))))
+
+
+def _active_group_masks(
+    active: list[User], groups: Mapping[str, Group], user_map: Mapping[str, User]
+) -> dict[frozenset[str], int]:
+    # The bitmask of each set of groups of the *active* users; the first active user of a
+    # group not given is named in the error.
     via = {}
-    for group_ids in dict.fromkeys(member_of):  # first seen first: the error names that user
-        if group_ids <= groups.keys():
-            via[group_ids] = _mask(modules_with_groups(frozenset(), group_ids, groups, ""))
-        else:
+    for group_ids in dict.fromkeys(map(_GROUPS, active)):
+        if not group_ids <= groups.keys():
             culprit = next(u for u in active if u.groups == group_ids)
             _shape_modules(culprit.modules, group_ids, groups, user_map)  # raises
+        via[group_ids] = _groups_mask(group_ids, groups)
+    return via
+
+
+def _active_seats(
+    workspace: Workspace, active: list[User], via: Mapping[frozenset[str], int]
+) -> dict[SeatKey, int]:
+    # The seats of the *active* users over a stretch of days on which neither they nor their
+    # groups change; *via* maps each of their sets of groups to its modules' bitmask. Python
+    # works per distinct set of modules and per (guest, modules), never per user: the
+    # per-user steps are map and Counter, in C. A user's modules are a bitmask (its own ORed
+    # with its groups'), so the count is keyed by a small int.
+    own = list(map(_MODULES, active))
+    own_mask = {modules: _mask(modules) for modules in dict.fromkeys(own)}
     holders = Counter(
         map(
             or_,
-            map(or_, map(own_mask.__getitem__, own), map(via.__getitem__, member_of)),
+            map(or_, map(own_mask.__getitem__, own), map(via.__getitem__, map(_GROUPS, active))),
             map(mul, map(_GUEST, active), repeat(_GUEST_BIT)),
         )
     )
-    counts: Counter[SeatKey] = Counter()
+    counts: dict[SeatKey, int] = {}
     edition, legacy_seats = workspace.edition, workspace.legacy_seats
     for holder, number in holders.items():
         guest, holds = bool(holder & _GUEST_BIT), _MASK_MODULES[holder & ~_GUEST_BIT]
         for key in _seat_keys(edition, legacy_seats, _ACTIVE, guest, holds):
-            counts[key] += number
+            counts[key] = counts.get(key, 0) + number
     return counts
+
+
+def _groups_mask(group_ids: frozenset[str], groups: Mapping[str, Group]) -> int:
+    return _mask(modules_with_groups(frozenset(), group_ids, groups, ""))
 
 
 def _mask(modules: frozenset[Module]) -> int:
@@ -531,6 +540,8 @@ def _mask(modules: frozenset[Module]) -> int:
 
 def _listed(values: Any) -> Any:
     # A one-shot iterable read once, to be read again; anything else as it is (checked later).
+    if type(values) is tuple:
+        return values
     if isinstance(values, Iterable) and not isinstance(values, str | bytes | Mapping):
         return tuple(values)
     return values
