@@ -251,7 +251,10 @@ def monthly_invoice(
                 price = Money.zero(prices.currency)
             else:
                 price = prices.price(product, kind)
-            total = _whole_total(price, count, rounding, product, kind)
+            if rounding is None:  # every price is on the minor unit: checked above
+                total = price * count
+            else:
+                total = _whole_total(price, count, rounding, product, kind)
             lines.append(InvoiceLine(product, kind, Decimal(count), price, total))
         return Invoice(
             workspace_id=workspace.id,
@@ -335,11 +338,21 @@ def _month_end_only(
         start = max(month.first, workspace.created_on)
         if trial is None or (trial.ends_on < month.last and trial.first_paid_day > start):
             return False
-    products = (*Module, workspace.edition) if workspace.edition else tuple(Module)
-    needed = [prices.prices.get((product, kind)) for product in products for kind in UserKind]
-    return None not in needed and (
-        rounding is not None or all(price.is_rounded for price in needed if price)
+    needed = _PRICED[workspace.edition]
+    if not needed <= prices.prices.keys():
+        return False
+    return rounding is not None or all(prices.prices[key].is_rounded for key in needed)
+
+
+#: The keys a workspace of each edition (None: the modules model) may bill.
+_PRICED: Mapping[LegacyEdition | None, frozenset[SeatKey]] = {
+    edition: frozenset(
+        (product, kind)
+        for product in (*Module, *([edition] if edition else []))
+        for kind in UserKind
     )
+    for edition in (None, *LegacyEdition)
+}
 
 
 def _listed(values: Any) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
+from functools import reduce
 from itertools import chain, compress, repeat
 from operator import attrgetter, is_, mul, or_
 from typing import Any
@@ -294,7 +295,8 @@ def month_end_seats(
     for revisions in inside.values():
         for revision in revisions:
             _store(revision, user_map, group_map)
-    via = {group_ids: _groups_mask(group_ids, group_map) for group_ids in group_sets}
+    masks = _group_masks(group_map)
+    via = {group_ids: reduce(or_, map(masks.__getitem__, group_ids), 0) for group_ids in group_sets}
     held = _active_seats(workspace, _active(user_map.values()), via)
     return {key: held[key] for key in sorted(held, key=_ORDER.__getitem__) if held[key]}
 
@@ -495,12 +497,12 @@ def _active_group_masks(
 ) -> dict[frozenset[str], int]:
     # The bitmask of each set of groups of the *active* users; the first active user of a
     # group not given is named in the error.
-    via = {}
+    via, masks = {}, _group_masks(groups)
     for group_ids in dict.fromkeys(map(_GROUPS, active)):
         if not group_ids <= groups.keys():
             culprit = next(u for u in active if u.groups == group_ids)
             _shape_modules(culprit.modules, group_ids, groups, user_map)  # raises
-        via[group_ids] = _groups_mask(group_ids, groups)
+        via[group_ids] = reduce(or_, map(masks.__getitem__, group_ids), 0)
     return via
 
 
@@ -530,8 +532,10 @@ def _active_seats(
     return counts
 
 
-def _groups_mask(group_ids: frozenset[str], groups: Mapping[str, Group]) -> int:
-    return _mask(modules_with_groups(frozenset(), group_ids, groups, ""))
+def _group_masks(groups: Mapping[str, Group]) -> dict[str, int]:
+    # Each group's modules as a bitmask: a set of groups' modules (modules_with_groups) is then
+    # the OR of their masks.
+    return {group_id: _mask(group.modules) for group_id, group in groups.items()}
 
 
 def _mask(modules: frozenset[Module]) -> int:
