@@ -1,7 +1,7 @@
 """Benchmark: a month of workspace seat billing for a whole hosting instance.
 
     python -m pip install -e '.[bench]'
-    python bench/billing_run.py [--workspaces 10000] [--users-per-workspace 100]
+    python bench/billing_run.py [--workspaces 10000] [--users-per-workspace 100] [--repeat 3]
 
 Builds workspaces (a tenth of them legacy) with users, groups that carry modules, and one
 month of user revisions (status changes, module and group changes, new users). Then it times,
@@ -235,6 +235,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workspaces", type=int, default=10_000)
     parser.add_argument("--users-per-workspace", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     began = time.perf_counter()
     records = build(args.workspaces, args.users_per_workspace)
@@ -244,9 +245,21 @@ def main() -> None:
         f"{len(records):,} workspaces, {users:,} users, {revisions:,} revisions in {MONTH} "
         f"(built in {time.perf_counter() - began:.1f} s)"
     )
-    gc.collect()
-    month_end, month_end_s = _timed(lambda: invoice_counts(records, lb.Counting.MONTH_END))
-    floor, floor_s = _timed(lambda: floor_counts(records))
+    # The machine is shared: the three timings interleave, and each keeps its best of --repeat.
+    best: dict[str, float] = {}
+    results: dict[str, Counts] = {}
+    runs = {
+        "month_end": lambda: invoice_counts(records, lb.Counting.MONTH_END),
+        "floor": lambda: floor_counts(records),
+        "daily": lambda: invoice_counts(records, lb.Counting.DAILY_PRORATED),
+    }
+    for _ in range(args.repeat):
+        for name, run in runs.items():
+            gc.collect()
+            results[name], seconds = _timed(run)
+            best[name] = min(seconds, best.get(name, seconds))
+    month_end, floor, daily = results["month_end"], results["floor"], results["daily"]
+    month_end_s, floor_s, daily_s = best["month_end"], best["floor"], best["daily"]
     theirs, theirs_s = _timed(lambda: pandas_counts(records, lb.Counting.MONTH_END))
     print(
         f"MONTH_END       monthly_invoice {users / month_end_s:>10,.0f} users/s | "
@@ -257,7 +270,6 @@ def main() -> None:
         f"                monthly_invoice / floor = {floor_s / month_end_s:.2f} (target >= 1.0); "
         f"floor {_agree(month_end, floor)}, pandas {_agree(month_end, theirs)}"
     )
-    daily, daily_s = _timed(lambda: invoice_counts(records, lb.Counting.DAILY_PRORATED))
     theirs, theirs_s = _timed(lambda: pandas_counts(records, lb.Counting.DAILY_PRORATED))
     print(
         f"DAILY_PRORATED  monthly_invoice {users / daily_s:>10,.0f} users/s | "
@@ -265,7 +277,7 @@ def main() -> None:
     )
     print(
         f"                DAILY_PRORATED time / MONTH_END time = {daily_s / month_end_s:.2f} "
-        "(target <= 2)"
+        f"(target <= 2; best of {args.repeat} interleaved runs each, pandas once)"
     )
     tracemalloc.start()
     invoice_counts(records, lb.Counting.DAILY_PRORATED)

@@ -12,14 +12,14 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from functools import reduce
-from itertools import chain, compress, repeat
+from itertools import compress, repeat
 from operator import attrgetter, is_, mul, or_
 from typing import Any
 
 import attrs
 
 from ._enums import FastEnum
-from .errors import InvalidTypeError, InvalidValueError
+from .errors import InvalidTypeError, InvalidValueError, UnknownGroupError
 from .legacy import seat_products
 from .periods import _period_end, check_date
 from .workspace import (
@@ -284,20 +284,25 @@ def month_end_seats(
     """
     users, groups, history = _listed(users), _listed(groups), _listed(history)  # read twice
     _start, user_map, group_map, inside = _prepared(workspace, users, groups, month, history, None)
+    known = group_map.keys() - ()
     # A membership of a group not given raises where count_seats meets it, which depends on
-    # the day: leave such input to count_seats. Every version of a user is in user_map (the
-    # first, or the last) or among the revisions.
-    versions = [r.value for rs in inside.values() for r in rs if isinstance(r.value, User)]
-    group_sets = dict.fromkeys(chain(map(_GROUPS, user_map.values()), map(_GROUPS, versions)))
-    if not frozenset().union(*group_sets) <= group_map.keys():
-        counts = count_seats(workspace, users=users, groups=groups, month=month, history=history)
-        return {key: seat.month_end for key, seat in counts.items() if seat.month_end}
+    # the day: such input, and groups first given during the month, go to count_seats. It
+    # checks the active users left unchanged, and every version of the others.
+    versions: list[User | Group | None] = [
+        user_map.get(r.value.id) for rs in inside.values() for r in rs
+    ]
+    versions += (r.value for rs in inside.values() for r in rs)
+    member_of = frozenset().union(*(v.groups for v in versions if isinstance(v, User)))
     for revisions in inside.values():
         for revision in revisions:
             _store(revision, user_map, group_map)
-    masks = _group_masks(group_map)
-    via = {group_ids: reduce(or_, map(masks.__getitem__, group_ids), 0) for group_ids in group_sets}
-    held = _active_seats(workspace, _active(user_map.values()), via)
+    try:
+        if not member_of | group_map.keys() <= known:
+            raise UnknownGroupError("a group given during the month")
+        held = _active_seats(workspace, _active(user_map.values()), group_map, user_map)
+    except UnknownGroupError:
+        counts = count_seats(workspace, users=users, groups=groups, month=month, history=history)
+        return {key: seat.month_end for key, seat in counts.items() if seat.month_end}
     return {key: held[key] for key in sorted(held, key=_ORDER.__getitem__) if held[key]}
 
 
@@ -335,9 +340,7 @@ def count_seats(
         steady = [user for user_id, user in user_map.items() if user_id not in touched]
     holdings = _Holdings(workspace.edition, workspace.legacy_seats, group_map)
     # Users that do not change all month count once, grouped by what decides their seats.
-    active = _active(steady)
-    via = _active_group_masks(active, group_map, user_map)
-    counts = Counter(_active_seats(workspace, active, via))
+    counts = Counter(_active_seats(workspace, _active(steady), group_map, user_map))
 
     for user_id in touched:
         holdings.start(user_id, user_map.get(user_id), start)
@@ -492,34 +495,47 @@ def _active(users: Collection[User]) -> list[User]:
     return list(compress(users, map(is_, repeat(_ACTIVE), map(_STATUS, users))))
 
 
-def _active_group_masks(
-    active: list[User], groups: Mapping[str, Group], user_map: Mapping[str, User]
-) -> dict[frozenset[str], int]:
-    # The bitmask of each set of groups of the *active* users; the first active user of a
-    # group not given is named in the error.
-    via, masks = {}, _group_masks(groups)
-    for group_ids in dict.fromkeys(map(_GROUPS, active)):
-        if not group_ids <= groups.keys():
-            culprit = next(u for u in active if u.groups == group_ids)
-            _shape_modules(culprit.modules, group_ids, groups, user_map)  # raises
-        via[group_ids] = reduce(or_, map(masks.__getitem__, group_ids), 0)
-    return via
+class _Masks(dict[Any, int]):
+    # Bitmasks of sets of modules, or of sets of groups (their modules ORed: the bitmask form
+    # of modules_with_groups), each worked out on first lookup. A lookup that misses runs
+    # __missing__ in Python; a hit stays in C, so map() over users stays in C.
+
+    def __init__(self, groups: Mapping[str, Group], active: list[User], users: Any) -> None:
+        super().__init__()
+        self.groups, self.active, self.users = groups, active, users
+        self.each = {group_id: _mask(group.modules) for group_id, group in groups.items()}
+
+    def __missing__(self, key: frozenset[Any]) -> int:
+        if all(isinstance(member, Module) for member in key):
+            mask = _mask(key)
+        elif key <= self.each.keys():
+            mask = reduce(or_, map(self.each.__getitem__, key), 0)
+        else:  # the first active user of a group not given is named in the error
+            culprit = next(u for u in self.active if u.groups == key)
+            mask = _mask(_shape_modules(culprit.modules, key, self.groups, self.users))  # raises
+        self[key] = mask
+        return mask
 
 
 def _active_seats(
-    workspace: Workspace, active: list[User], via: Mapping[frozenset[str], int]
+    workspace: Workspace,
+    active: list[User],
+    groups: Mapping[str, Group],
+    users: Mapping[str, User],
 ) -> dict[SeatKey, int]:
     # The seats of the *active* users over a stretch of days on which neither they nor their
-    # groups change; *via* maps each of their sets of groups to its modules' bitmask. Python
-    # works per distinct set of modules and per (guest, modules), never per user: the
-    # per-user steps are map and Counter, in C. A user's modules are a bitmask (its own ORed
-    # with its groups'), so the count is keyed by a small int.
-    own = list(map(_MODULES, active))
-    own_mask = {modules: _mask(modules) for modules in dict.fromkeys(own)}
+    # groups change. Python works per distinct set of modules or of groups, and per (guest,
+    # modules), never per user: the per-user steps are map and Counter, in C. A user's modules
+    # are a bitmask (its own ORed with its groups'), so the count is keyed by a small int.
+    masks = _Masks(groups, active, users)
     holders = Counter(
         map(
             or_,
-            map(or_, map(own_mask.__getitem__, own), map(via.__getitem__, map(_GROUPS, active))),
+            map(
+                or_,
+                map(masks.__getitem__, map(_MODULES, active)),
+                map(masks.__getitem__, map(_GROUPS, active)),
+            ),
             map(mul, map(_GUEST, active), repeat(_GUEST_BIT)),
         )
     )
@@ -530,12 +546,6 @@ def _active_seats(
         for key in _seat_keys(edition, legacy_seats, _ACTIVE, guest, holds):
             counts[key] = counts.get(key, 0) + number
     return counts
-
-
-def _group_masks(groups: Mapping[str, Group]) -> dict[str, int]:
-    # Each group's modules as a bitmask: a set of groups' modules (modules_with_groups) is then
-    # the OR of their masks.
-    return {group_id: _mask(group.modules) for group_id, group in groups.items()}
 
 
 def _mask(modules: frozenset[Module]) -> int:
