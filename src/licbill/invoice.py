@@ -292,16 +292,16 @@ def monthly_invoice(
                         seats[key] = paid[key]
                     else:
                         del seats[key]
-    currency = prices.currency
+    currency, days = prices.currency, month.days
     lines = []
     for (product, kind), seat in seats.items():
         price = Money.zero(currency) if (product, kind) in free else prices.price(product, kind)
         if counting is Counting.DAILY_PRORATED:
             assert rounding is not None
-            quantity = (Decimal(seat.seat_days) / month.days).quantize(
+            quantity = (Decimal(seat.seat_days) / days).quantize(
                 Decimal(1).scaleb(-QUANTITY_PLACES), rounding=ROUND_HALF_EVEN
             )
-            total = _prorated_total(price, seat.held_days, month.days, rounding)
+            total = _prorated_total(price, seat.held_days, days, rounding)
         else:
             count = seat.count(counting)
             quantity = Decimal(count)

@@ -378,6 +378,7 @@ def count_seats(
     for (_user, k), days in holdings.held.items():
         held_of = per_key.setdefault(k, {})
         held_of[days] = held_of.get(days, 0) + 1
+    changing = Counter(key for seats in ever.values() for key in seats)
     result: dict[SeatKey, SeatCount] = {}
     for key in sorted(set(counts) | set(peak), key=_ORDER.__getitem__):
         held = per_key.get(key, {})
@@ -386,7 +387,7 @@ def count_seats(
             held[counted_days] = held.get(counted_days, 0) + steady_count
         result[key] = SeatCount(
             month_end=running[key],
-            any_day=steady_count + sum(1 for seats in ever.values() if key in seats),
+            any_day=steady_count + changing[key],
             peak=peak[key],
             seat_days=sum(days * n for days, n in held.items()),
             held_days=dict(sorted(held.items())),
