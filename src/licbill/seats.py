@@ -9,16 +9,16 @@ rebuilding a snapshot per day: users and groups untouched during the month are c
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from functools import reduce
-from itertools import compress, repeat
+from itertools import compress, filterfalse, repeat
 from operator import attrgetter, is_, mul, or_
 from typing import Any
 
 import attrs
 
-from ._enums import FastEnum
 from .errors import InvalidTypeError, InvalidValueError, UnknownGroupError
 from .legacy import seat_products
 from .periods import _period_end, check_date
@@ -95,7 +95,7 @@ class Month:
         return f"{self.year:04d}-{self.month:02d}"
 
 
-class Counting(FastEnum):
+class Counting(enum.Enum):
     """How changes inside a month count (the seeds are silent; licbill names the choice)."""
 
     #: The state on the last day of the month (the default).
@@ -333,11 +333,12 @@ def count_seats(
         r.value.id for rs in inside.values() for r in rs if isinstance(r.value, Group)
     }
     touched = {r.value.id for rs in inside.values() for r in rs if isinstance(r.value, User)}
-    touched.update(u.id for u in user_map.values() if u.groups & changed_groups)
+    if changed_groups:
+        touched.update(u.id for u in user_map.values() if u.groups & changed_groups)
 
     steady: Collection[User] = user_map.values()
     if touched:
-        steady = [user for user_id, user in user_map.items() if user_id not in touched]
+        steady = list(map(user_map.__getitem__, filterfalse(touched.__contains__, user_map)))
     holdings = _Holdings(workspace.edition, workspace.legacy_seats, group_map)
     # Users that do not change all month count once, grouped by what decides their seats.
     counts = Counter(_active_seats(workspace, _active(steady), group_map, user_map))
