@@ -529,6 +529,10 @@ def _active_seats(
     # groups change. Python works per distinct set of modules or of groups, and per (guest,
     # modules), never per user: the per-user steps are map and Counter, in C. A user's modules
     # are a bitmask (its own ORed with its groups'), so the count is keyed by a small int.
+    # Measured against Counter over (status, guest, modules, groups) tuples worked per shape:
+    # about even (53.9 and 60.9 against 60.8 and 52.3 us per 100-user workspace of
+    # bench/billing_run.py, two interleaved rounds); kept as it compares the status by identity
+    # and hashes no enum, so it needs neither FastEnum nor comparisons on status values.
     masks = _Masks(groups, active, users)
     holders = Counter(
         map(
