@@ -183,6 +183,8 @@ _GUEST_BIT = 1 << len(_BIT)
 _MASK_MODULES = {
     mask: frozenset(m for m, bit in _BIT.items() if mask & bit) for mask in range(_GUEST_BIT)
 }
+#: Every set of modules and its bitmask.
+_MODULE_MASKS = {modules: mask for mask, modules in _MASK_MODULES.items()}
 _ACTIVE = UserStatus.ACTIVE
 _ORDER = {
     (product, kind): n
@@ -498,24 +500,24 @@ def _active(users: Collection[User]) -> list[User]:
     return list(compress(users, map(is_, repeat(_ACTIVE), map(_STATUS, users))))
 
 
-class _Masks(dict[Any, int]):
-    # Bitmasks of sets of modules, or of sets of groups (their modules ORed: the bitmask form
-    # of modules_with_groups), each worked out on first lookup. A lookup that misses runs
+class _GroupMasks(dict[frozenset[str], int]):
+    # The bitmasks of sets of groups (their modules ORed: the bitmask form of
+    # modules_with_groups), each worked out on first lookup. A lookup that misses runs
     # __missing__ in Python; a hit stays in C, so map() over users stays in C.
 
     def __init__(self, groups: Mapping[str, Group], active: list[User], users: Any) -> None:
         super().__init__()
         self.groups, self.active, self.users = groups, active, users
-        self.each = {group_id: _mask(group.modules) for group_id, group in groups.items()}
+        self.each = {group_id: _MODULE_MASKS[group.modules] for group_id, group in groups.items()}
 
-    def __missing__(self, key: frozenset[Any]) -> int:
-        if all(isinstance(member, Module) for member in key):
-            mask = _mask(key)
-        elif key <= self.each.keys():
+    def __missing__(self, key: frozenset[str]) -> int:
+        if key <= self.each.keys():
             mask = reduce(or_, map(self.each.__getitem__, key), 0)
         else:  # the first active user of a group not given is named in the error
             culprit = next(u for u in self.active if u.groups == key)
-            mask = _mask(_shape_modules(culprit.modules, key, self.groups, self.users))  # raises
+            mask = _MODULE_MASKS[
+                _shape_modules(culprit.modules, key, self.groups, self.users)
+            ]  # raises
         self[key] = mask
         return mask
 
@@ -534,13 +536,13 @@ def _active_seats(
     # about even (53.9 and 60.9 against 60.8 and 52.3 us per 100-user workspace of
     # bench/billing_run.py, two interleaved rounds); kept as it compares the status by identity
     # and hashes no enum, so it needs neither FastEnum nor comparisons on status values.
-    masks = _Masks(groups, active, users)
+    masks = _GroupMasks(groups, active, users)
     holders = Counter(
         map(
             or_,
             map(
                 or_,
-                map(masks.__getitem__, map(_MODULES, active)),
+                map(_MODULE_MASKS.__getitem__, map(_MODULES, active)),
                 map(masks.__getitem__, map(_GROUPS, active)),
             ),
             map(mul, map(_GUEST, active), repeat(_GUEST_BIT)),
@@ -564,10 +566,6 @@ def _holder_keys(
     # (`python bench/billing_run.py --workspaces 2000`, two interleaved rounds).
     guest, holds = bool(holder & _GUEST_BIT), _MASK_MODULES[holder & ~_GUEST_BIT]
     return _seat_keys(edition, legacy_seats, _ACTIVE, guest, holds)
-
-
-def _mask(modules: frozenset[Module]) -> int:
-    return sum(_BIT[module] for module in modules)
 
 
 def _listed(values: Any) -> Any:
