@@ -370,9 +370,9 @@ def count_seats(
             holdings.change(user_id, user_map.get(user_id), day)
             ever[user_id].update(holdings.current[user_id])
         running.update(holdings.delta)
-        for key, value in running.items():
-            if value > peak[key]:
-                peak[key] = value
+        for key in holdings.delta:  # only the day's changes can set a new peak
+            if running[key] > peak[key]:
+                peak[key] = running[key]
 
     end = last + dt.timedelta(days=1)
     counted_days = (end - start).days
