@@ -30,6 +30,7 @@ BILLING_DETAILS = (
 
 #: Decimal places of a daily-prorated quantity shown on a line (totals never use it).
 QUANTITY_PLACES = 4
+_QUANTUM = Decimal(1).scaleb(-QUANTITY_PLACES)
 
 
 def _prices(value: Any) -> Mapping[SeatKey, Money]:
@@ -280,9 +281,7 @@ def monthly_invoice(
         price = Money.zero(currency) if (product, kind) in free else prices.price(product, kind)
         if counting is Counting.DAILY_PRORATED:
             assert rounding is not None
-            quantity = (Decimal(seat.seat_days) / days).quantize(
-                Decimal(1).scaleb(-QUANTITY_PLACES), rounding=ROUND_HALF_EVEN
-            )
+            quantity = (Decimal(seat.seat_days) / days).quantize(_QUANTUM, rounding=ROUND_HALF_EVEN)
             total = _prorated_total(price, seat.held_days, days, rounding)
         else:
             count = seat.count(counting)

@@ -211,7 +211,7 @@ class _Holdings:
     def seats(self, user: User | None) -> frozenset[SeatKey]:
         if user is None:
             return frozenset()
-        holds = effective_modules(user, self.groups)
+        holds = modules_with_groups(user.modules, user.groups, self.groups, user.id)
         keys = _seat_keys(self.edition, self.legacy_seats, user.status, user.guest, holds)
         return frozenset(keys)
 
