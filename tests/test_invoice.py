@@ -431,3 +431,37 @@ def test_month_end_seats_reads_one_shot_iterables() -> None:
     )
     # At the end of May: cat (guest, Engage) and eve (Unify since the 11th).
     assert seats == {(M.ENGAGE, K.GUEST): 1, (M.UNIFY, K.REGULAR): 1}
+
+
+FULL_PRICES = lb.PriceList(
+    {(p, k): lb.Money("2.00", "EUR") for p in [*M, *lb.LegacyEdition] for k in K}
+)
+
+
+def test_a_group_given_during_the_month_counts_at_month_end() -> None:
+    """A group first given mid-month, joined the same day, bills its module at month end."""
+    support = lb.Group(id="support", modules={M.UNIFY})
+    history = [
+        lb.Revision(D(2024, 5, 12), support),
+        lb.Revision(D(2024, 5, 12), lb.User(id="eve", username="eve", groups={"support"})),
+    ]
+    invoice = lb.monthly_invoice(
+        WS, users=USERS, groups=[SALES], month=MAY, prices=FULL_PRICES, history=history
+    )
+    quantities = {(x.product, x.user_kind): x.quantity for x in invoice.lines}
+    assert quantities[M.UNIFY, K.REGULAR] == 1
+
+
+def test_an_unknown_group_names_the_user_with_every_price_given() -> None:
+    """With every price given (the month-end count alone), an unknown group still names the user."""
+    users = [*USERS, lb.User(id="zed", username="zed", groups={"ghosts"})]
+    with pytest.raises(lb.UnknownGroupError, match=r"'zed'.*'ghosts'"):
+        lb.monthly_invoice(WS, users=users, groups=[SALES], month=MAY, prices=FULL_PRICES)
+
+
+def test_month_end_seats_refuses_a_string_of_users() -> None:
+    """month_end_seats refuses users given as a string, naming it."""
+    from licbill.seats import month_end_seats
+
+    with pytest.raises(lb.InvalidTypeError, match="'ann'"):
+        month_end_seats(WS, users="ann", month=MAY)  # type: ignore[arg-type]

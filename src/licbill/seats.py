@@ -299,14 +299,15 @@ def month_end_seats(
     for revisions in inside.values():
         for revision in revisions:
             _store(revision, user_map, group_map)
-    try:
-        if not member_of | group_map.keys() <= known:
-            raise UnknownGroupError("a group given during the month")
-        held = _active_seats(workspace, _active(user_map.values()), group_map, user_map)
-    except UnknownGroupError:
-        counts = count_seats(workspace, users=users, groups=groups, month=month, history=history)
-        return {key: seat.month_end for key, seat in counts.items() if seat.month_end}
-    return {key: held[key] for key in sorted(held, key=_ORDER.__getitem__) if held[key]}
+    if member_of | group_map.keys() <= known:
+        try:
+            held = _active_seats(workspace, _active(user_map.values()), group_map, user_map)
+        except UnknownGroupError:
+            pass  # count_seats names the user it meets first
+        else:
+            return {key: held[key] for key in sorted(held, key=_ORDER.__getitem__) if held[key]}
+    counts = count_seats(workspace, users=users, groups=groups, month=month, history=history)
+    return {key: seat.month_end for key, seat in counts.items() if seat.month_end}
 
 
 def count_seats(
@@ -482,16 +483,13 @@ def _seat_keys(
     return tuple((product, kind) for product in seat_products(edition, holds, legacy_seats))
 
 
-def _shape_modules(
+def _unknown_group(
     modules: frozenset[Module],
     member_of: frozenset[str],
     groups: Mapping[str, Group],
     users: Mapping[str, User],
 ) -> frozenset[Module]:
-    # The modules of the groups *member_of*, or the error naming a user of this shape.
-    if member_of <= groups.keys():
-        return modules_with_groups(frozenset(), member_of, groups, "")
-    # Name a user of this shape in the error, not the shape.
+    # Raises the UnknownGroupError of a user of this shape: it names the user, not the shape.
     culprit = next(u for u in users.values() if (u.modules, u.groups) == (modules, member_of))
     return effective_modules(culprit, groups)
 
@@ -516,7 +514,7 @@ class _GroupMasks(dict[frozenset[str], int]):
         else:  # the first active user of a group not given is named in the error
             culprit = next(u for u in self.active if u.groups == key)
             mask = _MODULE_MASKS[
-                _shape_modules(culprit.modules, key, self.groups, self.users)
+                _unknown_group(culprit.modules, key, self.groups, self.users)
             ]  # raises
         self[key] = mask
         return mask
@@ -529,12 +527,14 @@ def _active_seats(
     users: Mapping[str, User],
 ) -> dict[SeatKey, int]:
     # The seats of the *active* users over a stretch of days on which neither they nor their
-    # groups change. Python works per distinct set of modules or of groups, and per (guest,
-    # modules), never per user: the per-user steps are map and Counter, in C. A user's modules
-    # are a bitmask (its own ORed with its groups'), so the count is keyed by a small int.
-    # Measured against Counter over (status, guest, modules, groups) tuples worked per shape:
-    # about even (53.9 and 60.9 against 60.8 and 52.3 us per 100-user workspace of
-    # bench/billing_run.py, two interleaved rounds); kept as it compares the status by identity
+    # groups change. Python works per distinct set of groups and per (guest, modules), never
+    # per user: the per-user steps are map and Counter, in C. A user's modules are a bitmask
+    # (its own, from a constant table, ORed with its groups'), so the count is keyed by a
+    # small int. Measured against Counter over (status, guest, modules, groups) tuples worked
+    # per shape: about even in a first form (53.9 and 60.9 against 60.8 and 52.3 us per
+    # 100-user workspace of bench/billing_run.py, two interleaved rounds), then 0.46 -> 0.50
+    # of the hand-loop floor with the constant module table and group masks on first lookup
+    # (`python bench/billing_run.py --workspaces 2000`). It compares the status by identity
     # and hashes no enum, so it needs neither FastEnum nor comparisons on status values.
     masks = _GroupMasks(groups, active, users)
     holders = Counter(
