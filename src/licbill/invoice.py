@@ -241,8 +241,9 @@ def monthly_invoice(
         workspace, model=model, month=month, prices=prices, rounding=rounding, trial=trial
     ):
         # The last day's state is all a month-end invoice reads: count it once. Measured with
-        # `python bench/billing_run.py --workspaces 2000` (200,000 users): MONTH_END went from
-        # 0.15 to 0.32 of the hand-loop floor with this path and shape counting together.
+        # `python bench/billing_run.py --workspaces 2000` (200,000 users, one run each): MONTH_END
+        # went from 0.15 to 0.32 of the hand-loop floor with this path and shape counting
+        # together; 0.19 -> 0.50 with everything since (best of 3 interleaved runs).
         held = month_end_seats(workspace, users=users, groups=groups, month=month, history=history)
         return _month_end_invoice(
             workspace, model=model, month=month, prices=prices, rounding=rounding, trial=trial,
