@@ -15,7 +15,7 @@ from .legacy import LicenceModel, ModuleTrial, licence_model
 from .lines import ChargeLine, ChargeType, ChargeTypeName
 from .money import Money, RoundingMode, amount_of, round_div
 from .proration import Rounding, RoundingScope, effective_unit_price, prorate
-from .seats import Counting, Month, Product, Revision, SeatKey, count_seats
+from .seats import Counting, Month, Product, Revision, SeatKey, count_seats, month_end_seats
 from .workspace import BillingInfo, Group, LegacyEdition, Module, User, UserKind, Workspace
 
 __all__ = ["Invoice", "InvoiceLine", "PriceList", "monthly_invoice"]
@@ -283,6 +283,18 @@ def monthly_invoice(
         raise InvalidValueError("DAILY_PRORATED counting needs an explicit rounding policy")
     model = licence_model(workspace)
     users, groups, history = _listed(users), _listed(groups), _listed(history)
+    if counting is Counting.MONTH_END and _month_end_only(
+        workspace, model=model, month=month, prices=prices, rounding=rounding, trial=trial
+    ):
+        # The last day's state is all a month-end invoice reads: count it once. Measured with
+        # `python bench/billing_run.py --workspaces 2000` (200,000 users, one run each): MONTH_END
+        # went from 0.15 to 0.32 of the hand-loop floor with this path and shape counting
+        # together; 0.19 -> 0.50 with everything since (best of 3 interleaved runs).
+        held = month_end_seats(workspace, users=users, groups=groups, month=month, history=history)
+        return _month_end_invoice(
+            workspace, model=model, month=month, prices=prices, rounding=rounding, trial=trial,
+            held=held,
+        )  # fmt: skip
     seats = count_seats(workspace, users=users, groups=groups, month=month, history=history)
     free: frozenset[SeatKey] = frozenset()
     if model is LicenceModel.LEGACY:
@@ -310,7 +322,7 @@ def monthly_invoice(
                         seats[key] = paid[key]
                     else:
                         del seats[key]
-    currency = prices.currency
+    currency, days = prices.currency, month.days
     lines = []
     for (product, kind), seat in seats.items():
         price = Money.zero(currency) if (product, kind) in free else prices.price(product, kind)
@@ -318,10 +330,10 @@ def monthly_invoice(
             assert rounding is not None
             # Exact integer division, rounded half-even; no Decimal context involved.
             quantity = amount_of(
-                round_div(seat.seat_days * 10**QUANTITY_PLACES, month.days, RoundingMode.HALF_EVEN),
+                round_div(seat.seat_days * 10**QUANTITY_PLACES, days, RoundingMode.HALF_EVEN),
                 QUANTITY_PLACES,
             )
-            total = _prorated_total(price, seat.held_days, month.days, rounding)
+            total = _prorated_total(price, seat.held_days, days, rounding)
         else:
             count = seat.count(counting)
             quantity = Decimal(count)
@@ -339,8 +351,82 @@ def monthly_invoice(
     )
 
 
+def _month_end_invoice(
+    workspace: Workspace,
+    *,
+    model: LicenceModel,
+    month: Month,
+    prices: PriceList,
+    rounding: Rounding | None,
+    trial: ModuleTrial | None,
+    held: Mapping[SeatKey, int],
+) -> Invoice:
+    # A MONTH_END invoice from the seats held on the month's last day (see _month_end_only).
+    # A legacy workspace's modules are free when the trial covers the month.
+    trial_free = model is LicenceModel.LEGACY and trial is not None and trial.ends_on >= month.last
+    lines = []
+    for (product, kind), count in held.items():
+        if trial_free and isinstance(product, Module):
+            price = Money.zero(prices.currency)
+        else:
+            price = prices.price(product, kind)
+        if rounding is None:  # every price is on the minor unit: checked by _month_end_only
+            total = price * count
+        else:
+            total = _whole_total(price, count, rounding, product, kind)
+        lines.append(InvoiceLine(product, kind, Decimal(count), price, total))
+    return Invoice(
+        workspace_id=workspace.id,
+        billing=workspace.billing,
+        month=month,
+        model=model,
+        counting=Counting.MONTH_END,
+        currency=prices.currency,
+        lines=tuple(lines),
+    )
+
+
+def _month_end_only(
+    workspace: Workspace,
+    *,
+    model: LicenceModel,
+    month: Any,
+    prices: PriceList,
+    rounding: Rounding | None,
+    trial: ModuleTrial | None,
+) -> bool:
+    # Whether a MONTH_END invoice follows from the month-end count alone, errors included. Not
+    # when a legacy workspace's modules need the whole month (refused without trial terms if
+    # held on any day; counted from the first paid day when the trial ends inside it), nor
+    # when a seat held during the month but not at its end could raise: a missing price, or
+    # a price off the minor unit without a rounding policy.
+    if not isinstance(month, Month):
+        return False
+    if model is LicenceModel.LEGACY:
+        start = max(month.first, workspace.created_on)
+        if trial is None or (trial.ends_on < month.last and trial.first_paid_day > start):
+            return False
+    needed = _PRICED[workspace.edition]
+    if not needed <= prices.prices.keys():
+        return False
+    return rounding is not None or all(prices.prices[key].is_rounded for key in needed)
+
+
+#: The keys a workspace of each edition (None: the modules model) may bill.
+_PRICED: Mapping[LegacyEdition | None, frozenset[SeatKey]] = {
+    edition: frozenset(
+        (product, kind)
+        for product in (*Module, *([edition] if edition else []))
+        for kind in UserKind
+    )
+    for edition in (None, *LegacyEdition)
+}
+
+
 def _listed(values: Any) -> Any:
     # Read a one-shot iterable once, as the trial may count it twice; count_seats checks it.
+    if type(values) is tuple:
+        return values
     if isinstance(values, Iterable) and not isinstance(values, str | bytes | Mapping):
         return tuple(values)
     return values
