@@ -69,8 +69,6 @@ _EVENT_TYPES = (
     ConvertTrial,
 )
 _TRIAL = ("Trial",)
-# Building the named tuple from a tuple skips its generated Python __new__: one frame a line.
-_new_line = tuple.__new__
 
 
 class ChargeLines(tuple[ChargeLine, ...]):
@@ -887,7 +885,16 @@ class _Engine:
                 rounding=self.rounding,
                 unit="months",
             )
-        self.line(sub, kind, day, eup, total, ref, sub.cycle_start, False, basis)
+        self.line(
+            sub,
+            kind=kind,
+            day=day,
+            eup=eup,
+            total=total,
+            ref=ref,
+            start=sub.cycle_start,
+            basis=basis,
+        )
 
     def prorated(
         self,
@@ -928,7 +935,17 @@ class _Engine:
             reverses=() if reverses is None else (reverses,),
             unit=unit,
         )
-        self.line(sub, kind, day, eup, total, ref, day, rebill, basis)
+        self.line(
+            sub,
+            kind=kind,
+            day=day,
+            eup=eup,
+            total=total,
+            ref=ref,
+            start=day,
+            basis=basis,
+            rebill=rebill,
+        )
 
     def full_refund(self, sub: _Sub, day: dt.date, ref: str) -> None:
         # Each line of the cycle is reversed, newest first, so the cycle nets to zero.
@@ -989,15 +1006,17 @@ class _Engine:
     def line(
         self,
         sub: _Sub,
+        *,
         kind: ChargeType,
         day: dt.date,
         eup: Money,
         total: Money,
         ref: str,
         start: dt.date,
-        rebill: bool,
         basis: Basis,
+        rebill: bool = False,
     ) -> None:
+        """Append the line of *sub* in its current state: the one builder of a paid line."""
         sku = sub.sku
         texts = self.descriptions
         if sku.kind is SkuKind.CUSTOM_METER:
@@ -1006,31 +1025,26 @@ class _Engine:
         else:
             end = sub.cycle_end
             description = texts.paid_rebill if rebill else texts.paid
-        line = _new_line(
-            ChargeLine,
-            (
-                sub.id,
-                day,
-                sku.id,
-                sku.name,
-                start,
-                end,
-                sub.price,
-                eup,
-                sub.quantity,
-                total,
-                self.names[kind],
-                description,
-                ref,
-                (),
-                sku.product_id,
-                sku.term,
-                sku.billing,
-                sub.started,
-                sub.term_end,
-                None,
-                basis,
-            ),
+        line = ChargeLine(
+            subscription_id=sub.id,
+            order_date=day,
+            sku_id=sku.id,
+            sku_name=sku.name,
+            charge_start=start,
+            charge_end=end,
+            unit_price=sub.price,
+            effective_unit_price=eup,
+            quantity=sub.quantity,
+            total=total,
+            charge_type=self.names[kind],
+            description=description,
+            reference_id=ref,
+            product_id=sku.product_id,
+            term=sku.term,
+            billing=sku.billing,
+            subscription_start=sub.started,
+            subscription_end=sub.term_end,
+            basis=basis,
         )
         sub.cycle_lines.append(line)
         self.out.append(line)
