@@ -633,3 +633,26 @@ def test_turning_auto_renew_off_clears_a_scheduled_change() -> None:
         lb.SetAutoRenew(subscription_id="S", on=D(2024, 4, 14), enabled=True),
     ]
     assert lb.charge_lines(events, through=D(2024, 5, 10), rulebook=NC)[-1].quantity == 5
+
+
+def test_seats_moved_on_the_targets_renewal_day_join_its_new_cycle() -> None:
+    """A partial upgrade into an existing target on the day both renew moves the seats into the
+    target's new cycle (its renewal comes first), for the whole cycle's days."""
+    basic = lb.Sku.monthly(id="basic", name="Basic", unit_price=lb.Money("10.00", "USD"))
+    pro = lb.Sku.monthly(id="pro", name="Pro", unit_price=lb.Money("30.00", "USD"))
+    events = [
+        lb.Purchase(subscription_id="S", on=D(2024, 1, 10), sku=basic, quantity=3),
+        lb.ConvertSku(subscription_id="S", on=D(2024, 1, 20), to=pro, quantity=1,
+                      target_subscription_id="T"),
+        lb.ConvertSku(subscription_id="S", on=D(2024, 2, 10), to=pro, quantity=1,
+                      target_subscription_id="T"),
+    ]  # fmt: skip
+    lines = lb.charge_lines(events, through=D(2024, 2, 10), rulebook=NC)
+    moved = [(x.subscription_id, x.charge_start, x.charge_end, x.quantity, x.total.amount)
+             for x in lines if str(x.charge_type) == "moveQuantity"]  # fmt: skip
+    assert moved == [
+        ("S", D(2024, 2, 10), D(2024, 3, 9), 1, Decimal("-10.00")),
+        ("T", D(2024, 2, 10), D(2024, 3, 9), 1, Decimal("30.00")),
+    ]
+    renewals = [x for x in lines if x.subscription_id == "T" and str(x.charge_type) == "renew"]
+    assert [(x.order_date, x.quantity) for x in renewals] == [(D(2024, 2, 10), 1)]

@@ -810,6 +810,11 @@ class _Engine:
                 event=event,
             )
         target = self.subs.get(target_id)
+        if target is not None and target.cycle_end < event.on:
+            # The target's own boundary falls today but comes later in id order: cross it
+            # first, so the seats move into the cycle the target is in today.
+            self.boundary(target, event.on)
+            target = self.subs.get(target_id)
         if target is None and target_id in self.ended:
             raise SubscriptionEndedError(
                 f"target subscription {target_id!r} has ended ({self.ended[target_id]})",
