@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import enum
 import io
 import itertools
 import os
@@ -27,7 +28,6 @@ from typing import Any, Final, TextIO
 
 import attrs
 
-from ._enums import FastEnum
 from .errors import InvalidTypeError, LicbillError
 from .lines import ChargeLine, ChargeType, ChargeTypeName
 from .models import Billing, Term
@@ -74,7 +74,7 @@ class ReconRow:
     given: frozenset[str] = frozenset({"eup", "start", "end", "term"})
 
 
-class Rule(FastEnum):
+class Rule(enum.Enum):
     """The rules :func:`check` enforces; each finding names one."""
 
     #: An effective unit price or total that no rounding policy explains.
@@ -750,7 +750,7 @@ _DAY: Final = dt.timedelta(days=1)
 # Reconciling --------------------------------------------------------------------------------
 
 
-class DifferenceKind(FastEnum):
+class DifferenceKind(enum.Enum):
     """How a received line differs from the expected ones."""
 
     #: Expected, but not in the file.

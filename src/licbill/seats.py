@@ -496,7 +496,7 @@ def _active_seats(
     # 100-user workspace of bench/billing_run.py, two interleaved rounds), then 0.46 -> 0.50
     # of the hand-loop floor with the constant module table and group masks on first lookup
     # (`python bench/billing_run.py --workspaces 2000`). It compares the status by identity
-    # and hashes no enum, so it needs neither FastEnum nor comparisons on status values.
+    # and hashes no enum, so it needs no identity-hashed enum nor comparisons on status values.
     masks = _GroupMasks(groups, active, users)
     holders = Counter(
         map(
