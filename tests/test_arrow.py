@@ -32,9 +32,11 @@ def skus_of(events: typing.Iterable[lb.Event]) -> dict[str, lb.Sku]:
     for event in events:
         if isinstance(event, lb.Purchase):
             found[event.sku.id] = event.sku
-        elif isinstance(event, lb.ConvertSku | lb.ChangeBillingPlan | lb.ScheduleChange):
-            if event.to is not None:
-                found[event.to.id] = event.to
+        elif (
+            isinstance(event, lb.ConvertSku | lb.ChangeBillingPlan | lb.ScheduleChange)
+            and event.to is not None
+        ):
+            found[event.to.id] = event.to
     return found
 
 

@@ -225,7 +225,6 @@ def lines_to_table(lines: Sequence[ChargeLine]) -> Any:
     return pa.Table.from_batches([lines_to_batch(lines)], schema=LINE_SCHEMA)
 
 
-
 def merge_line_tables(*tables: Any) -> Any:
     """Merge the line tables of partitions (each in its run order) into the single-run order.
 
@@ -253,6 +252,7 @@ def merge_line_tables(*tables: Any) -> Any:
     )
     starts = np.cumsum([0] + [len(k) for k in keys])
     return whole.take(pa.array([int(starts[n]) + i for n, i in order], pa.int64()))
+
 
 # Events --------------------------------------------------------------------------------------
 
