@@ -349,7 +349,7 @@ def test_a_union_of_enums_names_its_values() -> None:
 
 def test_a_new_converter_takes_leaf_hooks_at_every_depth() -> None:
     """A leaf hook registered on a new converter before use applies inside nested values."""
-    from licbill.convert import build_converter
+    from licbill.io.convert import build_converter
 
     conv = build_converter()
     conv.register_structure_hook(dt.date, lambda value, _type: value)  # native dates, as TOML

@@ -1,4 +1,4 @@
-"""Dates of RULEBOOK A2: month-end clamping, cycles from the anchor, leap days."""
+"""Dates (docs/dates.md): month-end clamping, cycles from the anchor, leap days."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ D = dt.date
     ],
 )
 def test_rulebook_period_ends(start: dt.date, months: int, end: dt.date) -> None:
-    """Every end date listed in RULEBOOK A2 comes out exactly."""
+    """Every end date listed in docs/dates.md comes out exactly."""
     assert lb.cycle(anchor=start, index=0, months=months).end == end
 
 

@@ -33,7 +33,7 @@ def flag(_instance: Any, attribute: Any, value: Any) -> None:
 def whole(value: Any, what: str) -> int:
     """Return *value* if it is an int (not a bool); raise a licbill error naming it otherwise."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidTypeError(f"{what} must be an int, not {value!r}")
+        raise InvalidTypeError(f"{what} must be an int, not {shown(value)}")
     return value
 
 

@@ -82,8 +82,6 @@ except ImportError as error:  # pragma: no cover - the test extra installs pyarr
 __all__ = [
     "BATCH_LINES",
     "COUNT_SCHEMA",
-    "ColumnKind",
-    "EventColumn",
     "EVENT_COLUMNS",
     "EVENT_SCHEMA",
     "GROUP_SCHEMA",
@@ -91,6 +89,8 @@ __all__ = [
     "MONEY_TYPE",
     "USER_SCHEMA",
     "WORKSPACE_SCHEMA",
+    "ColumnKind",
+    "EventColumn",
     "charge_batches",
     "count_month_end",
     "directory_tables",
