@@ -320,15 +320,22 @@ PRO = lb.Sku.monthly(id="pro", name="Pro", unit_price=lb.Money("20.00", "EUR"))
 TOP = lb.Sku.monthly(id="top", name="Top", unit_price=lb.Money("30.00", "EUR"))
 
 
+def upgrade(source: str, on: dt.date, to: lb.Sku, seats: int, target: str) -> lb.ConvertSku:
+    """A partial upgrade: *seats* seats of *source* move to *target* on SKU *to*."""
+    return lb.ConvertSku(
+        subscription_id=source, on=on, to=to, quantity=seats, target_subscription_id=target
+    )
+
+
 def linked_events() -> list[lb.Event]:
     """S2 moves two seats into a new S1 and S4 into S9; S3 stands alone; S9 later feeds S7."""
     day = dt.date(2024, 1, 1)
     return [
-        *(lb.Purchase(f"S{n}", day, EUR, 5) for n in (2, 3, 4)),
-        lb.ConvertSku("S2", dt.date(2024, 1, 10), PRO, 2, target_subscription_id="S1"),
-        lb.ConvertSku("S4", dt.date(2024, 1, 10), PRO, 3, target_subscription_id="S9"),
-        lb.ChangeQuantity("S3", dt.date(2024, 1, 10), 6),
-        lb.ConvertSku("S9", dt.date(2024, 1, 20), TOP, 1, target_subscription_id="S7"),
+        *(lb.Purchase(subscription_id=f"S{n}", on=day, sku=EUR, quantity=5) for n in (2, 3, 4)),
+        upgrade("S2", dt.date(2024, 1, 10), PRO, 2, "S1"),
+        upgrade("S4", dt.date(2024, 1, 10), PRO, 3, "S9"),
+        lb.ChangeQuantity(subscription_id="S3", on=dt.date(2024, 1, 10), quantity=6),
+        upgrade("S9", dt.date(2024, 1, 20), TOP, 1, "S7"),
     ]
 
 
@@ -425,12 +432,19 @@ def test_new_event_types_round_trip() -> None:
     )
     day = dt.date(2024, 3, 1)
     events = [
-        lb.Purchase("S1", day, annual, 3, custom_term_end=dt.date(2024, 12, 31), event_id="e1"),
-        lb.ScheduleChange("S1", day, quantity=4),
-        lb.ScheduleChange("S1", day, to=PRO, event_id="e2"),
-        lb.ChangeBillingPlan("S1", day, PRO),
-        lb.ConvertTrial("S1", day),
-        lb.ConvertSku("S1", day, PRO, 2, target_subscription_id="S2"),
+        lb.Purchase(
+            subscription_id="S1",
+            on=day,
+            sku=annual,
+            quantity=3,
+            custom_term_end=dt.date(2024, 12, 31),
+            event_id="e1",
+        ),
+        lb.ScheduleChange(subscription_id="S1", on=day, quantity=4),
+        lb.ScheduleChange(subscription_id="S1", on=day, to=PRO, event_id="e2"),
+        lb.ChangeBillingPlan(subscription_id="S1", on=day, to=PRO),
+        lb.ConvertTrial(subscription_id="S1", on=day),
+        upgrade("S1", day, PRO, 2, "S2"),
     ]
     table = arrow.events_to_table(events)
     assert arrow.events_from_table(table, skus={"seat-a": annual, "pro": PRO}) == events

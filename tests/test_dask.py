@@ -145,17 +145,28 @@ def test_plain_pandas_dtypes_are_read(client: Any) -> None:
     assert got.equals(lb.charge_lines(events, through=THROUGH, rulebook=BOOK).to_arrow())
 
 
+def upgrade(source: str, to: lb.Sku, seats: int, target: str) -> lb.ConvertSku:
+    """A partial upgrade on 2024-01-20: *seats* seats of *source* move to *target* on *to*."""
+    return lb.ConvertSku(
+        subscription_id=source,
+        on=dt.date(2024, 1, 20),
+        to=to,
+        quantity=seats,
+        target_subscription_id=target,
+    )
+
+
 def partial_upgrades() -> tuple[tuple[lb.Event, ...], dict[str, lb.Sku]]:
     """Subscriptions S3 and S5 feed targets S1 and S6 by partial upgrades; S2 and S4 stand alone."""
     seat = lb.Sku.monthly(id="seat", name="Seat", unit_price=lb.Money("9.99", "USD"))
     pro = lb.Sku.monthly(id="pro", name="Pro", unit_price=lb.Money("19.99", "USD"))
     day = dt.date(2024, 1, 5)
     events = (
-        *(lb.Purchase(f"S{n}", day, seat, 4) for n in (2, 3, 4, 5)),
-        lb.ConvertSku("S3", dt.date(2024, 1, 20), pro, 2, target_subscription_id="S1"),
-        lb.ConvertSku("S5", dt.date(2024, 1, 20), pro, 1, target_subscription_id="S6"),
-        lb.ChangeQuantity("S1", dt.date(2024, 3, 3), 5),
-        lb.ChangeQuantity("S4", dt.date(2024, 3, 3), 6),
+        *(lb.Purchase(subscription_id=f"S{n}", on=day, sku=seat, quantity=4) for n in (2, 3, 4, 5)),
+        upgrade("S3", pro, 2, "S1"),
+        upgrade("S5", pro, 1, "S6"),
+        lb.ChangeQuantity(subscription_id="S1", on=dt.date(2024, 3, 3), quantity=5),
+        lb.ChangeQuantity(subscription_id="S4", on=dt.date(2024, 3, 3), quantity=6),
     )
     return events, {"seat": seat, "pro": pro}
 
