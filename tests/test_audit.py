@@ -97,24 +97,71 @@ def test_a_credit_exceeding_the_charges_is_found() -> None:
     assert (3, Rule.CREDIT) in _rules(NEW, credit)
 
 
-# A rulebook with a seat-reduction window (the attribute the audit looks for).
-_WINDOWED = attrs.make_class(
-    "Windowed", {"reduction_window_days": attrs.field(default=7)}, bases=(lb.Rulebook,)
-)
-
-
 def test_a_seat_reduction_outside_the_window_is_found() -> None:
-    """Seats removed ten days after they were added break a seven-day reduction window."""
-    fields = attrs.asdict(lb.rulebooks.NEW_COMMERCE, recurse=False)
-    rulebook = _WINDOWED(**{**fields, "reduction_window_days": 7})
+    """Seats removed ten days after they were added break new commerce's seven-day window."""
     removal = (
         "S,R2,2021-06-28,removeQuantity,10.08,6.72,10,-67.20,USD,2021-06-28,2021-07-17,,",
         "S,R2,2021-06-28,removeQuantity,10.08,6.72,8,53.76,USD,2021-06-28,2021-07-17,,",
     )
+    rulebook = lb.rulebooks.NEW_COMMERCE
     assert _rules(NEW, *removal, rulebook=rulebook) == [(3, Rule.REDUCTION_WINDOW)]
-    early = [line.replace("06-28", "06-24").replace("6.72", "8.064") for line in removal]
-    early = [early[0].replace("-67.20", "-80.60"), early[1].replace("53.76", "64.48")]
+    early = [line.replace("06-28", "06-25").replace("6.72", "7.728") for line in removal]
+    early = [early[0].replace("-67.20", "-77.20"), early[1].replace("53.76", "61.76")]
     assert _rules(NEW, *early, rulebook=rulebook) == []
+
+
+def test_a_rulebook_without_a_reduction_window_allows_any_reduction() -> None:
+    """The 2019 marketplace rulebook has no reduction window: a late reduction is clean."""
+    removal = (
+        "S,R2,2021-06-28,removeQuantity,10.08,6.72,10,-67.20,USD,2021-06-28,2021-07-17,,",
+        "S,R2,2021-06-28,removeQuantity,10.08,6.72,8,53.76,USD,2021-06-28,2021-07-17,,",
+    )
+    assert _rules(NEW, *removal, rulebook=lb.rulebooks.MARKETPLACE_2019) == []
+
+
+def _seat_changes(remove_to: int) -> list[lb.ChargeLine]:
+    sku = lb.Sku.monthly(id="std", name="Standard", unit_price=lb.Money("30.00", "USD"))
+    bought = lb.Purchase(subscription_id="S", on=dt.date(2024, 4, 1), sku=sku, quantity=5)
+    added = lb.ChangeQuantity(subscription_id="S", on=dt.date(2024, 4, 5), quantity=8)
+    lines = lb.charge_lines(
+        [bought, added], through=dt.date(2024, 4, 30), rulebook=lb.rulebooks.NEW_COMMERCE
+    )
+    # The removal on 9 April, priced as licbill prices it, whatever the window says.
+    days = lb.inclusive_days(dt.date(2024, 4, 9), dt.date(2024, 4, 30))
+    eup = lb.effective_unit_price(
+        unit_price=lb.Money("30.00", "USD"), billing_days=days, cycle_days=30
+    )
+    pair = []
+    for quantity, sign in ((8, -1), (remove_to, 1)):
+        total = lb.prorate(
+            unit_price=lb.Money("30.00", "USD"),
+            quantity=quantity,
+            billing_days=days,
+            cycle_days=30,
+            rounding=lb.Rounding.PER_UNIT_DOWN,
+        )
+        pair.append(
+            lines[-1]._replace(
+                order_date=dt.date(2024, 4, 9),
+                charge_start=dt.date(2024, 4, 9),
+                quantity=quantity,
+                effective_unit_price=eup if sign > 0 else -eup,
+                total=total if sign > 0 else -total,
+                charge_type=lb.rulebooks.NEW_COMMERCE.spellings[lb.ChargeType.REMOVE_QUANTITY],
+                reference_id="S-9",
+                basis=None,
+            )
+        )
+    return [*lines, *pair]
+
+
+def test_a_reduction_takes_the_newest_seats_first() -> None:
+    """Removing the three seats added on 5 April is clean on 9 April; a fourth is found."""
+    rulebook = lb.rulebooks.NEW_COMMERCE
+    assert lb.audit.check(_seat_changes(5), rulebook=rulebook) == ()
+    (finding,) = lb.audit.check(_seat_changes(4), rulebook=rulebook)
+    assert (finding.row, finding.rule) == (5, Rule.REDUCTION_WINDOW)
+    assert "added on 2024-04-01" in finding.message
 
 
 def test_a_refund_outside_the_windows_is_found() -> None:
