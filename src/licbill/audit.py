@@ -372,7 +372,6 @@ class _Row:
 
 _CANCELS: Final = frozenset({ChargeType.CANCEL, ChargeType.CANCEL_IMMEDIATE})
 _TERM_STARTS: Final = frozenset({ChargeType.NEW, ChargeType.RENEW, ChargeType.CONVERT})
-_ADDS_SEATS: Final = frozenset({ChargeType.NEW, ChargeType.RENEW, ChargeType.ADD_QUANTITY})
 
 
 def _rows(lines: Iterable[ChargeLine | ReconRow]) -> list[ReconRow]:
@@ -414,10 +413,10 @@ def check(
     by_end: dict[dt.date, dict[dt.date, None]] = {}
     for sub in subs:
         for end in sub.term_ends:
-            by_end.setdefault(end, {}).update(dict.fromkeys(sub.anchors))
+            by_end.setdefault(end, {}).update(dict.fromkeys(sub.own))
     for sub in subs:
-        for end in sub.term_ends:
-            sub.anchors = tuple(dict.fromkeys([*sub.anchors, *by_end[end]]))
+        shared = [day for end in sub.term_ends for day in by_end[end]]
+        sub.anchors = tuple(dict.fromkeys([*sub.own, *shared, *sub.after_ends]))
         findings.extend(sub.findings())
     findings.extend(_duplicates(rows))
     order = list(Rule)
@@ -553,12 +552,10 @@ class _Subscription:
                 anchors[line.charge_start] = None
             if "end" in row.given and line.subscription_end is not None:
                 ends[line.subscription_end] = None
-        for end in ends:
-            if end < dt.date.max:
-                anchors[end + _DAY] = None
-        self.anchors = tuple(anchors)
+        self.own = tuple(anchors)
+        self.after_ends = tuple(end + _DAY for end in ends if end < dt.date.max)
+        self.anchors = tuple(dict.fromkeys([*self.own, *self.after_ends]))
         self.term_ends = tuple(ends)
-        self.months = first.billing.cycle_months(first.term)
         # Paid cycles of a free trial count from the anchor after the trial's months.
         self.offset = 0
         if "Trial" in first.product_qualifiers and first.charge_end >= self.anchor:
@@ -593,24 +590,16 @@ class _Subscription:
         """The cycle of a one-day (custom-meter) line; ``None`` when no cycle holds it."""
         months = line.billing.cycle_months(line.term)
         day = line.charge_start
-        end = line.subscription_end
-        if end is not None and day <= end < dt.date.max:
-            # The cycles of a term count back from its end, on the grid of the first anchor
-            # that reaches the end: the start, a new term's first day, or the day after the
-            # end (a custom first term) (docs/operations.md).
-            for anchor in self.anchors:
-                n = _grid_months(anchor, end)
-                if n is None:
-                    continue
-                for k in range(1, line.term.months // months + 1):
-                    start = add_months(anchor, n - k * months)
-                    if start <= day:
-                        if line.charge_type.kind in _OPENS:
-                            start = day  # the line opens its cycle (a short one included)
-                        return Period(
-                            max(start, self.anchor), add_months(anchor, n - (k - 1) * months) - _DAY
-                        )
-                break
+        grid = self.term_grid(line)
+        if grid is not None and day <= line.charge_end:
+            anchor, n = grid
+            for k in range(1, line.term.months // months + 1):
+                start = add_months(anchor, n - k * months)
+                if start <= day:
+                    if line.charge_type.kind in _OPENS:
+                        start = day  # the line opens its cycle (a short one included)
+                    end = add_months(anchor, n - (k - 1) * months) - _DAY
+                    return Period(max(start, self.anchor), end)
         # Else the latest anchor on or before the day counts the cycles the line falls in.
         for anchor in sorted((a for a in self.anchors if a <= day), reverse=True):
             offset = self.offset if anchor == self.anchor else 0
@@ -619,11 +608,29 @@ class _Subscription:
                 return cycle
         return None
 
+    def term_grid(self, line: ChargeLine) -> tuple[dt.date, int] | None:
+        """The anchor whose month grid the term of *line* is counted on, and its end's index.
+
+        The cycles of a term count back from its end, on the grid of the first anchor that
+        reaches the end: the subscription start, a new term's first day, a coterminous
+        subscription's, or the day after the end (a custom first term) (docs/operations.md).
+        ``None`` when the line names no term end.
+        """
+        end = line.subscription_end
+        if end is None or end >= dt.date.max or end < line.charge_start:
+            return None
+        for anchor in self.anchors:
+            n = _grid_months(anchor, end)
+            if n is not None:
+                return anchor, n
+        return None  # pragma: no cover - the day after the end always reaches it
+
     def grid_starts(self, line: ChargeLine) -> list[dt.date]:
         """The first days of the standard cycles, counted from an anchor, that end with *line*."""
         months = line.billing.cycle_months(line.term)
         found = []
-        for anchor in self.anchors:
+        grid = self.term_grid(line)
+        for anchor in self.anchors if grid is None else (grid[0],):
             n = _grid_months(anchor, line.charge_end)
             if n is not None:
                 try:
@@ -861,9 +868,8 @@ class _Subscription:
         for index, row in enumerate(self.rows):
             line = row.line
             kind = line.charge_type.kind
-            if kind is ChargeType.MOVE_QUANTITY:
-                moved.add(row.row)
-            elif (
+            # A partial upgrade's source: no convert charge of its reference id follows.
+            source = (
                 kind is ChargeType.CONVERT
                 and line.total.amount < 0
                 and not any(
@@ -872,7 +878,8 @@ class _Subscription:
                     and later.line.total.amount > 0
                     for later in self.rows[index + 1 :]
                 )
-            ):
+            )
+            if source or kind is ChargeType.MOVE_QUANTITY:
                 moved.add(row.row)
         return moved
 
