@@ -651,6 +651,7 @@ class _Subscription:
                 Rule.PERIOD,
                 f"the charge period ends {end}, after the term ends {line.subscription_end}",
             )
+            return
         if start < self.anchor:
             yield _finding(
                 row,
