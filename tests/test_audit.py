@@ -432,3 +432,86 @@ def test_wrong_input_meets_a_licbill_error(value: object, slot: str) -> None:
     }
     with contextlib.suppress(lb.LicbillError):
         calls[slot]()
+
+
+_STD = lb.Sku.monthly(id="std", name="Standard", unit_price=lb.Money("30.00", "USD"))
+_PRO = lb.Sku.monthly(id="pro", name="Pro", unit_price=lb.Money("60.00", "USD"))
+_MONTHLY3Y = lb.Sku(
+    id="c-m",
+    name="Commerce",
+    unit_price=lb.Money("20", "EUR"),
+    term=lb.Term.P3Y,
+    billing=lb.Billing.MONTHLY,
+)
+_ANNUAL3Y = attrs.evolve(
+    _MONTHLY3Y, id="c-a", unit_price=lb.Money("250", "EUR"), billing=lb.Billing.ANNUAL
+)
+_ANNUAL = lb.Sku.annual(id="a", name="Annual", unit_price=lb.Money("365.00", "USD"))
+_D = dt.date
+_OPERATIONS = {
+    "billing-plan change (11 of 12 months)": [
+        lb.Purchase("S", _D(2021, 9, 20), _MONTHLY3Y, 10),
+        lb.ChangeBillingPlan("S", _D(2021, 10, 1), _ANNUAL3Y),
+        lb.ChangeQuantity("S", _D(2021, 11, 3), 12),
+    ],
+    "custom first term": [
+        lb.Purchase("S", _D(2022, 7, 15), _ANNUAL, 2, custom_term_end=_D(2023, 6, 30)),
+        lb.ChangeQuantity("S", _D(2022, 7, 18), 3),
+    ],
+    "partial upgrade, then moveQuantity": [
+        lb.Purchase("S", _D(2024, 4, 10), _STD, 5),
+        lb.ConvertSku("S", _D(2024, 4, 25), _PRO, quantity=2, target_subscription_id="S2"),
+        lb.ConvertSku("S", _D(2024, 4, 27), _PRO, quantity=1, target_subscription_id="S2"),
+    ],
+    "trial converted early": [
+        lb.Purchase("S", _D(2021, 6, 25), _STD, 25, trial=True),
+        lb.ConvertTrial("S", _D(2021, 7, 2)),
+    ],
+    "full refund of each line": [
+        lb.Purchase("S", _D(2024, 6, 1), _STD, 5),
+        lb.ChangeQuantity("S", _D(2024, 6, 1), 10),
+        lb.Cancel("S", _D(2024, 6, 1)),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(_OPERATIONS))
+def test_the_new_operations_audit_clean(name: str) -> None:
+    """Each operation of docs/operations.md makes lines that audit clean under their rulebook."""
+    rulebook = lb.rulebooks.NEW_COMMERCE
+    lines = lb.charge_lines(_OPERATIONS[name], through=_D(2024, 12, 31), rulebook=rulebook)
+    assert lb.audit.check(_written(lines), rulebook=rulebook) == ()
+
+
+@pytest.mark.parametrize("name", sorted(_OPERATIONS))
+def test_a_changed_amount_of_a_new_operation_is_found(name: str) -> None:
+    """One cent more on any charged line of those operations is found."""
+    rulebook = lb.rulebooks.NEW_COMMERCE
+    lines = lb.charge_lines(_OPERATIONS[name], through=_D(2024, 12, 31), rulebook=rulebook)
+    for index, line in enumerate(lines):
+        if line.total.amount == 0:
+            continue
+        cent = lb.Money.from_minor(1, line.currency)
+        changed = [*lines[:index], line._replace(total=line.total + cent), *lines[index + 1 :]]
+        assert lb.audit.check(_written(changed), rulebook=rulebook), (name, index)
+
+
+def test_a_month_share_cycle_is_priced_by_months() -> None:
+    """The first annual cycle after a plan change costs 250 x 11/12, not a share of days."""
+    rulebook = lb.rulebooks.NEW_COMMERCE
+    lines = lb.charge_lines(
+        _OPERATIONS["billing-plan change (11 of 12 months)"][:2],
+        through=_D(2021, 10, 31),
+        rulebook=rulebook,
+    )
+    assert lines[-1].total == lb.Money("2291.60", "EUR")
+    by_days = lines[-1]._replace(total=lb.Money("2294.50", "EUR"))
+    (finding,) = lb.audit.check(_written([*lines[:-1], by_days]), rulebook=rulebook)
+    assert finding.rule is Rule.AMOUNT
+    assert "11/12 months" in finding.message
+
+
+def _written(lines: list[lb.ChargeLine] | lb.ChargeLines) -> tuple[lb.audit.ReconRow, ...]:
+    out = io.StringIO(newline="")
+    lb.recon.write_csv(lines, out)
+    return lb.audit.read_recon(io.StringIO(out.getvalue(), newline=""))

@@ -719,7 +719,7 @@ class _Subscription:
             if 0 < share < months:
                 one_day.append(_Span(share, months, f"{share} of {months} months"))
             standard = inclusive_days(cycle.start, period_end(cycle.start, months))
-            if cycle.days < standard:
+            if cycle.days < standard and cycle.start in self.anchors:
                 one_day.append(_Span(cycle.days, standard, f"{cycle.days} of {standard} days"))
         starts = dict.fromkeys(self.grid_starts(line))
         # A short cycle starts with its first line: a custom first term, or a billing-plan
@@ -737,6 +737,8 @@ class _Subscription:
             is_start = "start" in row.given and other.subscription_start == start
             if start <= line.charge_start and months >= 0 and (on_grid or is_start):
                 starts[start] = None
+        if line.charge_type.kind in _OPENS and line.charge_start in starts:
+            starts = {line.charge_start: None}  # a line that opens its cycle charges all of it
         months = line.billing.cycle_months(line.term)
         billing_days = inclusive_days(line.charge_start, end)
         spans: dict[tuple[int, int], str] = {}
@@ -751,10 +753,12 @@ class _Subscription:
                     (billing_days * share, days * months),
                     f"{billing_days} of {days} days x {share}/{months} months",
                 )
-            standard = inclusive_days(start, period_end(start, months))
-            spans.setdefault(
-                (billing_days, standard), f"{billing_days} of a standard {standard} days"
-            )
+            if start in self.anchors:
+                # A custom first term's short cycle is priced by days of a standard one.
+                standard = inclusive_days(start, period_end(start, months))
+                spans.setdefault(
+                    (billing_days, standard), f"{billing_days} of a standard {standard} days"
+                )
         return one_day + [_Span(b, c, text) for (b, c), text in spans.items() if 0 < b <= c]
 
     def amount(self, row: ReconRow) -> Iterator[Finding]:
