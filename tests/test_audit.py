@@ -450,27 +450,45 @@ _ANNUAL = lb.Sku.annual(id="a", name="Annual", unit_price=lb.Money("365.00", "US
 _D = dt.date
 _OPERATIONS = {
     "billing-plan change (11 of 12 months)": [
-        lb.Purchase("S", _D(2021, 9, 20), _MONTHLY3Y, 10),
-        lb.ChangeBillingPlan("S", _D(2021, 10, 1), _ANNUAL3Y),
-        lb.ChangeQuantity("S", _D(2021, 11, 3), 12),
+        lb.Purchase(subscription_id="S", on=_D(2021, 9, 20), sku=_MONTHLY3Y, quantity=10),
+        lb.ChangeBillingPlan(subscription_id="S", on=_D(2021, 10, 1), to=_ANNUAL3Y),
+        lb.ChangeQuantity(subscription_id="S", on=_D(2021, 11, 3), quantity=12),
     ],
     "custom first term": [
-        lb.Purchase("S", _D(2022, 7, 15), _ANNUAL, 2, custom_term_end=_D(2023, 6, 30)),
-        lb.ChangeQuantity("S", _D(2022, 7, 18), 3),
+        lb.Purchase(
+            subscription_id="S",
+            on=_D(2022, 7, 15),
+            sku=_ANNUAL,
+            quantity=2,
+            custom_term_end=_D(2023, 6, 30),
+        ),
+        lb.ChangeQuantity(subscription_id="S", on=_D(2022, 7, 18), quantity=3),
     ],
     "partial upgrade, then moveQuantity": [
-        lb.Purchase("S", _D(2024, 4, 10), _STD, 5),
-        lb.ConvertSku("S", _D(2024, 4, 25), _PRO, quantity=2, target_subscription_id="S2"),
-        lb.ConvertSku("S", _D(2024, 4, 27), _PRO, quantity=1, target_subscription_id="S2"),
+        lb.Purchase(subscription_id="S", on=_D(2024, 4, 10), sku=_STD, quantity=5),
+        lb.ConvertSku(
+            subscription_id="S",
+            on=_D(2024, 4, 25),
+            to=_PRO,
+            quantity=2,
+            target_subscription_id="S2",
+        ),
+        lb.ConvertSku(
+            subscription_id="S",
+            on=_D(2024, 4, 27),
+            to=_PRO,
+            quantity=1,
+            target_subscription_id="S2",
+        ),
     ],
     "trial converted early": [
-        lb.Purchase("S", _D(2021, 6, 25), _STD, 25, trial=True),
-        lb.ConvertTrial("S", _D(2021, 7, 2)),
+        lb.Purchase(subscription_id="S", on=_D(2021, 6, 25), sku=_STD, quantity=25, trial=True),
+        lb.ConvertTrial(subscription_id="S", on=_D(2021, 7, 2)),
     ],
     "full refund of each line": [
-        lb.Purchase("S", _D(2024, 6, 1), _STD, 5),
-        lb.ChangeQuantity("S", _D(2024, 6, 1), 10),
-        lb.Cancel("S", _D(2024, 6, 1)),
+        lb.Purchase(subscription_id="S", on=_D(2024, 6, 1), sku=_STD, quantity=5),
+        lb.ChangeQuantity(subscription_id="S", on=_D(2024, 6, 1), quantity=10),
+        lb.Cancel(subscription_id="S", on=_D(2024, 6, 1)),
     ],
 }
 
