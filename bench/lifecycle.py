@@ -75,13 +75,15 @@ def events(subscriptions: int, months: int, seed: int = 7) -> Iterator[lb.Event]
         for n, kind, value in plan.pop(offset):
             sid = f"S{n:06d}"
             if kind == 0:
-                yield lb.Purchase(sid, on, SKUS[n % len(SKUS)], value)
+                yield lb.Purchase(
+                    subscription_id=sid, on=on, sku=SKUS[n % len(SKUS)], quantity=value
+                )
             elif kind == 1:
-                yield lb.ChangeQuantity(sid, on, value)
+                yield lb.ChangeQuantity(subscription_id=sid, on=on, quantity=value)
             elif kind == 2:
-                yield lb.ConvertSku(sid, on, SKUS[value])
+                yield lb.ConvertSku(subscription_id=sid, on=on, to=SKUS[value])
             else:
-                yield lb.Cancel(sid, on)
+                yield lb.Cancel(subscription_id=sid, on=on)
 
 
 def lazy_run(subscriptions: int, months: int) -> int:

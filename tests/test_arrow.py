@@ -143,11 +143,19 @@ def test_event_ids_round_trip() -> None:
     other = lb.Sku.monthly(id="pro", name="Pro", unit_price=lb.Money("20.00", "EUR"))
     day = dt.date(2024, 3, 1)
     events = [
-        lb.Purchase("S1", day, EUR, 3, trial=False, auto_renew=False, event_id="e1"),
-        lb.ChangeQuantity("S1", day, 4, event_id="e2"),
-        lb.ConvertSku("S1", day, other, 4, event_id="e3"),
-        lb.SetAutoRenew("S1", day, True),
-        lb.Cancel("S1", day, event_id="e4"),
+        lb.Purchase(
+            subscription_id="S1",
+            on=day,
+            sku=EUR,
+            quantity=3,
+            trial=False,
+            auto_renew=False,
+            event_id="e1",
+        ),
+        lb.ChangeQuantity(subscription_id="S1", on=day, quantity=4, event_id="e2"),
+        lb.ConvertSku(subscription_id="S1", on=day, to=other, quantity=4, event_id="e3"),
+        lb.SetAutoRenew(subscription_id="S1", on=day, enabled=True),
+        lb.Cancel(subscription_id="S1", on=day, event_id="e4"),
     ]
     table = arrow.events_to_table(events)
     assert arrow.events_from_table(table, skus={"seat": EUR, "pro": other}) == events
@@ -181,7 +189,9 @@ def purchase_table(**columns: Any) -> Any:
 def test_missing_optional_columns_read_as_defaults() -> None:
     """A table without the columns of other event types, or of defaulted fields, reads."""
     (purchase,) = arrow.events_from_table(purchase_table(), skus={"seat": EUR})
-    assert purchase == lb.Purchase("S1", dt.date(2024, 1, 1), EUR, 2)
+    assert purchase == lb.Purchase(
+        subscription_id="S1", on=dt.date(2024, 1, 1), sku=EUR, quantity=2
+    )
 
 
 def test_columns_cast_to_the_schema() -> None:
@@ -258,7 +268,7 @@ def test_charge_batches_of_nothing_yield_nothing() -> None:
 def test_charge_batches_split_long_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     """Lines come in batches of at most BATCH_LINES lines."""
     monkeypatch.setattr(arrow, "BATCH_LINES", 5)
-    purchase = lb.Purchase("S1", dt.date(2024, 1, 1), EUR)
+    purchase = lb.Purchase(subscription_id="S1", on=dt.date(2024, 1, 1), sku=EUR)
     charge = arrow.charge_batches(skus={"seat": EUR}, through=dt.date(2024, 12, 31), rulebook=BOOK)
     sizes = [batch.num_rows for batch in charge(arrow.events_to_table([purchase]).to_batches())]
     assert sizes == [5, 5, 2]
@@ -295,7 +305,10 @@ def test_merged_partitions_give_the_single_run(events: tuple[lb.Event, ...], par
 def two_subscriptions() -> lb.ChargeLines:
     """The lines of two subscriptions bought on one day."""
     day = dt.date(2024, 1, 1)
-    events = [lb.Purchase("S1", day, EUR), lb.Purchase("S2", day, EUR)]
+    events = [
+        lb.Purchase(subscription_id="S1", on=day, sku=EUR),
+        lb.Purchase(subscription_id="S2", on=day, sku=EUR),
+    ]
     return lb.charge_lines(events, through=dt.date(2024, 2, 1), rulebook=BOOK)
 
 
@@ -487,7 +500,10 @@ def test_optional_modules_load_on_first_use() -> None:
 def test_decimal_columns_are_exact() -> None:
     """A prorated effective unit price keeps its ten places in the decimal column."""
     day = dt.date(2024, 1, 1)
-    events = [lb.Purchase("S1", day, EUR, 2), lb.ChangeQuantity("S1", dt.date(2024, 1, 11), 3)]
+    events = [
+        lb.Purchase(subscription_id="S1", on=day, sku=EUR, quantity=2),
+        lb.ChangeQuantity(subscription_id="S1", on=dt.date(2024, 1, 11), quantity=3),
+    ]
     lines = lb.charge_lines(events, through=dt.date(2024, 1, 11), rulebook=BOOK)
     column = lines.to_arrow().column("effective_unit_price").to_pylist()
     assert column == [line.effective_unit_price.amount for line in lines]

@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import licbill as lb
-from licbill.__main__ import main
 from licbill.audit import Rule
+from licbill.io.cli import main
 
 DATA = Path(__file__).parent / "data" / "audit"
 HEADER = (

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import licbill as lb
-from licbill.display import format_money
+from licbill.io.display import format_money
 from licbill.strategies import event_histories, workspace_months
 
 D = dt.date

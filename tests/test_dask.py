@@ -74,8 +74,14 @@ def test_each_subscription_is_billed_in_one_partition(client: Any) -> None:
     day = dt.date(2024, 1, 31)
     sku = lb.Sku.monthly(id="seat", name="Seat", unit_price=lb.Money("9.99", "USD"))
     events = tuple(
-        lb.Purchase(f"S{n}", day + dt.timedelta(days=n % 5), sku, 1 + n % 4) for n in range(40)
-    ) + tuple(lb.ChangeQuantity(f"S{n}", dt.date(2024, 3, 15), 7) for n in range(40))
+        lb.Purchase(
+            subscription_id=f"S{n}", on=day + dt.timedelta(days=n % 5), sku=sku, quantity=1 + n % 4
+        )
+        for n in range(40)
+    ) + tuple(
+        lb.ChangeQuantity(subscription_id=f"S{n}", on=dt.date(2024, 3, 15), quantity=7)
+        for n in range(40)
+    )
     lines = lb_dask.charge_lines(
         event_frame(events, 4), skus={"seat": sku}, through=dt.date(2024, 6, 30), rulebook=BOOK
     )
@@ -90,7 +96,7 @@ def test_each_subscription_is_billed_in_one_partition(client: Any) -> None:
 def test_bad_events_are_refused_when_computed(client: Any) -> None:
     """An event the engine refuses raises its licbill error from the computed result."""
     sku = lb.Sku.monthly(id="seat", name="Seat", unit_price=lb.Money("9.99", "USD"))
-    events = (lb.ChangeQuantity("S1", dt.date(2024, 1, 1), 3),)
+    events = (lb.ChangeQuantity(subscription_id="S1", on=dt.date(2024, 1, 1), quantity=3),)
     lines = lb_dask.charge_lines(
         event_frame(events, 1), skus={"seat": sku}, through=THROUGH, rulebook=BOOK
     )
@@ -120,9 +126,9 @@ def test_plain_pandas_dtypes_are_read(client: Any) -> None:
     """Events in NumPy-backed pandas columns (object dates, float quantities) bill the same."""
     sku = lb.Sku.monthly(id="seat", name="Seat", unit_price=lb.Money("9.99", "USD"))
     events = (
-        lb.Purchase("S1", dt.date(2024, 1, 31), sku, 2),
-        lb.SetAutoRenew("S1", dt.date(2024, 2, 2), False),
-        lb.Purchase("S2", dt.date(2024, 2, 29), sku, 1, trial=True),
+        lb.Purchase(subscription_id="S1", on=dt.date(2024, 1, 31), sku=sku, quantity=2),
+        lb.SetAutoRenew(subscription_id="S1", on=dt.date(2024, 2, 2), enabled=False),
+        lb.Purchase(subscription_id="S2", on=dt.date(2024, 2, 29), sku=sku, quantity=1, trial=True),
     )
     frame = dd.from_pandas(arrow.events_to_table(events).to_pandas(), npartitions=2)
     lines = lb_dask.charge_lines(frame, skus={"seat": sku}, through=THROUGH, rulebook=BOOK)

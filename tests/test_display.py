@@ -80,7 +80,7 @@ def test_html_views_escape_and_align() -> None:
     """HTML views escape text and right-align numbers."""
     sku = lb.Sku.monthly(id="x", name="<b>X</b>", unit_price=lb.Money("5", "USD"))
     lines = lb.charge_lines(
-        [lb.Purchase("S", dt.date(2024, 1, 1), sku)],
+        [lb.Purchase(subscription_id="S", on=dt.date(2024, 1, 1), sku=sku)],
         through=dt.date(2024, 1, 1),
         rulebook=lb.rulebooks.NEW_COMMERCE,
     )
@@ -211,18 +211,18 @@ def test_writers_refuse_hand_built_lines_with_text_in_numbers() -> None:
     line = lb.charge_lines(s.events, through=s.through, rulebook=s.rulebook)[0]
     bad = line._replace(quantity="=cmd|' /C calc'!A0")
     with pytest.raises(lb.InvalidTypeError, match="quantity"):
-        lb.tables.line_cells(bad)
+        lb.io.tables.line_cells(bad)
     with pytest.raises(lb.InvalidTypeError, match="quantity"):
-        lb.display.line_record(bad)
+        lb.io.display.line_record(bad)
     with pytest.raises(lb.InvalidTypeError, match="quantity"):
         lb.ChargeLines([line, bad]).to_html()
-    assert lb.display.check_line(line) is line
+    assert lb.io.display.check_line(line) is line
 
 
 def test_check_line_refuses_what_is_not_a_line() -> None:
     """check_line names the index of something that is not a ChargeLine."""
     with pytest.raises(lb.InvalidTypeError, match="charge line 4 is not"):
-        lb.display.check_line(("a", "b"), index=4)
+        lb.io.display.check_line(("a", "b"), index=4)
 
 
 @pytest.mark.parametrize(
@@ -237,4 +237,70 @@ def test_render_checks_its_cells(header: tuple[object, ...], rows: list[tuple[ob
                                  error: type[Exception]) -> None:  # fmt: skip
     """A table row with a missing cell, or a cell that is not text, is refused."""
     with pytest.raises(error):
-        lb.tables.render(header, rows)  # type: ignore[arg-type]
+        lb.io.tables.render(header, rows)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("tag", "babel_name"),
+    [("nl-NL", "nl_NL"), ("en-US", "en_US"), ("zh-Hant-TW", "zh_Hant_TW"), ("de", "de")],
+)
+def test_bcp47_locale_tags_are_accepted(tag: str, babel_name: str) -> None:
+    """A BCP-47 tag (``nl-NL``) names the same locale as babel's spelling (``nl_NL``)."""
+    assert lb.io.display.locale_of(tag) == lb.io.display.locale_of(babel_name)
+    money = lb.Money("10.08", "EUR")
+    assert lb.format_money(money, locale=tag) == lb.format_money(money, locale=babel_name)
+
+
+@pytest.mark.parametrize("tag", ["nl-XX-YY-ZZ", "xx-YY", "nl--NL", "-", ""])
+def test_unknown_bcp47_tags_are_refused(tag: str) -> None:
+    """A tag babel does not know is an InvalidValueError naming it, never a raw babel error."""
+    with pytest.raises(lb.InvalidValueError, match="unknown locale"):
+        lb.io.display.locale_of(tag)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [("en-US", "6/10/2019"), ("de-DE", "10.06.2019"), ("nl-NL", "10-06-2019"),
+     ("ko-KR", "2019. 6. 10."), ("en_GB", "10/06/2019")],
+)  # fmt: skip
+def test_dates_have_four_digit_years(locale: str, text: str) -> None:
+    """Short dates keep the locale's order and separators but always write the whole year."""
+    assert lb.format_date(dt.date(2019, 6, 10), locale=locale) == text
+
+
+def test_every_babel_locale_writes_four_digit_years() -> None:
+    """In each of babel's locales a 2005 date shows "2005", never a two-digit year alone."""
+    from babel.localedata import locale_identifiers
+
+    for name in locale_identifiers():
+        shown = lb.format_date(dt.date(2005, 3, 4), locale=name.replace("_", "-"))
+        assert "2005" in shown, (name, shown)
+
+
+def test_localised_amounts_are_right_aligned() -> None:
+    """In a localised table every amount ends in the same column, the subscription shown."""
+    table = _seed(3).to_table(locale="nl-NL").splitlines()
+    header = table[0]
+    ends = {line.index("€") if "€" in line else line.rindex("0,00") for line in table[2:]}
+    assert len(ends) == 1
+    assert header.split()[:2] == ["order", "subscription"]
+    assert all(" S3 " in line for line in table[2:])
+
+
+@pytest.mark.parametrize(
+    ("cell", "numeric"),
+    [("-20.00", True), ("US$\xa0-20,00", True), ("1.234,50\xa0€", True), ("CHF 3.00", True),
+     ("10-06-2019", False), ("6/10/2019", False), ("U1", False), ("Hybrid", False)],
+)  # fmt: skip
+def test_render_right_aligns_amount_columns(cell: str, numeric: bool) -> None:
+    """A column of plain or localised amounts is right-aligned, header too; dates, text not."""
+    _, _, row = lb.io.tables.render(("a-long-header", "x"), [(cell, "x")]).splitlines()
+    assert row.startswith(" ") is numeric
+    header = lb.io.tables.render(("n", "x"), [(cell, "x")]).splitlines()[0]
+    assert header.startswith(" ") is numeric
+
+
+def test_render_takes_explicit_numeric_columns() -> None:
+    """``numeric=`` names the right-aligned columns whatever the cells look like."""
+    table = lb.io.tables.render(("name", "n"), [("ab", "x"), ("c", "yy")], numeric=[1])
+    assert table.splitlines()[2:] == ["ab     x", "c     yy"]

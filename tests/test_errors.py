@@ -15,7 +15,7 @@ STD = lb.Sku.monthly(id="std", name="Std", unit_price=lb.Money("30", "USD"), max
 PRO = lb.Sku.monthly(id="pro", name="Pro", unit_price=lb.Money("60", "USD"))
 EUR = lb.Sku.monthly(id="eur", name="Eur", unit_price=lb.Money("60", "EUR"))
 FLAT = lb.Sku.monthly(id="flat", name="Flat", unit_price=ONE, kind=lb.SkuKind.FLAT)
-BUY = lb.Purchase("S1", D(2024, 1, 10), STD, 2)
+BUY = lb.Purchase(subscription_id="S1", on=D(2024, 1, 10), sku=STD, quantity=2)
 
 
 def _bill(*events: lb.Event) -> tuple[lb.ChargeLine, ...]:
@@ -25,15 +25,51 @@ def _bill(*events: lb.Event) -> tuple[lb.ChargeLine, ...]:
 @pytest.mark.parametrize(
     ("event", "error", "message"),
     [
-        (lb.ChangeQuantity("S1", D(2024, 1, 9), 3), lb.EventOrderError, "precedes the purchase"),
-        (lb.ChangeQuantity("S9", D(2024, 2, 1), 3), lb.UnknownSubscriptionError, "'S9'"),
-        (lb.ConvertSku("S1", D(2024, 2, 1), STD), lb.SameSkuError, "already has SKU 'std'"),
-        (lb.ChangeQuantity("S1", D(2024, 2, 1), 2), lb.QuantityError, "already 2"),
-        (lb.ChangeQuantity("S1", D(2024, 2, 1), 11), lb.QuantityError, "outside the limits"),
-        (lb.ConvertSku("S1", D(2024, 2, 1), PRO, quantity=3), lb.PlanAndQuantityError, "2 -> 3"),
-        (lb.ConvertSku("S1", D(2024, 2, 1), EUR), lb.CurrencyMismatchError, "EUR"),
-        (lb.ConvertSku("S1", D(2024, 2, 1), FLAT), lb.IncompatibleSkuError, "'flat'"),
-        (lb.Purchase("S1", D(2024, 2, 1), STD), lb.DuplicateSubscriptionError, "already purchased"),
+        (
+            lb.ChangeQuantity(subscription_id="S1", on=D(2024, 1, 9), quantity=3),
+            lb.EventOrderError,
+            "precedes the purchase",
+        ),
+        (
+            lb.ChangeQuantity(subscription_id="S9", on=D(2024, 2, 1), quantity=3),
+            lb.UnknownSubscriptionError,
+            "'S9'",
+        ),
+        (
+            lb.ConvertSku(subscription_id="S1", on=D(2024, 2, 1), to=STD),
+            lb.SameSkuError,
+            "already has SKU 'std'",
+        ),
+        (
+            lb.ChangeQuantity(subscription_id="S1", on=D(2024, 2, 1), quantity=2),
+            lb.QuantityError,
+            "already 2",
+        ),
+        (
+            lb.ChangeQuantity(subscription_id="S1", on=D(2024, 2, 1), quantity=11),
+            lb.QuantityError,
+            "outside the limits",
+        ),
+        (
+            lb.ConvertSku(subscription_id="S1", on=D(2024, 2, 1), to=PRO, quantity=3),
+            lb.PlanAndQuantityError,
+            "2 -> 3",
+        ),
+        (
+            lb.ConvertSku(subscription_id="S1", on=D(2024, 2, 1), to=EUR),
+            lb.CurrencyMismatchError,
+            "EUR",
+        ),
+        (
+            lb.ConvertSku(subscription_id="S1", on=D(2024, 2, 1), to=FLAT),
+            lb.IncompatibleSkuError,
+            "'flat'",
+        ),
+        (
+            lb.Purchase(subscription_id="S1", on=D(2024, 2, 1), sku=STD),
+            lb.DuplicateSubscriptionError,
+            "already purchased",
+        ),
     ],
 )
 def test_refused_events(event: lb.Event, error: type[Exception], message: str) -> None:
@@ -49,17 +85,23 @@ def test_refused_events(event: lb.Event, error: type[Exception], message: str) -
 def test_a_cancelled_subscription_cannot_be_changed() -> None:
     """After a cancel with refund, any further event is refused."""
     with pytest.raises(lb.SubscriptionEndedError, match="full refund"):
-        _bill(BUY, lb.Cancel("S1", D(2024, 1, 10)), lb.ChangeQuantity("S1", D(2024, 1, 11), 3))
+        _bill(
+            BUY,
+            lb.Cancel(subscription_id="S1", on=D(2024, 1, 10)),
+            lb.ChangeQuantity(subscription_id="S1", on=D(2024, 1, 11), quantity=3),
+        )
 
 
 def test_a_trial_cannot_be_restarted_or_changed() -> None:
     """A trial's seats are fixed, and a cancelled trial cannot be bought again."""
-    trial = lb.Purchase("T", D(2024, 1, 10), STD, trial=True)
+    trial = lb.Purchase(subscription_id="T", on=D(2024, 1, 10), sku=STD, trial=True)
     with pytest.raises(lb.TrialError):
-        _bill(trial, lb.ChangeQuantity("T", D(2024, 1, 11), 3))
+        _bill(trial, lb.ChangeQuantity(subscription_id="T", on=D(2024, 1, 11), quantity=3))
     with pytest.raises(lb.DuplicateSubscriptionError):
         _bill(
-            trial, lb.Cancel("T", D(2024, 1, 11)), lb.Purchase("T", D(2024, 1, 12), STD, trial=True)
+            trial,
+            lb.Cancel(subscription_id="T", on=D(2024, 1, 11)),
+            lb.Purchase(subscription_id="T", on=D(2024, 1, 12), sku=STD, trial=True),
         )
 
 
@@ -67,15 +109,18 @@ def test_flat_skus_have_no_seats() -> None:
     """A flat SKU refuses a quantity other than one, at purchase and as a change."""
     flat = lb.Sku.monthly(id="f", name="F", unit_price=lb.Money("5", "USD"), kind=lb.SkuKind.FLAT)
     with pytest.raises(lb.QuantityError):
-        _bill(lb.Purchase("F", D(2024, 1, 1), flat, 2))
+        _bill(lb.Purchase(subscription_id="F", on=D(2024, 1, 1), sku=flat, quantity=2))
     with pytest.raises(lb.QuantityError, match="no seats"):
-        _bill(lb.Purchase("F", D(2024, 1, 1), flat), lb.ChangeQuantity("F", D(2024, 1, 2), 2))
+        _bill(
+            lb.Purchase(subscription_id="F", on=D(2024, 1, 1), sku=flat),
+            lb.ChangeQuantity(subscription_id="F", on=D(2024, 1, 2), quantity=2),
+        )
 
 
 def test_duplicate_event_ids_are_refused() -> None:
     """An event id given twice is refused rather than applied twice."""
-    first = lb.ChangeQuantity("S1", D(2024, 2, 1), 3, event_id="e-1")
-    again = lb.ChangeQuantity("S1", D(2024, 2, 2), 4, event_id="e-1")
+    first = lb.ChangeQuantity(subscription_id="S1", on=D(2024, 2, 1), quantity=3, event_id="e-1")
+    again = lb.ChangeQuantity(subscription_id="S1", on=D(2024, 2, 2), quantity=4, event_id="e-1")
     with pytest.raises(lb.DuplicateEventError, match="'e-1'"):
         _bill(BUY, first, again)
     assert _bill(BUY, first)[1].reference_id == "e-1"
@@ -84,7 +129,11 @@ def test_duplicate_event_ids_are_refused() -> None:
 def test_a_date_ordered_stream_must_not_go_back() -> None:
     """The lazy iterator refuses an event dated before the previous one."""
     stream = lb.iter_charge_lines(
-        [BUY, lb.ChangeQuantity("S1", D(2024, 3, 1), 3), lb.ChangeQuantity("S1", D(2024, 2, 1), 4)],
+        [
+            BUY,
+            lb.ChangeQuantity(subscription_id="S1", on=D(2024, 3, 1), quantity=3),
+            lb.ChangeQuantity(subscription_id="S1", on=D(2024, 2, 1), quantity=4),
+        ],
         through=D(2024, 12, 31),
         rulebook=NC,
     )
@@ -95,34 +144,65 @@ def test_a_date_ordered_stream_must_not_go_back() -> None:
 @pytest.mark.parametrize(
     ("build", "error"),
     [
-        (lambda: lb.Purchase("S", D(2024, 1, 1), STD, 0), lb.InvalidValueError),
-        (lambda: lb.Purchase("S", D(2024, 1, 1), STD, -3), lb.InvalidValueError),
-        (lambda: lb.Purchase("S", D(2024, 1, 1), STD, 1.0), lb.InvalidTypeError),
-        (lambda: lb.Purchase("S", dt.datetime(2024, 1, 1), STD), lb.InvalidTypeError),
-        (lambda: lb.Purchase("", D(2024, 1, 1), STD), lb.InvalidTypeError),
-        (lambda: lb.Purchase("S", D(2024, 1, 1), "std"), lb.InvalidTypeError),
-        (lambda: lb.Purchase("S", D(2024, 1, 1), STD, trial="yes"), lb.InvalidTypeError),
-        (lambda: lb.ChangeQuantity("S", "2024-01-01", 2), lb.InvalidTypeError),
-        (lambda: lb.SetAutoRenew("S", D(2024, 1, 1), enabled=1), lb.InvalidTypeError),
-        (lambda: lb.Cancel("S", D(2024, 1, 1), event_id=""), lb.InvalidTypeError),
+        (
+            lambda: lb.Purchase(subscription_id="S", on=D(2024, 1, 1), sku=STD, quantity=0),
+            lb.InvalidValueError,
+        ),
+        (
+            lambda: lb.Purchase(subscription_id="S", on=D(2024, 1, 1), sku=STD, quantity=-3),
+            lb.InvalidValueError,
+        ),
+        (
+            lambda: lb.Purchase(subscription_id="S", on=D(2024, 1, 1), sku=STD, quantity=1.0),
+            lb.InvalidTypeError,
+        ),
+        (
+            lambda: lb.Purchase(subscription_id="S", on=dt.datetime(2024, 1, 1), sku=STD),
+            lb.InvalidTypeError,
+        ),
+        (lambda: lb.Purchase(subscription_id="", on=D(2024, 1, 1), sku=STD), lb.InvalidTypeError),
+        (
+            lambda: lb.Purchase(subscription_id="S", on=D(2024, 1, 1), sku="std"),
+            lb.InvalidTypeError,
+        ),
+        (
+            lambda: lb.Purchase(subscription_id="S", on=D(2024, 1, 1), sku=STD, trial="yes"),
+            lb.InvalidTypeError,
+        ),
+        (
+            lambda: lb.ChangeQuantity(subscription_id="S", on="2024-01-01", quantity=2),
+            lb.InvalidTypeError,
+        ),
+        (
+            lambda: lb.SetAutoRenew(subscription_id="S", on=D(2024, 1, 1), enabled=1),
+            lb.InvalidTypeError,
+        ),
+        (
+            lambda: lb.Cancel(subscription_id="S", on=D(2024, 1, 1), event_id=""),
+            lb.InvalidTypeError,
+        ),
         (lambda: lb.Sku.monthly(id="x", name="X", unit_price=-ONE), lb.InvalidValueError),
         (lambda: lb.Sku.monthly(id="x", name="X", unit_price=1), lb.InvalidTypeError),
         (
-            lambda: lb.Sku.monthly(id="x", name="X", unit_price=ONE, min_quantity=5,
-                                   max_quantity=2),
+            lambda: lb.Sku.monthly(
+                id="x", name="X", unit_price=ONE, min_quantity=5, max_quantity=2
+            ),
             lb.InvalidValueError,
         ),
         (
-            lambda: lb.Sku("x", "X", ONE, lb.Term.P1M, lb.Billing.ANNUAL),
+            lambda: lb.Sku(
+                id="x", name="X", unit_price=ONE, term=lb.Term.P1M, billing=lb.Billing.ANNUAL
+            ),
             lb.InvalidValueError,
         ),
         (
-            lambda: lb.Sku.monthly(id="x", name="X", unit_price=ONE, kind=lb.SkuKind.FLAT,
-                                   max_quantity=3),
+            lambda: lb.Sku.monthly(
+                id="x", name="X", unit_price=ONE, kind=lb.SkuKind.FLAT, max_quantity=3
+            ),
             lb.InvalidValueError,
         ),
     ],
-)  # fmt: skip
+)
 def test_constructors_validate(build: object, error: type[Exception]) -> None:
     """Events and SKUs refuse wrong types and values when they are made."""
     with pytest.raises(error):
@@ -184,7 +264,7 @@ def test_conversion_to_a_sku_whose_limits_exclude_the_quantity() -> None:
     """Converting to a SKU that cannot hold the current seats is refused."""
     small = lb.Sku.monthly(id="small", name="Small", unit_price=ONE, max_quantity=1)
     with pytest.raises(lb.QuantityError, match="'small'"):
-        _bill(BUY, lb.ConvertSku("S1", D(2024, 2, 1), small))
+        _bill(BUY, lb.ConvertSku(subscription_id="S1", on=D(2024, 2, 1), to=small))
 
 
 def test_money_refuses_foreign_operands() -> None:
@@ -209,7 +289,7 @@ def test_rulebook_fields_are_type_checked() -> None:
 
 def test_lazy_runs_over_lists_name_events_before_their_purchase() -> None:
     """Given a list, the lazy iterator also knows an event precedes its purchase."""
-    early = lb.ChangeQuantity("S1", D(2024, 1, 9), 3)
+    early = lb.ChangeQuantity(subscription_id="S1", on=D(2024, 1, 9), quantity=3)
     with pytest.raises(lb.EventOrderError, match="precedes the purchase"):
         list(lb.iter_charge_lines([early, BUY], through=D(2024, 2, 1), rulebook=NC))
 
@@ -230,8 +310,27 @@ def test_add_location_keeps_the_class_and_the_first_place() -> None:
 
 def test_scenario_error_is_exported_and_a_value_error() -> None:
     """licbill.ScenarioError is the scenarios module's error and also a ValueError."""
-    from licbill.scenarios import ScenarioError
+    from licbill.io.scenarios import ScenarioError
 
     assert lb.ScenarioError is ScenarioError
     assert issubclass(lb.ScenarioError, lb.LicbillError)
     assert issubclass(lb.ScenarioError, ValueError)
+
+
+def test_every_error_class_is_on_the_errors_page() -> None:
+    """docs/errors.md lists every class of licbill.errors.__all__ in its tables, with its bases."""
+    import inspect
+    from pathlib import Path
+
+    import licbill.errors
+
+    page = (Path(__file__).parent.parent / "docs" / "errors.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(" `"): line for line in page.splitlines()
+            if line.startswith("| `")}  # fmt: skip
+    assert set(rows) == set(licbill.errors.__all__)
+    for name, row in rows.items():
+        bases = [b.__name__ for b in getattr(licbill.errors, name).__bases__]
+        public = [b for b in bases if not b.startswith("_")]
+        shown = row.split("|")[2]
+        assert all(f"`{base}`" in shown for base in public), (name, public)
+        assert inspect.isclass(getattr(licbill, name))

@@ -13,13 +13,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import licbill as lb
-from licbill.scenarios import load_charges
+from licbill.io.scenarios import load_charges
 
 D = dt.date(2024, 1, 10)
 SKU = lb.Sku.monthly(id="s", name="S", unit_price=lb.Money("1", "USD"))
 WS = lb.Workspace(id="w", created_on=dt.date(2024, 2, 1))
 NC = lb.rulebooks.NEW_COMMERCE
-LINE = lb.charge_lines([lb.Purchase("S1", D, SKU)], through=D, rulebook=NC)[0]
+LINE = lb.charge_lines([lb.Purchase(subscription_id="S1", on=D, sku=SKU)], through=D, rulebook=NC)[
+    0
+]
 
 # Values of every shape a caller might pass by mistake.
 JUNK = st.one_of(
@@ -45,15 +47,15 @@ CALLS: dict[str, Callable[[Any], object]] = {
     "Sku.max_quantity": lambda v: lb.Sku.monthly(
         id="s", name="S", unit_price=lb.Money("1", "USD"), max_quantity=v
     ),
-    "Purchase.on": lambda v: lb.Purchase("S1", v, SKU),
-    "Purchase.quantity": lambda v: lb.Purchase("S1", D, SKU, v),
-    "Purchase.sku": lambda v: lb.Purchase("S1", D, v),
-    "ChangeQuantity.quantity": lambda v: lb.ChangeQuantity("S1", D, v),
-    "Cancel.subscription_id": lambda v: lb.Cancel(v, D),
-    "SetAutoRenew.enabled": lambda v: lb.SetAutoRenew("S1", D, enabled=v),
+    "Purchase.on": lambda v: lb.Purchase(subscription_id="S1", on=v, sku=SKU),
+    "Purchase.quantity": lambda v: lb.Purchase(subscription_id="S1", on=D, sku=SKU, quantity=v),
+    "Purchase.sku": lambda v: lb.Purchase(subscription_id="S1", on=D, sku=v),
+    "ChangeQuantity.quantity": lambda v: lb.ChangeQuantity(subscription_id="S1", on=D, quantity=v),
+    "Cancel.subscription_id": lambda v: lb.Cancel(subscription_id=v, on=D),
+    "SetAutoRenew.enabled": lambda v: lb.SetAutoRenew(subscription_id="S1", on=D, enabled=v),
     "charge_lines.events": lambda v: lb.charge_lines(v, through=D, rulebook=NC),
     "charge_lines.event": lambda v: lb.charge_lines(
-        [lb.Purchase("S1", D, SKU), v], through=D, rulebook=lb.rulebooks.NEW_COMMERCE
+        [lb.Purchase(subscription_id="S1", on=D, sku=SKU), v], through=D, rulebook=NC
     ),
     "charge_lines.through": lambda v: lb.charge_lines([], through=v, rulebook=NC),
     "prorate.quantity": lambda v: lb.prorate(
@@ -118,11 +120,11 @@ CALLS: dict[str, Callable[[Any], object]] = {
     "recon.write_csv.line.sku_name": lambda v: lb.recon.write_csv(
         [LINE._replace(sku_name=v)], io.StringIO()
     ),
-    "tables.line_cells.quantity": lambda v: lb.tables.line_cells(LINE._replace(quantity=v)),
-    "display.line_record.unit_price": lambda v: lb.display.line_record(
+    "tables.line_cells.quantity": lambda v: lb.io.tables.line_cells(LINE._replace(quantity=v)),
+    "display.line_record.unit_price": lambda v: lb.io.display.line_record(
         LINE._replace(unit_price=v)
     ),
-    "tables.render.cell": lambda v: lb.tables.render(("a",), [(v,)]),
+    "tables.render.cell": lambda v: lb.io.tables.render(("a",), [(v,)]),
 }  # fmt: skip
 
 

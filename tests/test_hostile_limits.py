@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import licbill as lb
-from licbill.display import format_money
+from licbill.io.display import format_money
 from licbill.money import MAX_AMOUNT_DIGITS, MAX_PLACES
 from licbill.proration import MAX_QUANTITY
 from licbill.strategies import anchor_dates, currencies, skus

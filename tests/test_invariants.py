@@ -27,9 +27,11 @@ RULEBOOKS = st.sampled_from([lb.rulebooks.MARKETPLACE_2019, lb.rulebooks.NEW_COM
 def exact_value(events: list[lb.Event], rulebook: lb.Rulebook, through: dt.date) -> Fraction:
     """What one subscription's seats were worth: price x seats x days held / cycle days,
     summed over every cycle that started by *through*; a fully refunded cycle is worth 0, and
-    a custom-meter cycle is worth the full price of the SKU it ends on (RULEBOOK A7).
+    a custom-meter cycle is worth the full price of the SKU it ends on (docs/lifecycle.md,
+    custom-meter plans).
 
-    The price is the catalogue price on the term's first day (or on an upgrade's day); a
+    The price is the catalogue price on the term's first day (a trial's first paid day, or an
+    upgrade's day); a
     scheduled change takes effect at the next term; a trial converted early starts its paid
     term that day; a custom first term ends on its date, its days priced at the standard
     cycle's daily rate (docs/operations.md)."""
@@ -39,9 +41,11 @@ def exact_value(events: list[lb.Event], rulebook: lb.Rulebook, through: dt.date)
     months, term = sku.cycle_months, sku.term.months
     offset = rulebook.trial_months if purchase.trial else 0
     base = offset
+    priced_on = purchase.on  # a paid term takes the catalogue price of its first day
     if purchase.trial:
         early = next((e for e in rest if isinstance(e, lb.ConvertTrial)), None)
         paid_from = lb.add_months(anchor, offset) if early is None else early.on
+        priced_on = paid_from
         during = [e for e in rest if e.on < paid_from or e is early]
         if any(isinstance(e, lb.Cancel) for e in during):
             return Fraction(0)
@@ -58,7 +62,7 @@ def exact_value(events: list[lb.Event], rulebook: lb.Rulebook, through: dt.date)
         while lb.add_months(anchor, offset - months) > purchase.on:
             offset -= months
     total, k, i, cancelled = Fraction(0), 0, 0, False
-    price, pending = sku.price_on(purchase.on), None
+    price, pending = sku.price_on(priced_on), None
     first = True
     while (start := lb.add_months(anchor, offset + k * months)) <= through or first:
         m = offset + k * months
@@ -173,12 +177,16 @@ def test_seat_changes_that_come_back_cost_nothing(
             quantities.append(q)
     anchor = dt.date(2024, 1, 31)
     day = anchor + dt.timedelta(days=offset)
-    changes = [lb.ChangeQuantity("S", day, q) for q in quantities]
+    changes = [lb.ChangeQuantity(subscription_id="S", on=day, quantity=q) for q in quantities]
     still = lb.charge_lines(
-        [lb.Purchase("S", anchor, sku, start)], through=anchor, rulebook=rulebook
+        [lb.Purchase(subscription_id="S", on=anchor, sku=sku, quantity=start)],
+        through=anchor,
+        rulebook=rulebook,
     )
     moved = lb.charge_lines(
-        [lb.Purchase("S", anchor, sku, start), *changes], through=day, rulebook=rulebook
+        [lb.Purchase(subscription_id="S", on=anchor, sku=sku, quantity=start), *changes],
+        through=day,
+        rulebook=rulebook,
     )
     difference = sum((x.total for x in moved), lb.Money.zero(price.currency)) - still[0].total
     bound = sum(rulebook.rounding.bound(x.quantity) for x in moved[1:])

@@ -223,17 +223,8 @@ def test_invoice_input_is_validated(kwargs: dict[str, object]) -> None:
         _invoice(**({"counting": lb.Counting.MONTH_END} | kwargs))  # type: ignore[arg-type]
 
 
-def test_months() -> None:
-    """A month knows its days; invalid months are refused."""
-    assert (lb.Month(2024, 2).days, lb.Month(2023, 2).days, str(lb.Month(2024, 5))) == (
-        29,
-        28,
-        "2024-05",
-    )
-    assert lb.Month.of(D(2024, 12, 31)) == lb.Month(2024, 12)
-    for bad in ((2024, 13), (2024, 0), (0, 1), (2024, True)):
-        with pytest.raises(lb.InvalidValueError):
-            lb.Month(*bad)
+def test_a_revision_needs_a_user() -> None:
+    """A revision of something that is not a User is refused as a type error."""
     with pytest.raises(lb.InvalidTypeError):
         lb.Revision(D(2024, 5, 1), "user")  # type: ignore[arg-type]
 
@@ -356,3 +347,112 @@ def test_seat_counts_per_policy() -> None:
     ] == [0, 1, 1]
     with pytest.raises(lb.InvalidValueError, match="seat_days"):
         seat.count(lb.Counting.DAILY_PRORATED)
+
+
+def _last_day_holders(drawn: WorkspaceMonth) -> dict[tuple[object, object], int]:
+    # The state on the month's last day rebuilt from scratch, and its seats counted user by
+    # user with effective_modules and the seat rule written out (docs/workspace.md).
+    users = {u.id: u for u in drawn.users}
+    groups = {g.id: g for g in drawn.groups}
+    for revision in sorted(drawn.history, key=lambda r: r.on):
+        if drawn.month.first < revision.on <= drawn.month.last:
+            target = users if isinstance(revision.value, lb.User) else groups
+            target[revision.value.id] = revision.value  # type: ignore[assignment]
+    held: dict[tuple[object, object], int] = {}
+    for user in users.values():
+        if user.status is not S.ACTIVE:
+            continue
+        modules = lb.effective_modules(user, groups)  # type: ignore[arg-type]
+        products: list[object] = [m for m in M if m in modules]
+        edition = drawn.workspace.edition
+        if edition is not None and (
+            products or drawn.workspace.legacy_seats is lb.LegacySeats.EVERY_ACTIVE_USER
+        ):
+            products.insert(0, edition)
+        for product in products:
+            held[product, user.kind] = held.get((product, user.kind), 0) + 1
+    return held
+
+
+@given(drawn=workspace_months())
+def test_a_month_end_invoice_bills_the_last_days_snapshot(drawn: WorkspaceMonth) -> None:
+    """A MONTH_END invoice has a line per product and kind held on the last day, its quantity
+    the active holders on that day counted from scratch (legacy modules free inside a trial)."""
+    prices = lb.PriceList(
+        {(p, k): lb.Money("3.10", "EUR") for p in [*M, *lb.LegacyEdition] for k in K}
+    )
+    invoice = lb.monthly_invoice(
+        drawn.workspace, users=drawn.users, groups=drawn.groups, month=drawn.month,
+        prices=prices, history=drawn.history, trial=drawn.trial,
+    )  # fmt: skip
+    order = [(p, k) for p in [*lb.LegacyEdition, *M] for k in K]
+    free = drawn.trial is not None and drawn.trial.ends_on >= drawn.month.last
+    expected = [
+        (p, k, count, Decimal("0.00") if free and p in M else Decimal("3.10") * count)
+        for (p, k), count in sorted(
+            _last_day_holders(drawn).items(), key=lambda x: order.index(x[0])
+        )
+    ]
+    assert [(x.product, x.user_kind, x.quantity, x.total.amount) for x in invoice.lines] == expected
+
+
+def test_a_seat_gone_by_month_end_still_needs_a_price() -> None:
+    """Under MONTH_END a seat held only during the month still needs a price (never a zero)."""
+    prices = lb.PriceList({(M.ENGAGE, K.REGULAR): lb.Money("4.00", "EUR")})
+    users = [lb.User(id="ann", username="ann", modules={M.UNIFY})]
+    history = [lb.Revision(D(2024, 5, 10), lb.User(id="ann", username="ann"))]
+    with pytest.raises(lb.MissingPriceError, match="Unify"):
+        lb.monthly_invoice(WS, users=users, month=MAY, prices=prices, history=history)
+
+
+def test_an_unknown_group_left_mid_month_is_still_an_error() -> None:
+    """Under MONTH_END a membership of a group not given raises even if left before the end."""
+    users = [lb.User(id="ann", username="ann", groups={"nope"})]
+    history = [lb.Revision(D(2024, 5, 10), lb.User(id="ann", username="ann"))]
+    with pytest.raises(lb.UnknownGroupError, match=r"'ann'.*'nope'"):
+        lb.monthly_invoice(WS, users=users, month=MAY, prices=PRICES, history=history)
+
+
+def test_month_end_seats_reads_one_shot_iterables() -> None:
+    """month_end_seats takes generators and counts the month's last day."""
+    from licbill.seats import month_end_seats
+
+    seats = month_end_seats(
+        WS, users=iter(USERS), groups=iter([SALES]), month=MAY, history=iter(HISTORY)
+    )
+    # At the end of May: cat (guest, Engage) and eve (Unify since the 11th).
+    assert seats == {(M.ENGAGE, K.GUEST): 1, (M.UNIFY, K.REGULAR): 1}
+
+
+FULL_PRICES = lb.PriceList(
+    {(p, k): lb.Money("2.00", "EUR") for p in [*M, *lb.LegacyEdition] for k in K}
+)
+
+
+def test_a_group_given_during_the_month_counts_at_month_end() -> None:
+    """A group first given mid-month, joined the same day, bills its module at month end."""
+    support = lb.Group(id="support", modules={M.UNIFY})
+    history = [
+        lb.Revision(D(2024, 5, 12), support),
+        lb.Revision(D(2024, 5, 12), lb.User(id="eve", username="eve", groups={"support"})),
+    ]
+    invoice = lb.monthly_invoice(
+        WS, users=USERS, groups=[SALES], month=MAY, prices=FULL_PRICES, history=history
+    )
+    quantities = {(x.product, x.user_kind): x.quantity for x in invoice.lines}
+    assert quantities[M.UNIFY, K.REGULAR] == 1
+
+
+def test_an_unknown_group_names_the_user_with_every_price_given() -> None:
+    """With every price given (the month-end count alone), an unknown group still names the user."""
+    users = [*USERS, lb.User(id="zed", username="zed", groups={"ghosts"})]
+    with pytest.raises(lb.UnknownGroupError, match=r"'zed'.*'ghosts'"):
+        lb.monthly_invoice(WS, users=users, groups=[SALES], month=MAY, prices=FULL_PRICES)
+
+
+def test_month_end_seats_refuses_a_string_of_users() -> None:
+    """month_end_seats refuses users given as a string, naming it."""
+    from licbill.seats import month_end_seats
+
+    with pytest.raises(lb.InvalidTypeError, match="'ann'"):
+        month_end_seats(WS, users="ann", month=MAY)  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import licbill as lb
-from licbill.scenarios import ScenarioError, load_charges
+from licbill.io.scenarios import ScenarioError, load_charges
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 
@@ -75,7 +75,7 @@ billing = "monthly"
         (
             '[[event]]\ntype = "convert"\nsubscription = "S"\non = 2024-04-20\nto = "std"\n'
             'target = "T"\n',
-            "quantity: a partial upgrade",
+            "event\\[0\\]: a partial upgrade to 'T' needs a quantity",
         ),
         ('[[event]]\ntype = "renew-now"\nsubscription = "S"\non = 2024-04-20\n', "convert-trial"),
         (
@@ -86,7 +86,7 @@ billing = "monthly"
     ],
 )
 def test_malformed_operations_name_the_field(tmp_path: Path, text: str, message: str) -> None:
-    """A malformed new-commerce event is refused with the file, line and field."""
+    """A malformed new-commerce event is refused with the file, line and field (or entry)."""
     path = tmp_path / "bad.toml"
     path.write_text(HEAD + text, encoding="utf-8")
     with pytest.raises(ScenarioError, match=message) as caught:

@@ -16,7 +16,7 @@ STD = lb.Sku.monthly(id="std", name="Std", unit_price=USD)
 PRO = lb.Sku.monthly(id="pro", name="Pro", unit_price=lb.Money("60", "USD"), max_quantity=3)
 FLAT = lb.Sku.monthly(id="flat", name="Flat", unit_price=USD, kind=lb.SkuKind.FLAT)
 YEAR = lb.Sku.annual(id="yr", name="Yr", unit_price=USD, billing=lb.Billing.MONTHLY)
-BUY = lb.Purchase("S", D(2024, 4, 10), STD, 5)
+BUY = lb.Purchase(subscription_id="S", on=D(2024, 4, 10), sku=STD, quantity=5)
 
 
 def _bill(*events: lb.Event) -> lb.ChargeLines:
@@ -26,12 +26,17 @@ def _bill(*events: lb.Event) -> lb.ChargeLines:
 @pytest.mark.parametrize(
     ("build", "error", "message"),
     [
-        (lambda: lb.PriceChange(D(2024, 1, 1), lb.Money("-1", "USD")), lb.InvalidValueError, "-1"),
+        (
+            lambda: lb.PriceChange(on=D(2024, 1, 1), unit_price=lb.Money("-1", "USD")),
+            lb.InvalidValueError,
+            "-1",
+        ),
         (lambda: attrs.evolve(STD, price_changes="soon"), lb.InvalidTypeError, "soon"),
         (lambda: attrs.evolve(STD, price_changes=("x",)), lb.InvalidTypeError, "'x'"),
         (
             lambda: attrs.evolve(
-                STD, price_changes=(lb.PriceChange(D(2024, 1, 1), lb.Money("1", "EUR")),)
+                STD,
+                price_changes=(lb.PriceChange(on=D(2024, 1, 1), unit_price=lb.Money("1", "EUR")),),
             ),
             lb.InvalidValueError,
             "EUR",
@@ -40,21 +45,33 @@ def _bill(*events: lb.Event) -> lb.ChargeLines:
             lambda: attrs.evolve(
                 STD,
                 price_changes=(
-                    lb.PriceChange(D(2024, 2, 1), USD),
-                    lb.PriceChange(D(2024, 1, 1), USD),
+                    lb.PriceChange(on=D(2024, 2, 1), unit_price=USD),
+                    lb.PriceChange(on=D(2024, 1, 1), unit_price=USD),
                 ),
             ),
             lb.InvalidValueError,
             "increasing",
         ),
-        (lambda: lb.ScheduleChange("S", D(2024, 4, 10)), lb.InvalidValueError, "needs"),
         (
-            lambda: lb.ConvertSku("S", D(2024, 4, 10), PRO, target_subscription_id="T"),
+            lambda: lb.ScheduleChange(subscription_id="S", on=D(2024, 4, 10)),
+            lb.InvalidValueError,
+            "needs",
+        ),
+        (
+            lambda: lb.ConvertSku(
+                subscription_id="S", on=D(2024, 4, 10), to=PRO, target_subscription_id="T"
+            ),
             lb.InvalidValueError,
             "needs a quantity",
         ),
         (
-            lambda: lb.ConvertSku("S", D(2024, 4, 10), PRO, 1, target_subscription_id="S"),
+            lambda: lb.ConvertSku(
+                subscription_id="S",
+                on=D(2024, 4, 10),
+                to=PRO,
+                quantity=1,
+                target_subscription_id="S",
+            ),
             lb.InvalidValueError,
             "itself",
         ),
@@ -73,34 +90,70 @@ def test_malformed_values_are_refused(build: object, error: type, message: str) 
     ("events", "error", "message"),
     [
         (
-            (lb.ScheduleChange("S", D(2024, 4, 20), quantity=2, to=FLAT),),
+            (lb.ScheduleChange(subscription_id="S", on=D(2024, 4, 20), quantity=2, to=FLAT),),
             lb.IncompatibleSkuError,
             "flat",
         ),
-        ((lb.ScheduleChange("S", D(2024, 4, 20), to=PRO),), lb.QuantityError, "limits"),
-        ((lb.ChangeBillingPlan("S", D(2024, 4, 20), FLAT),), lb.IncompatibleSkuError, "flat"),
         (
-            (lb.ConvertSku("S", D(2024, 4, 20), YEAR, quantity=2, target_subscription_id="T"),),
+            (lb.ScheduleChange(subscription_id="S", on=D(2024, 4, 20), to=PRO),),
+            lb.QuantityError,
+            "limits",
+        ),
+        (
+            (lb.ChangeBillingPlan(subscription_id="S", on=D(2024, 4, 20), to=FLAT),),
+            lb.IncompatibleSkuError,
+            "flat",
+        ),
+        (
+            (
+                lb.ConvertSku(
+                    subscription_id="S",
+                    on=D(2024, 4, 20),
+                    to=YEAR,
+                    quantity=2,
+                    target_subscription_id="T",
+                ),
+            ),
             lb.IncompatibleSkuError,
             "keeps term and billing",
         ),
         (
-            (lb.ConvertSku("S", D(2024, 4, 20), PRO, quantity=4, target_subscription_id="T"),),
+            (
+                lb.ConvertSku(
+                    subscription_id="S",
+                    on=D(2024, 4, 20),
+                    to=PRO,
+                    quantity=4,
+                    target_subscription_id="T",
+                ),
+            ),
             lb.QuantityError,
             "outside the limits",
         ),
         (
             (
-                lb.Purchase("T", D(2024, 4, 10), STD),
-                lb.ConvertSku("S", D(2024, 4, 20), PRO, quantity=1, target_subscription_id="T"),
+                lb.Purchase(subscription_id="T", on=D(2024, 4, 10), sku=STD),
+                lb.ConvertSku(
+                    subscription_id="S",
+                    on=D(2024, 4, 20),
+                    to=PRO,
+                    quantity=1,
+                    target_subscription_id="T",
+                ),
             ),
             lb.IncompatibleSkuError,
             "not a live paid subscription",
         ),
         (
             (
-                lb.Purchase("T", D(2024, 4, 10), PRO, auto_renew=False),
-                lb.ConvertSku("S", D(2024, 6, 20), PRO, quantity=1, target_subscription_id="T"),
+                lb.Purchase(subscription_id="T", on=D(2024, 4, 10), sku=PRO, auto_renew=False),
+                lb.ConvertSku(
+                    subscription_id="S",
+                    on=D(2024, 6, 20),
+                    to=PRO,
+                    quantity=1,
+                    target_subscription_id="T",
+                ),
             ),
             lb.SubscriptionEndedError,
             "has ended",
@@ -115,51 +168,75 @@ def test_refused_operations(events: tuple[lb.Event, ...], error: type, message: 
 
 def test_flat_sku_cannot_schedule_seats() -> None:
     """A scheduled seat count on a SKU without seats is refused."""
-    flat = lb.Purchase("F", D(2024, 4, 10), FLAT)
+    flat = lb.Purchase(subscription_id="F", on=D(2024, 4, 10), sku=FLAT)
     with pytest.raises(lb.QuantityError, match="no seats"):
-        _bill(flat, lb.ScheduleChange("F", D(2024, 4, 20), quantity=2))
+        _bill(flat, lb.ScheduleChange(subscription_id="F", on=D(2024, 4, 20), quantity=2))
 
 
 def test_billing_plan_change_outside_the_limits_is_refused() -> None:
     """A billing-plan change to a SKU whose limits exclude the seats is refused."""
     small = lb.Sku.annual(id="small", name="Small", unit_price=USD, max_quantity=2)
-    bought = lb.Purchase("Y", D(2024, 4, 10), YEAR, 5)
+    bought = lb.Purchase(subscription_id="Y", on=D(2024, 4, 10), sku=YEAR, quantity=5)
     with pytest.raises(lb.QuantityError, match="outside the limits"):
-        _bill(bought, lb.ChangeBillingPlan("Y", D(2024, 4, 20), small))
+        _bill(bought, lb.ChangeBillingPlan(subscription_id="Y", on=D(2024, 4, 20), to=small))
 
 
 @pytest.mark.parametrize(
     ("purchase", "message"),
     [
         (
-            lb.Purchase("C", D(2024, 4, 10), STD, trial=True, custom_term_end=D(2024, 4, 30)),
+            lb.Purchase(
+                subscription_id="C",
+                on=D(2024, 4, 10),
+                sku=STD,
+                trial=True,
+                custom_term_end=D(2024, 4, 30),
+            ),
             "trial",
         ),
-        (lb.Purchase("C", D(2024, 4, 10), STD, custom_term_end=D(2024, 4, 9)), "within the first"),
-        (lb.Purchase("C", D(2024, 4, 10), YEAR, custom_term_end=D(2024, 5, 9)), "neither"),
-        (lb.Purchase("C", D(2024, 4, 12), STD, custom_term_end=D(2024, 4, 29)), "neither"),
+        (
+            lb.Purchase(
+                subscription_id="C", on=D(2024, 4, 10), sku=STD, custom_term_end=D(2024, 4, 9)
+            ),
+            "within the first",
+        ),
+        (
+            lb.Purchase(
+                subscription_id="C", on=D(2024, 4, 10), sku=YEAR, custom_term_end=D(2024, 5, 9)
+            ),
+            "neither",
+        ),
+        (
+            lb.Purchase(
+                subscription_id="C", on=D(2024, 4, 12), sku=STD, custom_term_end=D(2024, 4, 29)
+            ),
+            "neither",
+        ),
     ],
 )
 def test_refused_custom_term_ends(purchase: lb.Purchase, message: str) -> None:
     """Custom term ends the alignment page does not allow are refused: on a trial, outside the
     first term, a yearly term aligned with a monthly one (S ends on 9 May), or a monthly term
     aligned with another's 29th that is no month end."""
-    other = lb.Purchase("M", D(2024, 3, 30), STD)
+    other = lb.Purchase(subscription_id="M", on=D(2024, 3, 30), sku=STD)
     with pytest.raises(lb.InvalidValueError, match=message):
         _bill(BUY, other, purchase)
 
 
 def test_monthly_term_aligns_with_another_subscription() -> None:
     """A monthly term may end with another subscription's term end."""
-    lines = _bill(BUY, lb.Purchase("C", D(2024, 4, 20), STD, custom_term_end=D(2024, 5, 9)))
+    lines = _bill(
+        BUY,
+        lb.Purchase(subscription_id="C", on=D(2024, 4, 20), sku=STD, custom_term_end=D(2024, 5, 9)),
+    )
     assert next(x.charge_end for x in lines if x.subscription_id == "C") == D(2024, 5, 9)
 
 
 def test_converting_a_trial_after_its_end_is_refused() -> None:
     """A trial that has already converted at its end cannot be converted again."""
-    trial = lb.Purchase("T", D(2024, 4, 10), STD, trial=True)
+    trial = lb.Purchase(subscription_id="T", on=D(2024, 4, 10), sku=STD, trial=True)
     with pytest.raises(lb.TrialError, match="not a free trial"):
-        _bill(trial, lb.ConvertTrial("T", D(2024, 5, 10)))
+        _bill(trial, lb.ConvertTrial(subscription_id="T", on=D(2024, 5, 10)))
 
 
 def test_a_later_billing_plan_change_replaces_the_pending_one() -> None:
@@ -167,9 +244,9 @@ def test_a_later_billing_plan_change_replaces_the_pending_one() -> None:
     annual = lb.Sku.annual(id="a", name="A", unit_price=lb.Money("300", "USD"))
     other = attrs.evolve(annual, id="b", unit_price=lb.Money("360", "USD"))
     events = [
-        lb.Purchase("Y", D(2024, 4, 10), YEAR, 1),
-        lb.ChangeBillingPlan("Y", D(2024, 4, 12), annual),
-        lb.ChangeBillingPlan("Y", D(2024, 4, 13), other),
+        lb.Purchase(subscription_id="Y", on=D(2024, 4, 10), sku=YEAR, quantity=1),
+        lb.ChangeBillingPlan(subscription_id="Y", on=D(2024, 4, 12), to=annual),
+        lb.ChangeBillingPlan(subscription_id="Y", on=D(2024, 4, 13), to=other),
     ]
     lines = lb.charge_lines(events, through=D(2024, 5, 10), rulebook=NC)
     assert (lines[-1].sku_id, str(lines[-1].charge_type)) == ("b", "changeBillingPlan")

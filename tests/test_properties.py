@@ -229,12 +229,12 @@ def test_no_removal_outlives_its_window(
     """Under new commerce a reduction is accepted exactly when every seat it removes was added
     (bought, renewed or added) at most seven days before it; the first refused one stops the run."""
     sku = lb.Sku.monthly(id="s", name="S", unit_price=lb.Money("30", "USD"))
-    events: list[lb.Event] = [lb.Purchase("S", bought, sku, start)]
+    events: list[lb.Event] = [lb.Purchase(subscription_id="S", on=bought, sku=sku, quantity=start)]
     day, quantity = bought, start
     for gap, new in changes:
         day += dt.timedelta(days=gap)
         if new != quantity:
-            events.append(lb.ChangeQuantity("S", day, new))
+            events.append(lb.ChangeQuantity(subscription_id="S", on=day, quantity=new))
             quantity = new
     try:
         lb.charge_lines(events, through=day, rulebook=lb.rulebooks.NEW_COMMERCE)

@@ -1,4 +1,4 @@
-"""Proration of RULEBOOK A3: exact effective unit price and each rounding policy."""
+"""Proration (docs/proration.md): exact effective unit price and each rounding policy."""
 
 from __future__ import annotations
 

@@ -108,7 +108,7 @@ def _bill(events: list[lb.Event], through: dt.date, rulebook: lb.Rulebook = NC) 
     return list(lb.charge_lines(events, through=through, rulebook=rulebook))
 
 
-BOUGHT = lb.Purchase("S", D(2021, 6, 18), STANDARD, 10)
+BOUGHT = lb.Purchase(subscription_id="S", on=D(2021, 6, 18), sku=STANDARD, quantity=10)
 
 
 def test_monthly_purchase_is_one_new_line() -> None:
@@ -147,7 +147,7 @@ def test_prepaid_year_is_one_line() -> None:
     _assert_rows(lines, "how-are-one-time-and-recurring-charges-calculated__4-prepaid")
 
 
-ADD = lb.ChangeQuantity("S", D(2021, 6, 20), 12)
+ADD = lb.ChangeQuantity(subscription_id="S", on=D(2021, 6, 20), quantity=12)
 
 
 def test_adding_seats() -> None:
@@ -161,7 +161,9 @@ def test_removing_seats() -> None:
     """P1 "How are licenses (seats) added or removed?", removing four of the twelve seats on
     the same day: all were added within the reduction window."""
     lines = _bill(
-        [BOUGHT, ADD, lb.ChangeQuantity("S", D(2021, 6, 20), 8)], D(2021, 6, 30), PER_LINE
+        [BOUGHT, ADD, lb.ChangeQuantity(subscription_id="S", on=D(2021, 6, 20), quantity=8)],
+        D(2021, 6, 30),
+        PER_LINE,
     )
     _assert_rows(
         lines[3:], "how-are-licenses-seats-added-or-removed__2-remove-seats", shown=ROUND_HALF_UP
@@ -172,9 +174,11 @@ def test_seat_count_after_several_changes() -> None:
     """P1 "How do I calculate the total number of seats (licenses) after multiple changes during
     a billing period?": five changes in March 2022, every reduction within its window."""
     sku = attrs.evolve(STANDARD, unit_price=lb.Money("12", EUR))
-    events: list[lb.Event] = [lb.Purchase("S", D(2022, 3, 5), sku, 10)]
+    events: list[lb.Event] = [
+        lb.Purchase(subscription_id="S", on=D(2022, 3, 5), sku=sku, quantity=10)
+    ]
     for day, seats in [(7, 15), (10, 25), (12, 23), (14, 20), (25, 30)]:
-        events.append(lb.ChangeQuantity("S", D(2022, 3, day), seats))
+        events.append(lb.ChangeQuantity(subscription_id="S", on=D(2022, 3, day), quantity=seats))
     _assert_rows(
         _bill(events, D(2022, 3, 31), PER_LINE),
         "how-do-i-calculate-the-total-number-of-seats-licenses-after-multiple-changes-during-a-"
@@ -186,7 +190,10 @@ def test_seat_count_after_several_changes() -> None:
 def test_prorated_refund_within_seven_days() -> None:
     """P1 "How are the refunds calculated if I cancel a subscription within seven days of buying
     or renewing it?": a cancel two days after the purchase refunds the days left."""
-    events = [lb.Purchase("S", D(2021, 7, 15), STANDARD, 10), lb.Cancel("S", D(2021, 7, 17))]
+    events = [
+        lb.Purchase(subscription_id="S", on=D(2021, 7, 15), sku=STANDARD, quantity=10),
+        lb.Cancel(subscription_id="S", on=D(2021, 7, 17)),
+    ]
     _assert_rows(
         _bill(events, D(2021, 7, 31)),
         "how-are-the-refunds-calculated-if-i-cancel-a-subscription-within-seven-days-of-buying-"
@@ -197,7 +204,10 @@ def test_prorated_refund_within_seven_days() -> None:
 def test_full_upgrade() -> None:
     """P1 "How should I reconcile and link upgraded transactions?", full upgrade: a convert pair
     on one subscription, sharing a reference id."""
-    events = [attrs.evolve(BOUGHT, quantity=300), lb.ConvertSku("S", D(2021, 6, 25), E1)]
+    events = [
+        attrs.evolve(BOUGHT, quantity=300),
+        lb.ConvertSku(subscription_id="S", on=D(2021, 6, 25), to=E1),
+    ]
     lines = _bill(events, D(2021, 6, 30))
     _assert_rows(lines, "full-upgrade")
     assert lines[1].reference_id == lines[2].reference_id
@@ -208,7 +218,9 @@ def test_partial_upgrade() -> None:
     seats move to a new subscription on the target SKU, coterminous with the source."""
     events = [
         attrs.evolve(BOUGHT, quantity=300),
-        lb.ConvertSku("S", D(2021, 6, 25), E1, quantity=100, target_subscription_id="S2"),
+        lb.ConvertSku(
+            subscription_id="S", on=D(2021, 6, 25), to=E1, quantity=100, target_subscription_id="S2"
+        ),
     ]
     lines = _bill(events, D(2021, 6, 30))
     _assert_rows(lines, "partial-upgrade")
@@ -223,8 +235,8 @@ def test_trial_converted_on_its_first_day() -> None:
         id="guides", name="Dynamics 365 Guides", unit_price=lb.Money("52.61", EUR)
     )
     events = [
-        lb.Purchase("S", D(2021, 6, 25), guides, 25, trial=True),
-        lb.ConvertTrial("S", D(2021, 6, 25)),
+        lb.Purchase(subscription_id="S", on=D(2021, 6, 25), sku=guides, quantity=25, trial=True),
+        lb.ConvertTrial(subscription_id="S", on=D(2021, 6, 25)),
     ]
     lines = _bill(events, D(2021, 7, 1))
     _assert_rows(lines, "how-do-i-reconcile-after-i-convert-a-trial-version-to-a-paid-subscription")
@@ -251,8 +263,8 @@ def test_billing_plan_annual_to_monthly() -> None:
     """P1 "How do I reconcile transactions after changing billing plans?", annual to monthly:
     the change takes effect when the paid year ends; the term's dates stay."""
     events = [
-        lb.Purchase("S", D(2021, 9, 20), COMMERCE_ANNUAL, 10),
-        lb.ChangeBillingPlan("S", D(2022, 9, 19), COMMERCE_MONTHLY),
+        lb.Purchase(subscription_id="S", on=D(2021, 9, 20), sku=COMMERCE_ANNUAL, quantity=10),
+        lb.ChangeBillingPlan(subscription_id="S", on=D(2022, 9, 19), to=COMMERCE_MONTHLY),
     ]
     lines = _bill(events, D(2022, 9, 30))
     _assert_rows(
@@ -265,8 +277,8 @@ def test_billing_plan_monthly_to_annual() -> None:
     """P1 "How do I reconcile transactions after changing billing plans?", monthly to annual:
     the annual charge runs to the end of the billing year, prorated by whole months (11/12)."""
     events = [
-        lb.Purchase("S", D(2021, 9, 20), COMMERCE_MONTHLY, 10),
-        lb.ChangeBillingPlan("S", D(2021, 10, 1), COMMERCE_ANNUAL),
+        lb.Purchase(subscription_id="S", on=D(2021, 9, 20), sku=COMMERCE_MONTHLY, quantity=10),
+        lb.ChangeBillingPlan(subscription_id="S", on=D(2021, 10, 1), to=COMMERCE_ANNUAL),
     ]
     lines = _bill(events, D(2021, 10, 31))
     _assert_rows(
@@ -299,7 +311,7 @@ def test_calendar_month_alignment(
 ) -> None:
     """P4 "Align subscription end dates", the calendar-month examples: the first term ends on
     the last day of its last calendar month, and the next term is standard."""
-    events = [lb.Purchase("S", bought, sku, custom_term_end=end)]
+    events = [lb.Purchase(subscription_id="S", on=bought, sku=sku, custom_term_end=end)]
     lines = _bill(events, next_term[0])
     assert (lines[0].charge_start, lines[-1].subscription_end) == (bought, next_term[1])
     assert lines[-1].charge_start == next_term[0]
@@ -309,15 +321,26 @@ def test_calendar_month_alignment(
 @pytest.mark.parametrize(
     ("existing", "sku", "end"),
     [
-        (lb.Purchase("E", D(2021, 10, 2), ANNUAL), TRIENNIAL, D(2024, 10, 1)),
-        (lb.Purchase("E", D(2019, 10, 2), TRIENNIAL), TRIENNIAL, D(2022, 10, 1)),
-        (lb.Purchase("E", D(2021, 10, 2), ANNUAL), ANNUAL, D(2022, 10, 1)),
+        (
+            lb.Purchase(subscription_id="E", on=D(2021, 10, 2), sku=ANNUAL),
+            TRIENNIAL,
+            D(2024, 10, 1),
+        ),
+        (
+            lb.Purchase(subscription_id="E", on=D(2019, 10, 2), sku=TRIENNIAL),
+            TRIENNIAL,
+            D(2022, 10, 1),
+        ),
+        (lb.Purchase(subscription_id="E", on=D(2021, 10, 2), sku=ANNUAL), ANNUAL, D(2022, 10, 1)),
     ],
 )
 def test_coterminous_examples(existing: lb.Purchase, sku: lb.Sku, end: dt.date) -> None:
     """P4 "Align subscription end dates", the coterminosity examples: a subscription bought on
     1 July 2022 ends with the existing one's term (or one of its later term ends)."""
-    events = [existing, lb.Purchase("S", D(2022, 7, 1), sku, custom_term_end=end)]
+    events = [
+        existing,
+        lb.Purchase(subscription_id="S", on=D(2022, 7, 1), sku=sku, custom_term_end=end),
+    ]
     lines = [x for x in _bill(events, D(2022, 7, 1)) if x.subscription_id == "S"]
     assert lines[0].subscription_end == end
 
@@ -326,8 +349,10 @@ def test_one_month_coterm_example_longer_than_a_month_is_refused() -> None:
     """P4's one-month example (bought 2 March, ending 2 April) is longer than a monthly term,
     which the same page forbids; licbill follows the rule and refuses it."""
     events = [
-        lb.Purchase("E", D(2021, 4, 3), ANNUAL),
-        lb.Purchase("S", D(2022, 3, 2), MONTHLY, custom_term_end=D(2022, 4, 2)),
+        lb.Purchase(subscription_id="E", on=D(2021, 4, 3), sku=ANNUAL),
+        lb.Purchase(
+            subscription_id="S", on=D(2022, 3, 2), sku=MONTHLY, custom_term_end=D(2022, 4, 2)
+        ),
     ]
     with pytest.raises(lb.InvalidValueError, match="within the first term"):
         _bill(events, D(2022, 3, 31))
@@ -382,7 +407,9 @@ def test_monthly_terms_bought_at_month_end(name: str) -> None:
     for row in _date_rows(name):
         bought = row["order"]
         assert isinstance(bought, dt.date)
-        lines = _bill([lb.Purchase("S", bought, STANDARD)], lb.add_months(bought, 1))
+        lines = _bill(
+            [lb.Purchase(subscription_id="S", on=bought, sku=STANDARD)], lb.add_months(bought, 1)
+        )
         assert _row(lines[0], lines[1].order_date) == row
 
 
@@ -390,7 +417,7 @@ def test_annual_term_bought_on_the_last_day_of_a_month() -> None:
     """P1 "Monthly term subscription expiration dates on special cases", "When you buy on the
     last day of a month", annual term billed monthly: twelve cycles from 31 January."""
     sku = attrs.evolve(STANDARD, term=lb.Term.P1Y)
-    lines = _bill([lb.Purchase("S", D(2021, 1, 31), sku)], D(2022, 1, 31))
+    lines = _bill([lb.Purchase(subscription_id="S", on=D(2021, 1, 31), sku=sku)], D(2022, 1, 31))
     rows = _date_rows("last-day-of-a-month__2-annual-term-monthly-plan")
     assert [_row(x, lines[-1].order_date) for x in lines[:-1]] == rows
 
@@ -403,7 +430,7 @@ def test_annual_term_bought_on_the_day_before_the_last_day_follows_the_monthly_r
     counts every cycle from the anchor day (docs/published.md). The rows that both rules give
     agree: the subscription's dates, the renewal, and the cycle from 30 July."""
     sku = attrs.evolve(STANDARD, term=lb.Term.P1Y)
-    lines = _bill([lb.Purchase("S", D(2021, 1, 30), sku)], D(2022, 1, 30))
+    lines = _bill([lb.Purchase(subscription_id="S", on=D(2021, 1, 30), sku=sku)], D(2022, 1, 30))
     rows = _date_rows("day-before-the-last-day-of-a-month__2-annual-term-monthly-plan")
     assert lines[0].charge_end == D(2021, 2, 27)
     assert rows[0]["end"] == D(2021, 2, 26)

@@ -1,4 +1,4 @@
-"""The reconciliation-file export of RULEBOOK A6."""
+"""The reconciliation-file export of docs/recon.md."""
 
 from __future__ import annotations
 
@@ -67,7 +67,10 @@ def test_formula_cells_are_neutralised_and_numbers_are_not() -> None:
     """Text that a spreadsheet would run gets a quote; negative amounts stay numbers."""
     evil = lb.Sku.monthly(id="=cmd|' /C calc'!A0", name="@SUM(1)", unit_price=lb.Money(5, "USD"))
     lines = lb.charge_lines(
-        [lb.Purchase("+S", D(2024, 1, 1), evil), lb.Cancel("+S", D(2024, 1, 1))],
+        [
+            lb.Purchase(subscription_id="+S", on=D(2024, 1, 1), sku=evil),
+            lb.Cancel(subscription_id="+S", on=D(2024, 1, 1)),
+        ],
         through=D(2024, 1, 1),
         rulebook=lb.rulebooks.NEW_COMMERCE,
     )

@@ -24,7 +24,9 @@ def _bill(*events: lb.Event) -> tuple[lb.ChargeLine, ...]:
 @pytest.mark.parametrize("given_id", ["S1-0003", "S1-0001", "x-12345", "S2-0003"])
 def test_a_given_id_in_the_generated_form_is_refused(given_id: str) -> None:
     """The issue's case: a given ``S1-0003`` is refused instead of sharing a renewal's id."""
-    change = lb.ChangeQuantity("S1", D(2024, 1, 20), 3, event_id=given_id)
+    change = lb.ChangeQuantity(
+        subscription_id="S1", on=D(2024, 1, 20), quantity=3, event_id=given_id
+    )
     with pytest.raises(lb.ReservedEventIdError, match=given_id) as raised:
         _bill(BUY, change)
     assert raised.value.event is change
@@ -32,7 +34,9 @@ def test_a_given_id_in_the_generated_form_is_refused(given_id: str) -> None:
 
 def test_a_given_id_after_the_generated_one_is_refused() -> None:
     """Generated first (renewal S1-0002 on 10 Feb), then a later event naming S1-0002: refused."""
-    change = lb.ChangeQuantity("S1", D(2024, 3, 20), 3, event_id="S1-0002")
+    change = lb.ChangeQuantity(
+        subscription_id="S1", on=D(2024, 3, 20), quantity=3, event_id="S1-0002"
+    )
     with pytest.raises(lb.ReservedEventIdError, match="S1-0002"):
         _bill(BUY, change)
 
@@ -40,16 +44,25 @@ def test_a_given_id_after_the_generated_one_is_refused() -> None:
 @pytest.mark.parametrize("given_id", ["e-1", "ord-123", "INV2024", "S1-0003x", "S1_0003"])
 def test_other_given_ids_are_kept(given_id: str) -> None:
     """Ids outside the reserved form are written unchanged on their lines."""
-    change = lb.ChangeQuantity("S1", D(2024, 1, 20), 3, event_id=given_id)
+    change = lb.ChangeQuantity(
+        subscription_id="S1", on=D(2024, 1, 20), quantity=3, event_id=given_id
+    )
     assert [line.reference_id for line in _bill(BUY, change)][1:3] == [given_id, given_id]
 
 
 @settings(max_examples=40)
 @given(events=event_histories(subscriptions=st.integers(1, 3)))
 def test_references_identify_one_event_or_boundary(events: tuple[lb.Event, ...]) -> None:
-    """Property: lines sharing a reference id come from one subscription and one order date."""
+    """Property: lines sharing a reference id come from one order date and one subscription,
+    or from the two subscriptions of one partial upgrade (convert or moveQuantity lines)."""
     lines = lb.charge_lines(events, through=D(2027, 12, 31), rulebook=NC)
     owners: dict[str, set[tuple[str, dt.date]]] = {}
+    kinds: dict[str, set[str]] = {}
     for line in lines:
         owners.setdefault(line.reference_id, set()).add((line.subscription_id, line.order_date))
-    assert all(len(owner) == 1 for owner in owners.values())
+        kinds.setdefault(line.reference_id, set()).add(str(line.charge_type))
+    for ref, owner in owners.items():
+        assert len({day for _, day in owner}) == 1, ref
+        if len(owner) > 1:
+            assert len(owner) == 2, ref
+            assert kinds[ref] <= {"convert", "moveQuantity"}, ref

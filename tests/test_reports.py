@@ -1,4 +1,4 @@
-"""Workspace reports (RULEBOOK B5) and the provisioning key."""
+"""Workspace reports (docs/reports.md) and the provisioning key."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pickle
 import pytest
 
 import licbill as lb
-from licbill import reports
+from licbill.io import reports
 
 M, K, S = lb.Module, lb.UserKind, lb.UserStatus
 NEW = lb.Workspace(
@@ -43,7 +43,7 @@ def test_billing_overview_counts_modules_per_user_kind() -> None:
 
 
 def test_users_csv_has_the_rulebook_columns() -> None:
-    """The users export has exactly RULEBOOK B5's columns, neutralised, deleted users left out."""
+    """The users export has exactly docs/reports.md's columns, neutralised, deleted left out."""
     out = io.StringIO(newline="")
     assert reports.write_users_csv(USERS, out, groups=[SALES]) == 4
     rows = list(csv.reader(io.StringIO(out.getvalue(), newline="")))

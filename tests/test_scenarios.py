@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import tempfile
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import licbill as lb
-from licbill.__main__ import main
-from licbill.scenarios import load_charges, load_workspaces
+from licbill.io.cli import main
+from licbill.io.scenarios import load_charges, load_workspaces
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 CHARGE_FILES = sorted(p for p in EXAMPLES.glob("*.toml") if "workspace" not in p.name)
@@ -236,7 +238,7 @@ def test_progress_shows_on_a_terminal_only(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A run shows a line count on a terminal's standard error, and nothing when piped."""
-    import licbill.__main__ as cli
+    import licbill.io.cli as cli
 
     path = str(EXAMPLES / "seat-changes.toml")
     monkeypatch.setattr(cli, "PROGRESS_EVERY", 2)
@@ -289,17 +291,25 @@ def test_an_event_its_constructor_refuses_names_the_event(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A rule an event checks across its fields is reported at the event's [[event]] line."""
-    import licbill.scenarios
+    import licbill.io.scenarios
 
-    def refuse(*_args: object, **_kwargs: object) -> None:
-        raise lb.InvalidValueError("refused as a whole")
+    @attrs.frozen
+    class Refusing:
+        subscription_id: str
+        on: dt.date
 
-    monkeypatch.setattr(licbill.scenarios, "Cancel", refuse)
+        def __attrs_post_init__(self) -> None:
+            raise lb.InvalidValueError("refused as a whole")
+
+    monkeypatch.setitem(
+        licbill.io.scenarios.EVENT_KINDS, "cancel", lb.io.scenarios.event_shape(Refusing)
+    )
     path = _write(tmp_path, GOOD_HEAD + _event('type = "cancel"', 'subscription = "S"',
                                                "on = 2024-01-01"))  # fmt: skip
     with pytest.raises(lb.ScenarioError) as caught:
         load_charges(path)
     assert (caught.value.line, caught.value.field) == (11, "event[0]")
+    assert str(caught.value).endswith("refused as a whole")
 
 
 def test_a_quantity_above_the_maximum_names_the_event(tmp_path: Path) -> None:
@@ -331,7 +341,7 @@ def test_engine_errors_keep_their_class_and_gain_file_and_line(tmp_path: Path) -
 def test_locate_leaves_errors_about_other_events_alone(tmp_path: Path) -> None:
     """locate() adds a place only for an event the file holds; other errors stay unchanged."""
     scenario = load_charges(_write(tmp_path, GOOD_HEAD + ORDER_TAIL))
-    other = lb.Cancel("T", lb.Month(2024, 1).first)
+    other = lb.Cancel(subscription_id="T", on=lb.Month(2024, 1).first)
     error = scenario.locate(lb.SubscriptionEndedError("ended", event=other))
     assert (error.file, error.line, error.field) == (None, None, None)
     with pytest.raises(lb.InvalidTypeError):
@@ -384,3 +394,113 @@ def test_line_numbers_count_newlines_only(tmp_path: Path) -> None:
     with pytest.raises(lb.ScenarioError) as caught:
         load_charges(path)
     assert (caught.value.line, caught.value.field) == (11, "sku[0].kind")
+
+
+def test_a_workspace_field_flows_through_the_converter(tmp_path: Path) -> None:
+    """Workspace fields the loader never names (legacy_seats, admin option) read from a file."""
+    text = WS + 'legacy_seats = "every-active-user"\nadmin_gets_all_modules = true\n'
+    workspace = load_workspaces(_write(tmp_path, text)).workspaces[0].workspace
+    assert workspace.legacy_seats is lb.LegacySeats.EVERY_ACTIVE_USER
+    assert workspace.admin_gets_all_modules is True
+
+
+def test_a_renamed_field_cannot_be_written_under_its_own_name(tmp_path: Path) -> None:
+    """``subscription_id`` (the class's name for ``subscription``) is an unknown key in a file."""
+    tail = _event('type = "cancel"', 'subscription_id = "S"', "on = 2024-01-01")
+    with pytest.raises(lb.ScenarioError) as caught:
+        load_charges(_write(tmp_path, GOOD_HEAD + tail))
+    assert (caught.value.line, caught.value.field) == (13, "event[0].subscription_id")
+
+
+def test_enums_read_by_value_or_name_in_any_case(tmp_path: Path) -> None:
+    """``term = "p1m"`` and ``billing = "MONTHLY"`` read as Term.P1M and Billing.MONTHLY."""
+    text = GOOD_HEAD.replace('"P1M"', '"p1m"').replace('"monthly"', '"MONTHLY"')
+    sku = lb.Sku.monthly(id="a", name="a", unit_price=lb.Money("10.00", "USD"))
+    text += _event(PURCHASE + 'sku = "a"')
+    assert load_charges(_write(tmp_path, text)).events[0].sku == sku
+
+
+def test_a_revision_with_both_a_user_and_a_group_is_refused(tmp_path: Path) -> None:
+    """A revision table holds a user or a group: both is refused at the revision key."""
+    text = WS + 'revision = [{ on = 2024-05-02, user = { id = "u" }, group = { id = "g" } }]\n'
+    with pytest.raises(lb.ScenarioError, match="a user or a group") as caught:
+        load_workspaces(_write(tmp_path, text))
+    assert (caught.value.line, caught.value.field) == (10, "workspace[0].revision")
+
+
+def test_a_scenario_reads_from_an_open_file(tmp_path: Path) -> None:
+    """load_charges takes an open file too, and names it in errors by its name."""
+    path = EXAMPLES / "seat-changes.toml"
+    with path.open(encoding="utf-8") as file:
+        assert load_charges(file).events == load_charges(path).events
+    with pytest.raises(lb.InvalidTypeError):
+        load_charges(3)  # type: ignore[arg-type]
+
+
+def test_a_rounding_in_a_charges_file_overrides_the_rulebook(tmp_path: Path) -> None:
+    """``rounding = "per_line_half_up"`` (any case) replaces the rulebook's rounding policy."""
+    text = GOOD_HEAD.replace("through", 'rounding = "per_line_half_up"\nthrough', 1)
+    scenario = load_charges(_write(tmp_path, text))
+    assert scenario.rulebook.rounding is lb.Rounding.PER_LINE_HALF_UP
+    assert scenario.rulebook.name == "new-commerce"
+
+
+def test_standard_input_that_is_not_utf8_is_a_scenario_error() -> None:
+    """Bytes that are not UTF-8 on standard input are refused as the file, never decoded wrong."""
+    import io
+
+    stdin = io.BufferedReader(io.BytesIO(b'rulebook = "caf\xe9"\n'))  # type: ignore[arg-type]
+    with pytest.raises(lb.ScenarioError) as caught:
+        load_charges(stdin)
+    assert (str(caught.value.file), caught.value.field) == ("<stdin>", "file")
+
+
+def test_a_stream_that_reads_no_text_is_refused() -> None:
+    """An object whose read() returns neither text nor bytes is an InvalidTypeError."""
+
+    class Odd:
+        def read(self) -> int:
+            return 3
+
+    with pytest.raises(lb.InvalidTypeError, match="not text"):
+        load_charges(Odd())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("setting", "field"),
+    [('user = { id = "u" }', "workspace[0].user"),
+     ("revision = 3", "workspace[0].revision"),
+     ("revision = [3]", "workspace[0].revision")],
+)  # fmt: skip
+def test_user_and_revision_lists_that_are_not_tables_are_refused(
+    tmp_path: Path, setting: str, field: str
+) -> None:
+    """A user table where a list belongs, or revisions that are not tables, name their key."""
+    with pytest.raises(lb.ScenarioError) as caught:
+        load_workspaces(_write(tmp_path, WS + setting + "\n"))
+    assert (caught.value.line, caught.value.field) == (10, field)
+
+
+def test_a_validator_that_needs_the_whole_event_blames_the_event(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A field validator that compares with another field is a rule of the whole entry."""
+    import licbill.io.scenarios
+
+    def after_on(instance: object, _attribute: object, value: dt.date) -> None:
+        if value < instance.on:  # type: ignore[attr-defined]
+            raise lb.InvalidValueError("ends before it starts")
+
+    @attrs.frozen
+    class Spanning:
+        subscription_id: str
+        on: dt.date
+        until: dt.date = attrs.field(validator=after_on)
+
+    monkeypatch.setitem(
+        licbill.io.scenarios.EVENT_KINDS, "cancel", lb.io.scenarios.event_shape(Spanning)
+    )
+    tail = _event('type = "cancel"', 'subscription = "S"', "on = 2024-02-01", "until = 2024-01-01")
+    with pytest.raises(lb.ScenarioError) as caught:
+        load_charges(_write(tmp_path, GOOD_HEAD + tail))
+    assert (caught.value.line, caught.value.field) == (11, "event[0]")

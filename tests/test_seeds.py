@@ -1,4 +1,4 @@
-"""The four seed tables of RULEBOOK A5, reproduced line for line."""
+"""The four seed tables of docs/seeds.md, reproduced line for line."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def _d(text: str) -> dt.date:
 
 
 # purchase, SKU (None where the table has no SKU column), start, end, unit, qty, total, type,
-# description: copied from RULEBOOK A5.
+# description: copied from the published tables (docs/seeds.md).
 SEED_TABLES = {
     1: [
         ("06/10/2019", None, "06/10/2019", "07/09/2019", "0", 1, "0", "New", "Free trial"),

@@ -1,4 +1,4 @@
-"""Workspaces, users, groups and the two licence models (RULEBOOK B1, B2)."""
+"""Workspaces, users, groups and the two licence models (docs/workspace.md)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 
 import licbill as lb
 from licbill import directory as d
-from licbill import reports
+from licbill.io import reports
 from licbill.strategies import (
     DatedDirectoryHistory,
     WorkspaceMonth,
@@ -486,8 +486,8 @@ def test_the_command_line_and_scenario_files_take_the_trial(
     trial_ends_on, or --trial-ends for every legacy workspace, reaches the invoice."""
     from pathlib import Path
 
-    from licbill.__main__ import main
-    from licbill.scenarios import load_workspaces
+    from licbill.io.cli import main
+    from licbill.io.scenarios import load_workspaces
 
     example = Path(__file__).parent.parent / "examples" / "workspaces.toml"
     assert load_workspaces(example).trials == {

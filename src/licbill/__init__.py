@@ -2,10 +2,8 @@
 
 from typing import Any
 
-from . import audit, directory, recon, reports, rulebooks
+from . import audit, directory, io, rulebooks
 from .charges import ChargeLines, charge_lines, iter_charge_lines
-from .convert import from_dict, to_dict
-from .display import format_date, format_money
 from .errors import (
     ConversionError,
     CurrencyMismatchError,
@@ -35,6 +33,9 @@ from .errors import (
     UnknownUserError,
 )
 from .invoice import Invoice, InvoiceLine, PriceList, monthly_invoice
+from .io import recon, reports
+from .io.convert import from_dict, to_dict
+from .io.display import format_date, format_money
 from .legacy import MODULES_FROM, LicenceModel, ModuleTrial, licence_model
 from .lines import Basis, ChargeLine, ChargeType, ChargeTypeName
 from .models import (
@@ -55,13 +56,12 @@ from .models import (
 )
 from .money import Money, RoundingMode, total
 from .partitions import merge_charge_lines
-from .periods import Period, add_months, cycle, inclusive_days, period_end
+from .periods import Month, Period, add_months, cycle, inclusive_days, period_end
 from .proration import Rounding, RoundingScope, effective_unit_price, prorate
 from .provisioning import ProvisioningKey
 from .rulebooks import Descriptions, Rulebook, TrialConversion
 from .seats import (
     Counting,
-    Month,
     MonthState,
     Revision,
     SeatCount,
@@ -83,6 +83,7 @@ from .workspace import (
 )
 
 __all__ = [
+    "MODULES_FROM",
     "Basis",
     "Billing",
     "BillingInfo",
@@ -116,15 +117,14 @@ __all__ = [
     "LegacySeats",
     "LicbillError",
     "LicenceModel",
-    "MODULES_FROM",
     "MissingDependencyError",
     "MissingPriceError",
-    "OutOfCalendarError",
     "Module",
     "ModuleTrial",
     "Money",
     "Month",
     "MonthState",
+    "OutOfCalendarError",
     "Period",
     "PlanAndQuantityError",
     "PriceChange",
@@ -170,6 +170,7 @@ __all__ = [
     "format_money",
     "from_dict",
     "inclusive_days",
+    "io",
     "iter_charge_lines",
     "licence_model",
     "merge_charge_lines",

@@ -76,8 +76,6 @@ except ImportError as error:  # pragma: no cover - the test extra installs pyarr
 __all__ = [
     "BATCH_LINES",
     "COUNT_SCHEMA",
-    "ColumnKind",
-    "EventColumn",
     "EVENT_COLUMNS",
     "EVENT_SCHEMA",
     "GROUP_SCHEMA",
@@ -85,6 +83,8 @@ __all__ = [
     "MONEY_TYPE",
     "USER_SCHEMA",
     "WORKSPACE_SCHEMA",
+    "ColumnKind",
+    "EventColumn",
     "charge_batches",
     "count_month_end",
     "directory_tables",

@@ -155,7 +155,7 @@ def read_recon(file: str | os.PathLike[str] | TextIO) -> tuple[ReconRow, ...]:
     """Read the reconciliation CSV *file* (a path or an open text file) into rows.
 
     Columns are matched by name, case-insensitively: licbill's layout
-    (:data:`licbill.recon.COLUMNS`) and the Partner Center names are the same; extra columns
+    (:data:`licbill.io.recon.COLUMNS`) and the Partner Center names are the same; extra columns
     are ignored. Needed: ``SubscriptionId``, ``ChargeType``, ``UnitPrice``, ``Currency``,
     ``ChargeStartDate``, ``ChargeEndDate``, ``Quantity`` or ``BillableQuantity``, and
     ``Subtotal`` or ``Total``. Dates are ISO (``2019-06-10``), US (``6/10/2019``) or written

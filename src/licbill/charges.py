@@ -1,4 +1,4 @@
-"""The charge engine: lifecycle events in, immutable charge lines out (RULEBOOK A4).
+"""The charge engine: lifecycle events in, immutable charge lines out (docs/lifecycle.md).
 
 One pass over date-ordered events keeps each subscription's state and a heap of the next cycle
 boundary of every subscription. On any day, cycle boundaries (renewals, cycle charges, trial
@@ -17,7 +17,7 @@ from typing import Any, SupportsIndex, overload
 
 import attrs
 
-from .display import html_table, line_frame, line_record
+from ._calendar import add_months, inclusive_days, period_end
 from .errors import (
     CurrencyMismatchError,
     DuplicateEventError,
@@ -51,10 +51,9 @@ from .models import (
     SkuKind,
 )
 from .money import Money
-from .periods import _add_months, _inclusive_days, _period_end, check_date
-from .proration import _effective_unit_price, _prorate
+from .periods import check_date
+from .proration import unchecked_effective_unit_price, unchecked_prorate
 from .rulebooks import Rulebook, TrialConversion
-from .tables import LINE_COLUMNS, LINE_NUMERIC, line_cells, render
 
 __all__ = ["ChargeLines", "charge_lines", "iter_charge_lines"]
 
@@ -70,8 +69,6 @@ _EVENT_TYPES = (
     ConvertTrial,
 )
 _TRIAL = ("Trial",)
-# Building the named tuple from a tuple skips its generated Python __new__: one frame a line.
-_new_line = tuple.__new__
 
 
 class ChargeLines(tuple[ChargeLine, ...]):
@@ -81,6 +78,8 @@ class ChargeLines(tuple[ChargeLine, ...]):
 
     def to_records(self) -> list[dict[str, Any]]:
         """Each line as a plain dict (for ``pandas.DataFrame(...)`` or any other tool)."""
+        from .io.display import line_record
+
         return [line_record(line) for line in self]
 
     @overload
@@ -98,6 +97,8 @@ class ChargeLines(tuple[ChargeLine, ...]):
     def to_dataframe(self) -> Any:
         """A ``pandas.DataFrame`` with typed columns: dates ``datetime64``, money ``Decimal``
         objects with a ``currency`` column (docs/notebooks.md). Needs the ``pandas`` extra."""
+        from .io.display import line_frame
+
         return line_frame(self)
 
     def to_arrow(self) -> Any:
@@ -108,10 +109,15 @@ class ChargeLines(tuple[ChargeLine, ...]):
 
     def to_table(self, *, locale: str | None = None) -> str:
         """A plain-text table; dates, money and charge types localised when *locale* is given."""
+        from .io.tables import LINE_COLUMNS, line_cells, render
+
         return render(LINE_COLUMNS, [line_cells(line, locale=locale) for line in self])
 
     def to_html(self, *, locale: str | None = None) -> str:
         """An HTML table, localised when *locale* is given."""
+        from .io.display import html_table
+        from .io.tables import LINE_COLUMNS, LINE_NUMERIC, line_cells
+
         rows = [line_cells(line, locale=locale) for line in self]
         return html_table(LINE_COLUMNS, rows, numeric=LINE_NUMERIC)
 
@@ -255,7 +261,7 @@ class _Sub:
     def first_cycle(self, purchase: Purchase, trial_months: int) -> None:
         if purchase.trial:
             self.cycle_start = self.term_start = purchase.on
-            self.cycle_end = self.term_end = _period_end(purchase.on, trial_months)
+            self.cycle_end = self.term_end = period_end(purchase.on, trial_months)
             self.next_months = self.term_end_months = trial_months
         elif purchase.custom_term_end is not None:
             # The first term ends on the custom date; standard terms follow from the day after.
@@ -264,14 +270,14 @@ class _Sub:
             self.anchor = end + _ONE_DAY
             self.term_end_months = 0
             months = 0
-            while _add_months(self.anchor, months - self.cycle_months) > purchase.on:
+            while add_months(self.anchor, months - self.cycle_months) > purchase.on:
                 months -= self.cycle_months
             self.next_months = months
             self.cycle_start = self.term_start = purchase.on
-            self.cycle_end = _period_end(self.anchor, months)
+            self.cycle_end = period_end(self.anchor, months)
             self.term_end = end
-            standard = _inclusive_days(purchase.on, _period_end(purchase.on, self.cycle_months))
-            self.share = (_inclusive_days(purchase.on, self.cycle_end), standard)
+            standard = inclusive_days(purchase.on, period_end(purchase.on, self.cycle_months))
+            self.share = (inclusive_days(purchase.on, self.cycle_end), standard)
         else:
             self.restart(purchase.on)
 
@@ -304,14 +310,14 @@ class _Sub:
         if renews:
             self.term_start = self.cycle_start
             self.term_end_months = months + self.term_months
-            self.term_end = _period_end(self.anchor, self.term_end_months)
+            self.term_end = period_end(self.anchor, self.term_end_months)
         # Cycles are aligned to the term's start: after a billing-plan change the first annual
         # cycle runs to the end of the billing year (docs/operations.md).
         first = self.term_end_months - self.term_months
         step = self.cycle_months
         end_months = min(first + ((months - first) // step + 1) * step, self.term_end_months)
         self.next_months = end_months
-        self.cycle_end = _period_end(self.anchor, end_months)
+        self.cycle_end = period_end(self.anchor, end_months)
         self.share = (end_months - months, self.cycle_months)
         self.cycle_lines.clear()
         return renews
@@ -593,13 +599,13 @@ class _Engine:
                 "only a paid licence-based subscription can have a custom term end, not a free "
                 f"trial or a custom-meter SKU: {event!r}"
             )
-        standard = _period_end(event.on, sku.term.months)
+        standard = period_end(event.on, sku.term.months)
         if not event.on <= end <= standard:
             raise InvalidValueError(
                 f"custom_term_end {end} must lie within the first term, from the purchase day "
                 f"{event.on} to {standard}: {event!r}"
             )
-        calendar = _add_months(event.on.replace(day=1), sku.term.months) - _ONE_DAY
+        calendar = add_months(event.on.replace(day=1), sku.term.months) - _ONE_DAY
         if end == calendar:
             return
         month_end = (end + _ONE_DAY).day == 1
@@ -624,7 +630,7 @@ class _Engine:
         candidate = other.term_end
         while candidate < end:
             months += other.term_months
-            candidate = _period_end(other.anchor, months)
+            candidate = period_end(other.anchor, months)
         return candidate == end
 
     def cancel(self, sub: _Sub, event: Cancel) -> None:
@@ -804,6 +810,11 @@ class _Engine:
                 event=event,
             )
         target = self.subs.get(target_id)
+        if target is not None and target.cycle_end < event.on:
+            # The target's own boundary falls today but comes later in id order: cross it
+            # first, so the seats move into the cycle the target is in today.
+            self.boundary(target, event.on)
+            target = self.subs.get(target_id)
         if target is None and target_id in self.ended:
             raise SubscriptionEndedError(
                 f"target subscription {target_id!r} has ended ({self.ended[target_id]})",
@@ -859,9 +870,9 @@ class _Engine:
             total = sub.full_total
             if total is None:
                 # A whole cycle costs the same each time, until the SKU or the quantity changes.
-                total = sub.full_total = _prorate(price, sub.quantity, 1, 1, self.rounding)
+                total = sub.full_total = unchecked_prorate(price, sub.quantity, 1, 1, self.rounding)
             eup = price
-            days = _inclusive_days(sub.cycle_start, sub.cycle_end)
+            days = inclusive_days(sub.cycle_start, sub.cycle_end)
             basis = Basis(
                 cycle_start=sub.cycle_start,
                 cycle_days=days,
@@ -870,8 +881,8 @@ class _Engine:
             )
         else:
             # A short cycle costs its share of the unit price (docs/operations.md).
-            total = _prorate(price, sub.quantity, num, den, self.rounding)
-            eup = _effective_unit_price(price, num, den)
+            total = unchecked_prorate(price, sub.quantity, num, den, self.rounding)
+            eup = unchecked_effective_unit_price(price, num, den)
             basis = Basis(
                 cycle_start=sub.cycle_start,
                 cycle_days=den,
@@ -879,7 +890,16 @@ class _Engine:
                 rounding=self.rounding,
                 unit="months",
             )
-        self.line(sub, kind, day, eup, total, ref, sub.cycle_start, False, basis)
+        self.line(
+            sub,
+            kind=kind,
+            day=day,
+            eup=eup,
+            total=total,
+            ref=ref,
+            start=sub.cycle_start,
+            basis=basis,
+        )
 
     def prorated(
         self,
@@ -892,10 +912,10 @@ class _Engine:
         rebill: bool = False,
     ) -> None:
         sku = sub.sku
-        cycle_days = _inclusive_days(sub.cycle_start, sub.cycle_end)
-        # Custom-meter lines are at the full unit price (RULEBOOK A7).
+        cycle_days = inclusive_days(sub.cycle_start, sub.cycle_end)
+        # Custom-meter lines are at the full unit price (docs/lifecycle.md, custom-meter plans).
         custom = sku.kind is SkuKind.CUSTOM_METER
-        billing_days = cycle_days if custom else _inclusive_days(day, sub.cycle_end)
+        billing_days = cycle_days if custom else inclusive_days(day, sub.cycle_end)
         num, den = sub.share
         unit = "days"
         if num != den:
@@ -904,10 +924,10 @@ class _Engine:
             cycle_days *= den
             unit = f"days x {num}/{den} months"
         price, rounding = sub.price, self.rounding
-        total = _prorate(
+        total = unchecked_prorate(
             price, sub.quantity, billing_days, cycle_days, rounding, -1 if credit else 1
         )
-        eup = _effective_unit_price(price, billing_days, cycle_days)
+        eup = unchecked_effective_unit_price(price, billing_days, cycle_days)
         if credit and self.rulebook.signed_credit_prices:
             eup = -eup
         charged = (line.reference_id for line in reversed(sub.cycle_lines) if line.total.amount > 0)
@@ -920,7 +940,17 @@ class _Engine:
             reverses=() if reverses is None else (reverses,),
             unit=unit,
         )
-        self.line(sub, kind, day, eup, total, ref, day, rebill, basis)
+        self.line(
+            sub,
+            kind=kind,
+            day=day,
+            eup=eup,
+            total=total,
+            ref=ref,
+            start=day,
+            basis=basis,
+            rebill=rebill,
+        )
 
     def full_refund(self, sub: _Sub, day: dt.date, ref: str) -> None:
         # Each line of the cycle is reversed, newest first, so the cycle nets to zero.
@@ -948,8 +978,8 @@ class _Engine:
     def trial_line(self, sub: _Sub, kind: ChargeType, day: dt.date, ref: str) -> ChargeLine:
         # Every line of a trial mirrors the trial itself: its days, its seats, amount zero.
         zero = Money.zero(sub.sku.unit_price.currency)
-        end = _period_end(sub.purchase.on, self.rulebook.trial_months)
-        days = _inclusive_days(sub.purchase.on, end)
+        end = period_end(sub.purchase.on, self.rulebook.trial_months)
+        days = inclusive_days(sub.purchase.on, end)
         return ChargeLine(
             subscription_id=sub.id,
             order_date=day,
@@ -981,15 +1011,17 @@ class _Engine:
     def line(
         self,
         sub: _Sub,
+        *,
         kind: ChargeType,
         day: dt.date,
         eup: Money,
         total: Money,
         ref: str,
         start: dt.date,
-        rebill: bool,
         basis: Basis,
+        rebill: bool = False,
     ) -> None:
+        """Append the line of *sub* in its current state: the one builder of a paid line."""
         sku = sub.sku
         texts = self.descriptions
         if sku.kind is SkuKind.CUSTOM_METER:
@@ -998,31 +1030,26 @@ class _Engine:
         else:
             end = sub.cycle_end
             description = texts.paid_rebill if rebill else texts.paid
-        line = _new_line(
-            ChargeLine,
-            (
-                sub.id,
-                day,
-                sku.id,
-                sku.name,
-                start,
-                end,
-                sub.price,
-                eup,
-                sub.quantity,
-                total,
-                self.names[kind],
-                description,
-                ref,
-                (),
-                sku.product_id,
-                sku.term,
-                sku.billing,
-                sub.started,
-                sub.term_end,
-                None,
-                basis,
-            ),
+        line = ChargeLine(
+            subscription_id=sub.id,
+            order_date=day,
+            sku_id=sku.id,
+            sku_name=sku.name,
+            charge_start=start,
+            charge_end=end,
+            unit_price=sub.price,
+            effective_unit_price=eup,
+            quantity=sub.quantity,
+            total=total,
+            charge_type=self.names[kind],
+            description=description,
+            reference_id=ref,
+            product_id=sku.product_id,
+            term=sku.term,
+            billing=sku.billing,
+            subscription_start=sub.started,
+            subscription_end=sub.term_end,
+            basis=basis,
         )
         sub.cycle_lines.append(line)
         self.out.append(line)

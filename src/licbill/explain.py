@@ -8,13 +8,16 @@ names the reference ids of the charges it gives back. See docs/audit.md.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import attrs
 
 from .errors import InvalidValueError
-from .lines import ChargeLine
 from .money import Money
 from .proration import Rounding, RoundingScope, effective_unit_price, prorate
+
+if TYPE_CHECKING:  # lines.py imports this module inside ChargeLine.explain
+    from .lines import ChargeLine
 
 __all__ = ["Explanation", "explain_line", "plain"]
 

@@ -16,12 +16,16 @@ import attrs
 from ._enums import FastEnum
 from .errors import InvalidTypeError
 from .periods import check_date
-from .workspace import LegacyEdition, LegacySeats, Module, Workspace
+from .workspace import (
+    MODULES_FROM,
+    LegacyEdition,
+    LegacySeats,
+    Module,
+    Workspace,
+    uses_legacy_model,
+)
 
 __all__ = ["MODULES_FROM", "LicenceModel", "ModuleTrial", "licence_model", "seat_products"]
-
-#: Workspaces created on or after this date use modules; earlier ones the legacy editions.
-MODULES_FROM: Final = dt.date(2024, 1, 1)
 
 
 _MODULES: Final = tuple(Module)
@@ -59,7 +63,7 @@ def licence_model(workspace: Workspace) -> LicenceModel:
     """
     if not isinstance(workspace, Workspace):
         raise InvalidTypeError(f"not a licbill.Workspace: {workspace!r}")
-    return LicenceModel.LEGACY if workspace.created_on < MODULES_FROM else LicenceModel.MODULES
+    return LicenceModel.LEGACY if uses_legacy_model(workspace.created_on) else LicenceModel.MODULES
 
 
 def seat_products(

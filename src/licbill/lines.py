@@ -1,4 +1,4 @@
-"""Charge lines: the immutable rows of the reconciliation file (RULEBOOK A1, A6)."""
+"""Charge lines: the immutable rows of the reconciliation file (docs/recon.md)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from ._enums import FastEnum
-from ._validators import MAX_QUANTITY, flag, identifier, shown
+from ._validators import MAX_QUANTITY, flag, identifier, shown, whole
 from .errors import InvalidTypeError, InvalidValueError
 from .money import Money
 from .periods import check_date
@@ -67,7 +67,8 @@ class SkuKind(FastEnum):
     PER_SEAT = "per-seat"
     #: One flat price per cycle; quantity is always 1.
     FLAT = "flat"
-    #: A flat plan whose lines are dated on the event day at the full price (RULEBOOK A7).
+    #: A flat plan whose lines are dated on the event day at the full price
+    #: (docs/lifecycle.md, custom-meter plans).
     CUSTOM_METER = "custom-meter"
 
 
@@ -85,14 +86,13 @@ def _a_date(what: str) -> Any:
 
 def check_quantity(value: Any, what: str = "quantity") -> int:
     """Return *value* if it is an int in 1..MAX_QUANTITY; raise a licbill error naming it."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidTypeError(f"{what} must be an int, not {value!r}")
-    if not 1 <= value <= MAX_QUANTITY:
-        raise InvalidValueError(f"{what} must lie in 1..{MAX_QUANTITY}, not {shown(value)}")
-    return value
+    quantity = whole(value, what)
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise InvalidValueError(f"{what} must lie in 1..{MAX_QUANTITY}, not {shown(quantity)}")
+    return quantity
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class PriceChange:
     """A catalogue price change: from ``on``, the SKU's unit price is ``unit_price``.
 
@@ -114,7 +114,7 @@ def _price_changes(value: Any) -> tuple[PriceChange, ...]:
     return tuple(value)
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Sku:
     """A plan in the catalogue: a unit price per charge cycle, a term and a billing frequency.
 
@@ -133,14 +133,10 @@ class Sku:
     term: Term = attrs.field(validator=_instance_of(Term, "a term"))
     billing: Billing = attrs.field(validator=_instance_of(Billing, "a billing frequency"))
     kind: SkuKind = attrs.field(default=SkuKind.PER_SEAT, validator=_instance_of(SkuKind, "kind"))
-    min_quantity: int = attrs.field(default=1, kw_only=True)
-    max_quantity: int | None = attrs.field(default=None, kw_only=True)
-    product_id: str = attrs.field(
-        default="", kw_only=True, validator=_instance_of(str, "product_id")
-    )
-    price_changes: tuple[PriceChange, ...] = attrs.field(
-        default=(), kw_only=True, converter=_price_changes
-    )
+    min_quantity: int = attrs.field(default=1)
+    max_quantity: int | None = attrs.field(default=None)
+    product_id: str = attrs.field(default="", validator=_instance_of(str, "product_id"))
+    price_changes: tuple[PriceChange, ...] = attrs.field(default=(), converter=_price_changes)
 
     def __attrs_post_init__(self) -> None:
         if self.unit_price.amount < 0:
@@ -200,10 +196,24 @@ class Sku:
         name: str,
         unit_price: Money,
         kind: SkuKind = SkuKind.PER_SEAT,
-        **limits: Any,
+        min_quantity: int = 1,
+        max_quantity: int | None = None,
+        product_id: str = "",
+        price_changes: tuple[PriceChange, ...] = (),
     ) -> Sku:
         """A one-month term billed monthly."""
-        return cls(id, name, unit_price, Term.P1M, Billing.MONTHLY, kind, **limits)
+        return cls(
+            id=id,
+            name=name,
+            unit_price=unit_price,
+            term=Term.P1M,
+            billing=Billing.MONTHLY,
+            kind=kind,
+            min_quantity=min_quantity,
+            max_quantity=max_quantity,
+            product_id=product_id,
+            price_changes=price_changes,
+        )
 
     @classmethod
     def annual(
@@ -214,10 +224,24 @@ class Sku:
         unit_price: Money,
         billing: Billing = Billing.ANNUAL,
         kind: SkuKind = SkuKind.PER_SEAT,
-        **limits: Any,
+        min_quantity: int = 1,
+        max_quantity: int | None = None,
+        product_id: str = "",
+        price_changes: tuple[PriceChange, ...] = (),
     ) -> Sku:
         """A one-year term, billed annually unless *billing* says monthly or upfront."""
-        return cls(id, name, unit_price, Term.P1Y, billing, kind, **limits)
+        return cls(
+            id=id,
+            name=name,
+            unit_price=unit_price,
+            term=Term.P1Y,
+            billing=billing,
+            kind=kind,
+            min_quantity=min_quantity,
+            max_quantity=max_quantity,
+            product_id=product_id,
+            price_changes=price_changes,
+        )
 
     @property
     def cycle_months(self) -> int:
@@ -231,8 +255,7 @@ class Sku:
 
     def allows(self, quantity: int) -> bool:
         """True when *quantity* lies within this SKU's limits; raises for a non-int."""
-        if isinstance(quantity, bool) or not isinstance(quantity, int):
-            raise InvalidTypeError(f"a quantity is an int, not {quantity!r}")
+        whole(quantity, "a quantity")
         if self.kind is not SkuKind.PER_SEAT:
             return quantity == 1
         return self.min_quantity <= quantity and (
@@ -245,7 +268,7 @@ def _event_id(_instance: Any, _attribute: Any, value: Any) -> None:
         raise InvalidTypeError(f"event_id must be a non-empty str or None, not {value!r}")
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Purchase:
     """A subscription is bought on ``on``: ``trial=True`` starts a free trial of the SKU.
 
@@ -261,15 +284,14 @@ class Purchase:
     quantity: int = attrs.field(default=1, validator=lambda _i, _a, v: check_quantity(v))
     trial: bool = attrs.field(default=False, validator=flag)
     auto_renew: bool = attrs.field(default=True, validator=flag)
-    event_id: str | None = attrs.field(default=None, kw_only=True, validator=_event_id)
+    event_id: str | None = attrs.field(default=None, validator=_event_id)
     custom_term_end: dt.date | None = attrs.field(
         default=None,
-        kw_only=True,
         validator=lambda _i, _a, v: v is None or check_date(v, "custom_term_end"),
     )
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ConvertSku:
     """The subscription moves to SKU ``to`` on ``on`` (an upgrade, prorated).
 
@@ -285,9 +307,9 @@ class ConvertSku:
     quantity: int | None = attrs.field(
         default=None, validator=lambda _i, _a, v: v is None or check_quantity(v)
     )
-    event_id: str | None = attrs.field(default=None, kw_only=True, validator=_event_id)
+    event_id: str | None = attrs.field(default=None, validator=_event_id)
     target_subscription_id: str | None = attrs.field(
-        default=None, kw_only=True, validator=attrs.validators.optional(identifier)
+        default=None, validator=attrs.validators.optional(identifier)
     )
 
     def __attrs_post_init__(self) -> None:
@@ -303,7 +325,7 @@ class ConvertSku:
                 )
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ChangeBillingPlan:
     """The billing frequency changes to that of SKU ``to`` on ``on`` (monthly <-> annual).
 
@@ -314,10 +336,10 @@ class ChangeBillingPlan:
     subscription_id: str = attrs.field(validator=identifier)
     on: dt.date = attrs.field(validator=_a_date("on"))
     to: Sku = attrs.field(validator=_instance_of(Sku, "to"))
-    event_id: str | None = attrs.field(default=None, kw_only=True, validator=_event_id)
+    event_id: str | None = attrs.field(default=None, validator=_event_id)
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ScheduleChange:
     """A change of seats and/or SKU that takes effect at the next renewal, with no line now.
 
@@ -332,49 +354,49 @@ class ScheduleChange:
     to: Sku | None = attrs.field(
         default=None, validator=lambda _i, _a, v: v is None or _instance_of(Sku, "to")(_i, _a, v)
     )
-    event_id: str | None = attrs.field(default=None, kw_only=True, validator=_event_id)
+    event_id: str | None = attrs.field(default=None, validator=_event_id)
 
     def __attrs_post_init__(self) -> None:
         if self.quantity is None and self.to is None:
             raise InvalidValueError("a scheduled change needs a quantity, a SKU (to=) or both")
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ConvertTrial:
     """A free trial becomes paid on ``on``, before the trial ends (its last day included)."""
 
     subscription_id: str = attrs.field(validator=identifier)
     on: dt.date = attrs.field(validator=_a_date("on"))
-    event_id: str | None = attrs.field(default=None, kw_only=True, validator=_event_id)
+    event_id: str | None = attrs.field(default=None, validator=_event_id)
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ChangeQuantity:
     """The number of seats becomes ``quantity`` on ``on``."""
 
     subscription_id: str = attrs.field(validator=identifier)
     on: dt.date = attrs.field(validator=_a_date("on"))
     quantity: int = attrs.field(validator=lambda _i, _a, v: check_quantity(v))
-    event_id: str | None = attrs.field(default=None, kw_only=True, validator=_event_id)
+    event_id: str | None = attrs.field(default=None, validator=_event_id)
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Cancel:
     """The subscription is cancelled on ``on`` (refunded or not, by the rulebook's windows)."""
 
     subscription_id: str = attrs.field(validator=identifier)
     on: dt.date = attrs.field(validator=_a_date("on"))
-    event_id: str | None = attrs.field(default=None, kw_only=True, validator=_event_id)
+    event_id: str | None = attrs.field(default=None, validator=_event_id)
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class SetAutoRenew:
     """Auto-renewal is switched on or off on ``on``; it takes effect at the next term end."""
 
     subscription_id: str = attrs.field(validator=identifier)
     on: dt.date = attrs.field(validator=_a_date("on"))
     enabled: bool = attrs.field(validator=flag)
-    event_id: str | None = attrs.field(default=None, kw_only=True, validator=_event_id)
+    event_id: str | None = attrs.field(default=None, validator=_event_id)
 
 
 #: Any lifecycle event.

@@ -235,15 +235,7 @@ class Money:
         if isinstance(units, bool) or not isinstance(units, int):
             raise InvalidTypeError(f"minor units must be an int, not {units!r}")
         _check_currency(None, None, currency)
-        return cls._trusted(amount_of(units, MINOR_UNITS[currency]), currency)
-
-    @classmethod
-    def _trusted(cls, amount: Decimal, currency: str) -> Money:
-        # For licbill's own hot paths, with a Decimal and a currency already known valid.
-        money = object.__new__(cls)
-        object.__setattr__(money, "amount", amount)
-        object.__setattr__(money, "currency", currency)
-        return money
+        return unchecked_money(amount_of(units, MINOR_UNITS[currency]), currency)
 
     @property
     def minor_units(self) -> int:
@@ -314,19 +306,19 @@ class Money:
         total = _ctx().add(self.amount, self._same(other, "add").amount)
         if not _NEGATIVE_LIMIT < total < _LIMIT:
             raise _too_big(f"{self} + {other}")
-        return Money._trusted(total, self.currency)
+        return unchecked_money(total, self.currency)
 
     def __sub__(self, other: Money) -> Money:
         total = _ctx().subtract(self.amount, self._same(other, "subtract").amount)
         if not _NEGATIVE_LIMIT < total < _LIMIT:
             raise _too_big(f"{self} - {other}")
-        return Money._trusted(total, self.currency)
+        return unchecked_money(total, self.currency)
 
     def __neg__(self) -> Money:
-        return Money._trusted(self.amount.copy_negate(), self.currency)
+        return unchecked_money(self.amount.copy_negate(), self.currency)
 
     def __abs__(self) -> Money:
-        return Money._trusted(self.amount.copy_abs(), self.currency)
+        return unchecked_money(self.amount.copy_abs(), self.currency)
 
     def __mul__(self, factor: int | Decimal) -> Money:
         if isinstance(factor, bool) or not isinstance(factor, int | Decimal):
@@ -340,7 +332,7 @@ class Money:
                 raise InvalidValueError(f"money cannot be multiplied by {factor!r}")
             exact = _in_range(factor, factor)
         product = _ctx().multiply(self.amount, exact)
-        return Money._trusted(_in_range(product, f"{self} * {_short(factor)}"), self.currency)
+        return unchecked_money(_in_range(product, f"{self} * {_short(factor)}"), self.currency)
 
     __rmul__ = __mul__
 
@@ -358,6 +350,18 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
+
+
+def unchecked_money(amount: Decimal, currency: str) -> Money:
+    """Money from an amount and a currency already known valid, skipping the checks.
+
+    For licbill's own hot paths (proration, sums of Money), never for outside input: it trusts
+    that *amount* is a Decimal in the supported range and *currency* an ISO 4217 code.
+    """
+    money = object.__new__(Money)
+    object.__setattr__(money, "amount", amount)
+    object.__setattr__(money, "currency", currency)
+    return money
 
 
 def total(monies: Iterable[Money], *, currency: str | None = None) -> Money:

@@ -1,19 +1,17 @@
-"""Calendar arithmetic of RULEBOOK A2: month-clamped periods, computed from their anchor."""
+"""Calendar arithmetic (docs/dates.md): month-clamped periods, computed from their anchor."""
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from typing import Any
 
 import attrs
 
+from . import _calendar
 from ._validators import shown, whole
-from .errors import InvalidTypeError, InvalidValueError, OutOfCalendarError
+from .errors import InvalidTypeError, InvalidValueError
 
-__all__ = ["Period", "add_months", "check_date", "cycle", "inclusive_days", "period_end"]
-
-_ONE_DAY = dt.timedelta(days=1)
+__all__ = ["Month", "Period", "add_months", "check_date", "cycle", "inclusive_days", "period_end"]
 
 
 def check_date(value: Any, what: str) -> dt.date:
@@ -21,9 +19,6 @@ def check_date(value: Any, what: str) -> dt.date:
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
         raise InvalidTypeError(f"{what} must be a datetime.date (no time), not {value!r}")
     return value
-
-
-_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -35,64 +30,28 @@ def add_months(day: dt.date, months: int) -> dt.date:
     """
     check_date(day, "day")
     whole(months, "months")
-    return _add_months(day, months)
-
-
-def _leaves_calendar(day: dt.date, months: int) -> OutOfCalendarError:
-    return OutOfCalendarError(
-        f"{day} moved by {shown(months)} months lies outside the calendar licbill bills in, "
-        f"{dt.date.min}..{dt.date.max}"
-    )
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    # The engines' path: written out because it runs for every cycle.
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    if not dt.MINYEAR <= year <= dt.MAXYEAR:
-        raise _leaves_calendar(day, months)
-    if day.day <= 28:
-        return dt.date(year, month, day.day)
-    last = _MONTH_DAYS[month - 1]
-    if month == 2 and calendar.isleap(year):
-        last = 29
-    return dt.date(year, month, day.day if day.day <= last else last)
+    return _calendar.add_months(day, months)
 
 
 def period_end(start: dt.date, months: int) -> dt.date:
     """The last day of a period of *months* months from *start*: ``start + months - 1 day``.
 
-    RULEBOOK A2: 10 Jun + 1 month ends 9 Jul; 31 Jan + 1 month ends 27 Feb (non-leap).
+    docs/dates.md: 10 Jun + 1 month ends 9 Jul; 31 Jan + 1 month ends 27 Feb (non-leap).
     A period that starts on the 1st can end on 9999-12-31 (``period_end(9999-12-01, 1)``).
     Raises :class:`InvalidTypeError` for a value that is not a plain date or an int, and
     :class:`~licbill.OutOfCalendarError` for an end before 0001-01-01 or after 9999-12-31.
     """
     check_date(start, "start")
     whole(months, "months")
-    return _period_end(start, months)
-
-
-def _period_end(start: dt.date, months: int) -> dt.date:
-    index = start.year * 12 + start.month - 1 + months
-    if index == (dt.MAXYEAR + 1) * 12 and start.day == 1:
-        # The day before 1 January 10000, which itself has no date, is 9999-12-31.
-        return dt.date.max
-    end = _add_months(start, months)
-    if end == dt.date.min:
-        raise _leaves_calendar(start, months)
-    return end - _ONE_DAY
+    return _calendar.period_end(start, months)
 
 
 def inclusive_days(first: dt.date, last: dt.date) -> int:
-    """Days from *first* to *last*, both included (RULEBOOK A3 cycle and billing days).
+    """Days from *first* to *last*, both included (the cycle and billing days of docs/proration.md).
 
     Raises :class:`InvalidTypeError` for a value that is not a plain date.
     """
-    return _inclusive_days(check_date(first, "first"), check_date(last, "last"))
-
-
-def _inclusive_days(first: dt.date, last: dt.date) -> int:
-    return (last - first).days + 1
+    return _calendar.inclusive_days(check_date(first, "first"), check_date(last, "last"))
 
 
 @attrs.frozen
@@ -111,14 +70,15 @@ class Period:
     @property
     def days(self) -> int:
         """Days in the period, both ends included (10 Jun - 9 Jul is 30)."""
-        return _inclusive_days(self.start, self.end)
+        return _calendar.inclusive_days(self.start, self.end)
 
     def days_from(self, day: dt.date) -> int:
-        """Days from *day* to the end of the period, both included (RULEBOOK A3 billing days)."""
+        """Days from *day* to the end of the period, both included (docs/proration.md's billing
+        days)."""
         check_date(day, "day")
         if not self.start <= day <= self.end:
             raise InvalidValueError(f"{day} lies outside {self.start}..{self.end}")
-        return _inclusive_days(day, self.end)
+        return _calendar.inclusive_days(day, self.end)
 
     def __contains__(self, day: object) -> bool:
         return isinstance(day, dt.date) and self.start <= day <= self.end
@@ -138,3 +98,45 @@ def cycle(*, anchor: dt.date, index: int, months: int) -> Period:
             f"a cycle needs months >= 1 and index >= 0, not {shown(months)}, {shown(index)}"
         )
     return Period(add_months(anchor, index * months), period_end(anchor, (index + 1) * months))
+
+
+@attrs.frozen(order=True)
+class Month:
+    """A calendar month, ``Month(2024, 5)``."""
+
+    year: int = attrs.field()
+    month: int = attrs.field()
+
+    @year.validator
+    def _check_year(self, _attribute: Any, value: Any) -> None:
+        if not 1 <= whole(value, "a year") <= 9999:
+            raise InvalidValueError(f"a year must lie in 1..9999, not {shown(value)}")
+
+    @month.validator
+    def _check_month(self, _attribute: Any, value: Any) -> None:
+        if not 1 <= whole(value, "a month") <= 12:
+            raise InvalidValueError(f"a month must lie in 1..12, not {shown(value)}")
+
+    @classmethod
+    def of(cls, day: dt.date) -> Month:
+        """The month *day* falls in."""
+        check_date(day, "day")
+        return cls(day.year, day.month)
+
+    @property
+    def first(self) -> dt.date:
+        """The month's first day."""
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def last(self) -> dt.date:
+        """The month's last day."""
+        return _calendar.period_end(self.first, 1)
+
+    @property
+    def days(self) -> int:
+        """Days in the month."""
+        return self.last.day
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"

@@ -1,4 +1,4 @@
-"""Proration of RULEBOOK A3: effective unit price and the rounding policies, computed exactly.
+"""Proration (docs/proration.md): effective unit price and the rounding policies, computed exactly.
 
 ``EUP = unit price / cycle days * billing days`` is a rational number; licbill keeps it as an
 integer fraction and rounds once, where the policy says, so no intermediate ``Decimal`` rounding
@@ -10,7 +10,7 @@ from __future__ import annotations
 from ._enums import FastEnum
 from ._validators import MAX_QUANTITY, shown, whole
 from .errors import InvalidTypeError, InvalidValueError
-from .money import MINOR_UNITS, Money, RoundingMode, amount_of, round_div
+from .money import MINOR_UNITS, Money, RoundingMode, amount_of, round_div, unchecked_money
 
 __all__ = [
     "EUP_PLACES",
@@ -77,7 +77,7 @@ def effective_unit_price(*, unit_price: Money, billing_days: int, cycle_days: in
     """
     _check_price(unit_price)
     _check_days(billing_days, cycle_days)
-    return _effective_unit_price(unit_price, billing_days, cycle_days)
+    return unchecked_effective_unit_price(unit_price, billing_days, cycle_days)
 
 
 def prorate(
@@ -99,16 +99,16 @@ def prorate(
         raise InvalidValueError(f"quantity must lie in 0..{MAX_QUANTITY}, not {shown(quantity)}")
     _check_price(unit_price)
     _check_days(billing_days, cycle_days)
-    return _prorate(unit_price, quantity, billing_days, cycle_days, rounding)
+    return unchecked_prorate(unit_price, quantity, billing_days, cycle_days, rounding)
 
 
-# The engine's hot paths below take arguments that are already validated.
+# The engines' hot paths below take arguments that are already validated (not in __all__).
 
 _POLICIES = {policy: (policy.scope is RoundingScope.PER_UNIT, policy.mode) for policy in Rounding}
 _EUP_SCALE = 10**EUP_PLACES
 
 
-def _prorate(
+def unchecked_prorate(
     unit_price: Money,
     quantity: int,
     billing_days: int,
@@ -128,17 +128,17 @@ def _prorate(
         )
     # Exact integers all the way; the one Decimal is built in licbill's context, and a total
     # outside the supported amounts (price times quantity too large) is refused, naming it.
-    return Money._trusted(amount_of(sign * units, places), unit_price.currency)
+    return unchecked_money(amount_of(sign * units, places), unit_price.currency)
 
 
-def _effective_unit_price(unit_price: Money, billing_days: int, cycle_days: int) -> Money:
+def unchecked_effective_unit_price(unit_price: Money, billing_days: int, cycle_days: int) -> Money:
     if billing_days == cycle_days:
         return unit_price
     numerator, denominator = unit_price.amount.as_integer_ratio()
     units = round_div(
         numerator * billing_days * _EUP_SCALE, denominator * cycle_days, RoundingMode.HALF_EVEN
     )
-    return Money._trusted(amount_of(units, EUP_PLACES), unit_price.currency)
+    return unchecked_money(amount_of(units, EUP_PLACES), unit_price.currency)
 
 
 def _check_price(unit_price: Money) -> None:

@@ -1,4 +1,4 @@
-"""Rulebooks: the published parameter sets a billing run follows (RULEBOOK A4, A6).
+"""Rulebooks: the published parameter sets a billing run follows (docs/lifecycle.md, docs/recon.md).
 
 Each is a frozen value; derive a variant with ``attrs.evolve``::
 

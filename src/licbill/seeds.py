@@ -1,4 +1,4 @@
-"""The published seed scenarios (RULEBOOK A5) as inputs: events, horizon and rulebook.
+"""The published seed scenarios (docs/seeds.md) as inputs: events, horizon and rulebook.
 
 The expected tables live in the tests and in ``docs/``, written from the rulebook, never derived
 from this module.

@@ -33,7 +33,7 @@ from .directory import (
     apply,
 )
 from .errors import LicbillError
-from .legacy import MODULES_FROM, ModuleTrial
+from .legacy import ModuleTrial
 from .models import (
     Billing,
     Cancel,
@@ -51,8 +51,8 @@ from .models import (
     Term,
 )
 from .money import MINOR_UNITS, Money, amount_of
-from .periods import add_months
-from .seats import Month, Revision
+from .periods import Month, add_months
+from .seats import Revision
 from .workspace import (
     BillingInfo,
     Group,
@@ -62,6 +62,7 @@ from .workspace import (
     User,
     UserStatus,
     Workspace,
+    uses_legacy_model,
 )
 
 # The ``hypothesis`` entry point names the hook below. Importing this module first imports
@@ -503,7 +504,7 @@ def workspaces(
         st.dates(dt.date(2019, 1, 1), dt.date(2027, 12, 31)) if created is None else created
     )
     edition = None
-    if created_on < MODULES_FROM:
+    if uses_legacy_model(created_on):
         edition = draw(st.sampled_from(LegacyEdition) if editions is None else editions)
     return Workspace(
         id=draw(st.sampled_from(["w1", "w2"])),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -147,6 +147,17 @@ def _edition(_instance: Any, _attribute: Any, value: Any) -> None:
         raise InvalidTypeError(f"edition must be a licbill.LegacyEdition or None, not {value!r}")
 
 
+#: Workspaces created on or after this date use modules; earlier ones the legacy editions
+#: (docs/workspace.md, "Licence models and the module trial").
+MODULES_FROM: Final = dt.date(2024, 1, 1)
+
+
+def uses_legacy_model(created_on: dt.date) -> bool:
+    """Whether a workspace created on *created_on* is billed on the legacy model: the one
+    place the 1 January 2024 boundary is decided (a workspace has an edition exactly then)."""
+    return created_on < MODULES_FROM
+
+
 def _legacy_seats(value: Any) -> None:
     if not isinstance(value, LegacySeats):
         raise InvalidTypeError(f"legacy_seats must be a licbill.LegacySeats, not {value!r}")
@@ -175,16 +186,15 @@ class Workspace:
     )
 
     def __attrs_post_init__(self) -> None:
-        from .legacy import MODULES_FROM
-
         if not isinstance(self.billing, BillingInfo):
             raise InvalidTypeError(f"billing must be a licbill.BillingInfo, not {self.billing!r}")
-        if self.created_on < MODULES_FROM and self.edition is None:
+        legacy = uses_legacy_model(self.created_on)
+        if legacy and self.edition is None:
             raise InvalidValueError(
                 f"workspace {self.id!r} was created on {self.created_on}, before {MODULES_FROM}: "
                 "it is billed on the legacy model and needs an edition"
             )
-        if self.created_on >= MODULES_FROM and self.edition is not None:
+        if not legacy and self.edition is not None:
             raise InvalidValueError(
                 f"workspace {self.id!r} was created on {self.created_on}: it uses modules, "
                 f"not the legacy edition {self.edition.value}"

@@ -48,14 +48,14 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
-from .charges import ChargeLines
-from .directory import DirectoryEvent
-from .errors import ConversionError, InvalidTypeError, InvalidValueError
-from .lines import ChargeLine, ChargeType, ChargeTypeName
-from .models import Event
-from .workspace import Group, User
+from ..charges import ChargeLines
+from ..directory import DirectoryEvent
+from ..errors import ConversionError, InvalidTypeError, InvalidValueError
+from ..lines import ChargeLine, ChargeType, ChargeTypeName
+from ..models import Event
+from ..workspace import Group, User
 
-__all__ = ["TAG", "build_converter", "converter", "from_dict", "to_dict"]
+__all__ = ["TAG", "build_converter", "converter", "from_dict", "structure_with", "to_dict"]
 
 T = TypeVar("T")
 
@@ -465,7 +465,13 @@ def from_dict(type: Any, data: Any) -> Any:
     listing every bad field with its path (``[3].quantity``): unknown or missing keys, a value
     of the wrong JSON type, or a value its class's own rules refuse.
     """
-    conv = converter()
+    return structure_with(converter(), type, data)
+
+
+def structure_with(conv: cattrs.Converter, type: Any, data: Any) -> Any:
+    """:func:`from_dict` through *conv*, a converter another format edge adapted from
+    :func:`build_converter` (the TOML scenario loader's): the same strictness, and the same
+    :class:`~licbill.ConversionError` listing every bad field by path."""
     try:
         return conv.structure(data, type)
     except StructureHandlerNotFoundError:

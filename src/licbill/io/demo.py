@@ -5,18 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import TextIO
 
-from . import rulebooks
-from .charges import charge_lines
-from .invoice import InvoiceLine, PriceList, monthly_invoice
-from .legacy import ModuleTrial
-from .lines import ChargeLine
-from .models import Billing, Cancel, ChangeQuantity, ConvertSku, Event, Purchase, Sku
-from .money import Money
-from .proration import Rounding
-from .seats import Counting, Month, Revision
-from .seeds import SCENARIOS
-from .tables import LINE_COLUMNS, line_cells, render
-from .workspace import (
+from .. import rulebooks
+from ..charges import charge_lines
+from ..invoice import InvoiceLine, PriceList, monthly_invoice
+from ..legacy import ModuleTrial
+from ..lines import ChargeLine
+from ..models import Billing, Cancel, ChangeQuantity, ConvertSku, Event, Purchase, Sku
+from ..money import Money
+from ..periods import Month
+from ..proration import Rounding
+from ..seats import Counting, Revision
+from ..seeds import SCENARIOS
+from ..workspace import (
     BillingInfo,
     Group,
     LegacyEdition,
@@ -26,6 +26,7 @@ from .workspace import (
     UserStatus,
     Workspace,
 )
+from .tables import LINE_COLUMNS, line_cells, render
 
 __all__ = ["run_demo"]
 

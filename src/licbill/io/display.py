@@ -11,6 +11,7 @@ import decimal
 import enum
 import html
 import importlib
+import re
 import typing
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -20,22 +21,24 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_currency
 
-from .errors import InvalidTypeError, InvalidValueError, MissingDependencyError
-from .lines import RECORD_FIELDS, ChargeLine, ChargeType, ChargeTypeName
-from .models import Billing, Term
-from .money import Money, decimal_context
-from .periods import check_date
+from ..errors import InvalidTypeError, InvalidValueError, MissingDependencyError
+from ..invoice import Invoice
+from ..lines import RECORD_FIELDS, ChargeLine, ChargeType, ChargeTypeName
+from ..models import Billing, Term
+from ..money import Money, decimal_context
+from ..periods import check_date
 
 __all__ = [
     "charge_type_label",
     "check_line",
+    "date_pattern",
     "format_date",
     "format_money",
     "html_table",
     "line_frame",
     "line_record",
-    "require_pandas",
     "locale_of",
+    "require_pandas",
 ]
 
 # Labels the Dutch seed document uses; other kinds keep the rulebook's spelling.
@@ -50,11 +53,12 @@ _LABELS: Final = {
 
 
 def locale_of(name: str) -> Locale:
-    """Return the babel locale *name* (``"nl_NL"``); raise :class:`InvalidValueError` if unknown."""
+    """Return the babel locale *name*: a BCP-47 tag (``"nl-NL"``, ``"zh-Hant-TW"``) or babel's
+    own spelling (``"nl_NL"``). Raise :class:`InvalidValueError` if unknown."""
     if not isinstance(name, str):
-        raise InvalidTypeError(f"a locale is a name such as 'nl_NL', not {name!r}")
+        raise InvalidTypeError(f"a locale is a name such as 'nl-NL' or 'nl_NL', not {name!r}")
     try:
-        return Locale.parse(name)
+        return Locale.parse(name, sep="-" if "-" in name else "_")
     except (UnknownLocaleError, ValueError):
         raise InvalidValueError(f"unknown locale {name!r}") from None
 
@@ -80,8 +84,26 @@ def format_money(money: Money, *, locale: str) -> str:
 
 
 def format_date(day: dt.date, *, locale: str) -> str:
-    """Format *day* in *locale*'s short form (``10-06-2019`` in ``nl_NL``)."""
-    return _babel_date(check_date(day, "day"), format="short", locale=locale_of(locale))
+    """Format *day* in *locale*'s short form, always with a four-digit year.
+
+    ``10-06-2019`` in ``nl-NL``, ``6/10/2019`` in ``en-US`` and ``10.06.2019`` in ``de-DE``:
+    the locale's own order and separators, but never a two-digit year (babel's short forms of
+    ``en_US``, ``de_DE`` and others have one), so a date in a table is never ambiguous.
+    """
+    day = check_date(day, "day")
+    return _babel_date(day, format=date_pattern(locale), locale=locale_of(locale))
+
+
+def date_pattern(locale: str) -> str:
+    """The date pattern :func:`format_date` uses for *locale*: its short form with ``yyyy``."""
+    return _four_digit_year(locale_of(locale).date_formats["short"].pattern)
+
+
+@cache
+def _four_digit_year(pattern: str) -> str:
+    # Quoted literals ('...') stay as they are; every run of y outside them becomes yyyy.
+    parts = re.split(r"('(?:[^']|'')*')", pattern)
+    return "".join(p if p.startswith("'") else re.sub("y+", "yyyy", p) for p in parts)
 
 
 def charge_type_label(line: ChargeLine, *, locale: str) -> str:
@@ -251,3 +273,28 @@ def require_pandas() -> Any:
         raise MissingDependencyError(
             "to_dataframe() needs pandas: pip install 'licbill[pandas]'"
         ) from None
+
+
+def invoice_rows(invoice: Invoice, *, locale: str | None = None) -> list[tuple[str, ...]]:
+    """The cells of an invoice's lines and its total: product, users, quantity, unit price,
+    total; money localised when *locale* is given (the one place invoice lines are rendered)."""
+
+    def money(value: Money) -> str:
+        return str(value.amount) if locale is None else format_money(value, locale=locale)
+
+    rows: list[tuple[str, ...]] = [
+        (line.product.value, line.user_kind.value, str(line.quantity),
+         money(line.unit_price), money(line.total))
+        for line in invoice.lines
+    ]  # fmt: skip
+    rows.append(("Total", "", "", "", money(invoice.total)))
+    return rows
+
+
+def invoice_html(invoice: Invoice, *, locale: str | None = None) -> str:
+    """``Invoice.to_html``: the billing details, then a table of the lines and the total."""
+    title = html.escape(f"{invoice.billing.company_name or invoice.workspace_id} · {invoice.month}")
+    details = html_table(("billing detail", "value"), invoice.billing_details())
+    header = ("product", "users", "quantity", "unit price", "total")
+    lines = html_table(header, invoice_rows(invoice, locale=locale), numeric=(2, 3, 4))
+    return f"<p><b>{title}</b></p>{details}{lines}"

@@ -11,14 +11,13 @@ from typing import Any, Final, TextIO
 
 import attrs
 
-from .display import html_table, require_pandas
-from .errors import InvalidTypeError, InvalidValueError
-from .invoice import PriceList, monthly_invoice
-from .legacy import ModuleTrial, licence_model
-from .proration import Rounding
-from .recon import neutralise
-from .seats import Counting, Month, Revision, _keyed, count_seats, month_end_state
-from .workspace import (
+from ..errors import InvalidTypeError, InvalidValueError
+from ..invoice import PriceList, monthly_invoice
+from ..legacy import ModuleTrial, licence_model
+from ..periods import Month
+from ..proration import Rounding
+from ..seats import Counting, Revision, count_seats, keyed, month_end_state
+from ..workspace import (
     Group,
     LegacyEdition,
     Module,
@@ -28,6 +27,8 @@ from .workspace import (
     Workspace,
     effective_modules,
 )
+from .display import html_table, require_pandas
+from .recon import neutralise
 
 __all__ = [
     "USER_COLUMNS",
@@ -55,11 +56,11 @@ USER_COLUMNS: Final = (
 
 
 def _users(values: Any) -> tuple[User, ...]:
-    return tuple(_keyed(values, User, "users").values())
+    return tuple(keyed(values, User, "users").values())
 
 
 def _groups(values: Any) -> tuple[Group, ...]:
-    return tuple(_keyed(values, Group, "groups").values())
+    return tuple(keyed(values, Group, "groups").values())
 
 
 def _history(values: Any) -> tuple[Revision, ...]:
@@ -155,7 +156,7 @@ def write_users_csv(
     if month is not None:
         state = month_end_state(users=users, groups=groups, history=history, month=month)
         users, groups = state.users, state.groups
-    group_map = _keyed(groups, Group, "groups")
+    group_map = keyed(groups, Group, "groups")
     writer = csv.writer(file)
     writer.writerow(USER_COLUMNS)
     count = 0
@@ -355,8 +356,8 @@ def users_without_modules(
     if month is not None:
         state = month_end_state(users=users, groups=groups, history=history, month=month)
         users, groups = state.users, state.groups
-    user_map = _keyed(users, User, "users")
-    group_map = _keyed(groups, Group, "groups")
+    user_map = keyed(users, User, "users")
+    group_map = keyed(groups, Group, "groups")
     return tuple(
         user
         for _id, user in sorted(user_map.items())

@@ -2,7 +2,8 @@
 
 Numbers are plain (``-20.00``), dates ISO (``2019-06-10``). Text cells a spreadsheet would run
 as a formula are prefixed with ``'``; numeric cells are left as numbers, and only ever hold
-numbers and dates: every line is checked field by field first (:func:`licbill.display.check_line`).
+numbers and dates: every line is checked field by field first
+(:func:`licbill.io.display.check_line`).
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from typing import Final, TextIO
 
 import attrs
 
+from ..errors import CurrencyMismatchError, InvalidTypeError
+from ..lines import ChargeLine
+from ..models import Billing, Term
+from ..money import Money
 from .display import check_line
-from .errors import CurrencyMismatchError, InvalidTypeError
-from .lines import ChargeLine
-from .models import Billing, Term
-from .money import Money
 
 __all__ = ["COLUMNS", "Customer", "check_customers", "neutralise", "rows", "write_csv"]
 
@@ -118,7 +119,7 @@ def rows(
     does ``Total``, which includes tax. Raises :class:`InvalidTypeError` for wrong customers
     (:func:`check_customers`), partner or invoice numbers that are not text, a tax function
     that is not callable, and for a line that is not a well-formed :class:`ChargeLine`
-    (:func:`licbill.display.check_line`, naming the line's index and field).
+    (:func:`licbill.io.display.check_line`, naming the line's index and field).
     """
     known = check_customers(customers)
     for name, value in (("partner_id", partner_id), ("invoice_number", invoice_number)):
