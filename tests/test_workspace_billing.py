@@ -437,6 +437,7 @@ def _scim(**kwargs: object) -> d.Directory:
         (lambda: lb.month_end_state(users=_U, month="2024-06"), lb.InvalidTypeError),
         (lambda: lb.month_end_state(users=_U, history=5, month=JUNE), lb.InvalidTypeError),
         (lambda: reports.WorkspaceUsers(workspace=NEW, users=_U, history=5), lb.InvalidTypeError),
+        (lambda: reports.WorkspaceUsers(workspace="ws", users=_U), lb.InvalidTypeError),
         (lambda: reports.WorkspaceUsers(workspace=NEW, users=_U, history=[ANN]), TypeError),
         (lambda: _scim(users={"x": ANN}), lb.InvalidValueError),
         (lambda: _scim(directory_status=[]), lb.InvalidTypeError),

@@ -11,6 +11,7 @@ from typing import Any, Final, TextIO
 
 import attrs
 
+from .._validators import of_type
 from ..errors import InvalidTypeError, InvalidValueError
 from ..invoice import PriceList, monthly_invoice
 from ..legacy import ModuleTrial, licence_model
@@ -82,7 +83,7 @@ class WorkspaceUsers:
     during that month (read as :func:`~licbill.monthly_invoice` reads them).
     """
 
-    workspace: Workspace = attrs.field(validator=attrs.validators.instance_of(Workspace))
+    workspace: Workspace = attrs.field(validator=of_type(Workspace))
     users: tuple[User, ...] = attrs.field(converter=_users)
     groups: tuple[Group, ...] = attrs.field(default=(), converter=_groups)
     history: tuple[Revision, ...] = attrs.field(default=(), converter=_history)
