@@ -312,15 +312,10 @@ def _families(
 
 @st.composite
 def _plan_twins(
-    draw: st.DrawFn,
-    *,
-    prices: st.SearchStrategy[Money],
-    term: Term,
-    billing: Billing,
-    kind: SkuKind,
-    operations: bool,
+    draw: st.DrawFn, *, family: list[Sku], prices: st.SearchStrategy[Money], operations: bool
 ) -> Sku | None:
     """The family's SKU on the other billing plan, where a plan change is possible."""
+    term, billing = family[0].term, family[0].billing
     if not operations or term is Term.P1M or billing not in _OTHER_BILLING:
         return None
     return Sku(
@@ -329,7 +324,7 @@ def _plan_twins(
         unit_price=draw(prices),
         term=term,
         billing=_OTHER_BILLING[billing],
-        kind=kind,
+        kind=family[0].kind,
     )
 
 
@@ -526,9 +521,7 @@ def event_histories(
     family = draw(
         _families(prices=prices, term=term, billing=billing, kind=kind, operations=operations)
     )
-    plan_twin = draw(
-        _plan_twins(prices=prices, term=term, billing=billing, kind=kind, operations=operations)
-    )
+    plan_twin = draw(_plan_twins(family=family, prices=prices, operations=operations))
     events: list[Event] = []
     for n in range(count):
         history = _subscription_histories(
