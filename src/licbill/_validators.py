@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Final, TypeGuard
 
 from .errors import InvalidTypeError
@@ -11,6 +12,7 @@ __all__ = [
     "flag",
     "identifier",
     "is_whole",
+    "members",
     "of_type",
     "shown",
     "text",
@@ -72,3 +74,17 @@ def of_type(kind: type) -> Any:
             )
 
     return check
+
+
+def members(values: Any, kind: type, what: str) -> tuple[Any, ...]:
+    """*values* as a tuple if they are a collection (not a str) of *kind* (a licbill class);
+    else a licbill :class:`~licbill.InvalidTypeError` naming *what* or the stray member."""
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidTypeError(
+            f"{what} must be a collection of licbill.{kind.__name__}, not {shown(values)}"
+        )
+    items = tuple(values)
+    for item in items:
+        if not isinstance(item, kind):
+            raise InvalidTypeError(f"not a licbill.{kind.__name__}: {shown(item)}")
+    return items

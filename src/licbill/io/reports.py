@@ -11,7 +11,7 @@ from typing import Any, Final, TextIO
 
 import attrs
 
-from .._validators import of_type
+from .._validators import members, of_type
 from ..errors import InvalidTypeError, InvalidValueError
 from ..invoice import PriceList, monthly_invoice
 from ..legacy import ModuleTrial, licence_model
@@ -65,13 +65,7 @@ def _groups(values: Any) -> tuple[Group, ...]:
 
 
 def _history(values: Any) -> tuple[Revision, ...]:
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise InvalidTypeError(f"history must be a collection of licbill.Revision, not {values!r}")
-    history = tuple(values)
-    for revision in history:
-        if not isinstance(revision, Revision):
-            raise InvalidTypeError(f"not a licbill.Revision: {revision!r}")
-    return history
+    return members(values, Revision, "history")
 
 
 @attrs.frozen(kw_only=True)
