@@ -447,39 +447,52 @@ def _subscription_histories(
         if paid_from is None:
             return events
         day = paid_from
-    kind = purchase.sku.kind
     now = _Cursor(sid=sid, day=day, sku=purchase.sku, quantity=purchase.quantity, batches=[])
     now.batches.append((day, purchase.quantity))
     for _ in range(draw(st.integers(0, max_events))):
         now.day += dt.timedelta(days=draw(st.integers(0, max_gap_days)))
-        choices = ["quantity"] * 3 if kind is SkuKind.PER_SEAT else []
-        choices += ["convert"] * 2 if len(family) > 1 else []
-        if operations:
-            choices += ["schedule"]
-            choices += ["plan"] if plan_twin is not None else []
-            choices += ["partial"] if len(family) > 1 and now.quantity > 1 else []
-        choice = draw(st.sampled_from([*choices, "cancel", "auto-renew-off"]))
-        event: Event | None
-        if choice == "quantity":
-            event = _quantity_change(draw, now)
-        elif choice == "convert":
-            event = _conversion(draw, now, family)
-        elif choice == "partial":
-            event = _partial_upgrade(draw, now, family)
-        elif choice == "schedule":
-            event = _scheduled_change(draw, now, family)
-        elif choice == "plan":
-            assert plan_twin is not None
-            event = ChangeBillingPlan(subscription_id=sid, on=now.day, to=plan_twin)
-        elif choice == "cancel":
-            event = Cancel(subscription_id=sid, on=now.day)
-        else:
-            event = SetAutoRenew(subscription_id=sid, on=now.day, enabled=False)
+        choices = _operations(now, family=family, plan_twin=plan_twin, operations=operations)
+        choice = draw(st.sampled_from(choices))
+        event = _change(draw, choice, now, family=family, plan_twin=plan_twin)
         if event is not None:
             events.append(event)
         if choice in _LAST:
             break
     return events
+
+
+def _operations(
+    now: _Cursor, *, family: list[Sku], plan_twin: Sku | None, operations: bool
+) -> list[str]:
+    """The changes open to the subscription now, weighted (seat changes thrice, conversions
+    twice); a cancellation and switching auto-renew off are always open."""
+    choices = ["quantity"] * 3 if now.sku.kind is SkuKind.PER_SEAT else []
+    choices += ["convert"] * 2 if len(family) > 1 else []
+    if operations:
+        choices += ["schedule"]
+        choices += ["plan"] if plan_twin is not None else []
+        choices += ["partial"] if len(family) > 1 and now.quantity > 1 else []
+    return [*choices, "cancel", "auto-renew-off"]
+
+
+def _change(
+    draw: st.DrawFn, choice: str, now: _Cursor, *, family: list[Sku], plan_twin: Sku | None
+) -> Event | None:
+    """The event of the chosen change (None: a partial upgrade with nowhere to go)."""
+    if choice == "quantity":
+        return _quantity_change(draw, now)
+    if choice == "convert":
+        return _conversion(draw, now, family)
+    if choice == "partial":
+        return _partial_upgrade(draw, now, family)
+    if choice == "schedule":
+        return _scheduled_change(draw, now, family)
+    if choice == "plan":
+        assert plan_twin is not None
+        return ChangeBillingPlan(subscription_id=now.sid, on=now.day, to=plan_twin)
+    if choice == "cancel":
+        return Cancel(subscription_id=now.sid, on=now.day)
+    return SetAutoRenew(subscription_id=now.sid, on=now.day, enabled=False)
 
 
 @st.composite
