@@ -380,36 +380,34 @@ def test_linked_subscriptions_refuse_bad_tables(table: Any, error: type, message
         arrow.linked_subscriptions(table)
 
 
-def test_merge_takes_parts_of_linked_subscriptions() -> None:
-    """Parts split by partition key merge into the single run, target lines in their turn."""
+LINKED_THROUGH = dt.date(2024, 3, 31)
+
+
+def linked_runs(order: tuple[str, ...]) -> list[lb.ChargeLines]:
+    """The linked events' charge lines billed one partition key at a time, in *order*."""
     events = linked_events()
     keys = arrow.partition_keys(arrow.events_to_table(events)).to_pylist()
-    through = dt.date(2024, 3, 31)
-    runs = [
+    return [
         lb.charge_lines(
             [e for e, k in zip(events, keys, strict=True) if k == key],
-            through=through,
+            through=LINKED_THROUGH,
             rulebook=BOOK,
         )
-        for key in ("S4", "S3", "S1")
+        for key in order
     ]
-    assert lb.merge_charge_lines(*runs) == lb.charge_lines(events, through=through, rulebook=BOOK)
+
+
+def test_merge_takes_parts_of_linked_subscriptions() -> None:
+    """Parts split by partition key merge into the single run, target lines in their turn."""
+    runs = linked_runs(("S4", "S3", "S1"))
+    whole = lb.charge_lines(linked_events(), through=LINKED_THROUGH, rulebook=BOOK)
+    assert lb.merge_charge_lines(*runs) == whole
 
 
 def test_merge_line_tables_gives_the_single_run() -> None:
     """Line tables of partitions merge into the single run's table."""
-    events = linked_events()
-    keys = arrow.partition_keys(arrow.events_to_table(events)).to_pylist()
-    through = dt.date(2024, 3, 31)
-    tables = [
-        lb.charge_lines(
-            [e for e, k in zip(events, keys, strict=True) if k == key],
-            through=through,
-            rulebook=BOOK,
-        ).to_arrow()
-        for key in ("S3", "S1", "S4")
-    ]
-    expected = lb.charge_lines(events, through=through, rulebook=BOOK).to_arrow()
+    tables = [run.to_arrow() for run in linked_runs(("S3", "S1", "S4"))]
+    expected = lb.charge_lines(linked_events(), through=LINKED_THROUGH, rulebook=BOOK).to_arrow()
     assert arrow.merge_line_tables(*tables).equals(expected)
 
 

@@ -10,6 +10,7 @@ from hypothesis import given
 
 import licbill as lb
 from licbill.strategies import WorkspaceMonth, workspace_months
+from sample_prices import PRICES
 
 M, K, S = lb.Module, lb.UserKind, lb.UserStatus
 D = dt.date
@@ -21,16 +22,6 @@ WS = lb.Workspace(
 )
 LEGACY = lb.Workspace(id="w0", created_on=D(2022, 3, 1), edition=lb.LegacyEdition.ADAPT)
 SALES = lb.Group(id="sales", name="Sales", modules={M.HYBRID})
-PRICES = lb.PriceList(
-    {
-        (M.HYBRID, K.REGULAR): lb.Money("6.00", "EUR"),
-        (M.ENGAGE, K.REGULAR): lb.Money("4.00", "EUR"),
-        (M.ENGAGE, K.GUEST): lb.Money("1.00", "EUR"),
-        (M.UNIFY, K.REGULAR): lb.Money("8.00", "EUR"),
-        (lb.LegacyEdition.ADAPT, K.REGULAR): lb.Money("5.00", "EUR"),
-        (lb.LegacyEdition.ADAPT, K.GUEST): lb.Money("2.00", "EUR"),
-    }
-)
 USERS = (
     lb.User(id="ann", username="ann", modules={M.ENGAGE}),
     lb.User(id="bob", username="bob", groups={"sales"}),

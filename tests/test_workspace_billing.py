@@ -21,6 +21,7 @@ from licbill.strategies import (
     dated_directory_histories,
     workspace_months,
 )
+from sample_prices import PRICES
 
 M, K, S = lb.Module, lb.UserKind, lb.UserStatus
 D = dt.date
@@ -32,16 +33,6 @@ NEW = lb.Workspace(
     billing=lb.BillingInfo(
         company_name="Contoso", reference="R-17", customer_type="MSP", industry="Retail"
     ),
-)
-PRICES = lb.PriceList(
-    {
-        (M.HYBRID, K.REGULAR): lb.Money("6.00", "EUR"),
-        (M.ENGAGE, K.REGULAR): lb.Money("4.00", "EUR"),
-        (M.ENGAGE, K.GUEST): lb.Money("1.00", "EUR"),
-        (M.UNIFY, K.REGULAR): lb.Money("8.00", "EUR"),
-        (lb.LegacyEdition.ADAPT, K.REGULAR): lb.Money("5.00", "EUR"),
-        (lb.LegacyEdition.ADAPT, K.GUEST): lb.Money("2.00", "EUR"),
-    }
 )
 ANN = lb.User(id="ann", username="ann", modules={M.HYBRID})
 NOBODY = lb.User(id="nil", username="nil")
@@ -437,6 +428,7 @@ def _scim(**kwargs: object) -> d.Directory:
         (lambda: lb.month_end_state(users=_U, month="2024-06"), lb.InvalidTypeError),
         (lambda: lb.month_end_state(users=_U, history=5, month=JUNE), lb.InvalidTypeError),
         (lambda: reports.WorkspaceUsers(workspace=NEW, users=_U, history=5), lb.InvalidTypeError),
+        (lambda: reports.WorkspaceUsers(workspace="ws", users=_U), lb.InvalidTypeError),
         (lambda: reports.WorkspaceUsers(workspace=NEW, users=_U, history=[ANN]), TypeError),
         (lambda: _scim(users={"x": ANN}), lb.InvalidValueError),
         (lambda: _scim(directory_status=[]), lb.InvalidTypeError),

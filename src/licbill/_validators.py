@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from collections.abc import Iterable
+from typing import Any, Final, TypeGuard
 
 from .errors import InvalidTypeError
 
@@ -10,6 +11,8 @@ __all__ = [
     "MAX_QUANTITY",
     "flag",
     "identifier",
+    "is_whole",
+    "members",
     "of_type",
     "shown",
     "text",
@@ -38,9 +41,14 @@ def flag(_instance: Any, attribute: Any, value: Any) -> None:
         raise InvalidTypeError(f"{attribute.name} must be a bool, not {value!r}")
 
 
+def is_whole(value: object) -> TypeGuard[int]:
+    """Whether *value* is an int and not a bool (``True`` is an int to Python, never to licbill)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def whole(value: Any, what: str) -> int:
     """Return *value* if it is an int (not a bool); raise a licbill error naming it otherwise."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_whole(value):
         raise InvalidTypeError(f"{what} must be an int, not {shown(value)}")
     return value
 
@@ -48,7 +56,7 @@ def whole(value: Any, what: str) -> int:
 def shown(value: Any) -> str:
     """``repr(value)`` for an error message, shortened: a huge int (whose ``repr`` Python
     refuses past 4,300 digits) or a long text is named by its size, never copied whole."""
-    if isinstance(value, int) and not isinstance(value, bool) and not -(10**60) < value < 10**60:
+    if is_whole(value) and not -(10**60) < value < 10**60:
         sign = "-" if value < 0 else ""
         return f"{sign}an int of about {value.bit_length() * 30103 // 100000 + 1} digits"
     text = repr(value)
@@ -66,3 +74,17 @@ def of_type(kind: type) -> Any:
             )
 
     return check
+
+
+def members(values: Any, kind: type, what: str) -> tuple[Any, ...]:
+    """*values* as a tuple if they are a collection (not a str) of *kind* (a licbill class);
+    else a licbill :class:`~licbill.InvalidTypeError` naming *what* or the stray member."""
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidTypeError(
+            f"{what} must be a collection of licbill.{kind.__name__}, not {shown(values)}"
+        )
+    items = tuple(values)
+    for item in items:
+        if not isinstance(item, kind):
+            raise InvalidTypeError(f"not a licbill.{kind.__name__}: {shown(item)}")
+    return items

@@ -27,7 +27,7 @@ from .errors import (
     UnknownUserError,
 )
 from .periods import Month, check_date
-from .seats import MonthState, Revision, cut_history
+from .seats import MonthState, Revision, cut_history, keyed
 from .workspace import Group, User, UserStatus, Workspace
 
 __all__ = [
@@ -193,16 +193,7 @@ def _users(value: Any) -> Mapping[str, User]:
             if isinstance(user, User) and key != user.id:
                 raise InvalidValueError(f"users key {key!r} holds user {user.id!r}")
         value = value.values()
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        raise InvalidTypeError(f"users must be a collection of licbill.User, not {value!r}")
-    users: dict[str, User] = {}
-    for user in value:
-        if not isinstance(user, User):
-            raise InvalidTypeError(f"not a licbill.User: {user!r}")
-        if user.id in users:
-            raise InvalidValueError(f"two users have the id {user.id!r}")
-        users[user.id] = user
-    return MappingProxyType(dict(sorted(users.items())))
+    return MappingProxyType(dict(sorted(keyed(value, User, "users").items())))
 
 
 def _known_status(value: Any) -> Mapping[str, bool]:

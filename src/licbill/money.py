@@ -13,7 +13,7 @@ from typing import Any, Final
 import attrs
 from babel.numbers import get_currency_precision, list_currencies
 
-from ._validators import shown
+from ._validators import is_whole, shown, whole
 from .errors import CurrencyMismatchError, InvalidTypeError, InvalidValueError, UnknownCurrencyError
 
 __all__ = [
@@ -232,8 +232,7 @@ class Money:
     @classmethod
     def from_minor(cls, units: int, currency: str) -> Money:
         """Return ``units`` minor units of *currency* (``from_minor(1008, "EUR")`` is 10.08 EUR)."""
-        if isinstance(units, bool) or not isinstance(units, int):
-            raise InvalidTypeError(f"minor units must be an int, not {units!r}")
+        whole(units, "minor units")
         _check_currency(None, None, currency)
         return unchecked_money(amount_of(units, MINOR_UNITS[currency]), currency)
 
@@ -273,7 +272,7 @@ class Money:
         Remainder minor units go one each to the largest fractional shares, ties to the earlier
         part, so the split is deterministic.
         """
-        if not weights or any(isinstance(w, bool) or not isinstance(w, int) for w in weights):
+        if not weights or not all(is_whole(w) for w in weights):
             raise InvalidTypeError(f"weights must be a non-empty sequence of ints, not {weights!r}")
         if any(w < 0 for w in weights) or sum(weights) == 0:
             raise InvalidValueError(
@@ -321,7 +320,7 @@ class Money:
         return unchecked_money(self.amount.copy_abs(), self.currency)
 
     def __mul__(self, factor: int | Decimal) -> Money:
-        if isinstance(factor, bool) or not isinstance(factor, int | Decimal):
+        if not (is_whole(factor) or isinstance(factor, Decimal)):
             raise InvalidTypeError(f"money can be multiplied by an int or Decimal, not {factor!r}")
         if isinstance(factor, int):
             if not -(10**MAX_AMOUNT_DIGITS) < factor < 10**MAX_AMOUNT_DIGITS:

@@ -94,8 +94,7 @@ def prorate(
     """
     if not isinstance(rounding, Rounding):
         raise InvalidTypeError(f"rounding must be a licbill.Rounding, not {rounding!r}")
-    if isinstance(quantity, bool) or not isinstance(quantity, int):
-        raise InvalidTypeError(f"quantity must be an int, not {quantity!r}")
+    whole(quantity, "quantity")
     if not 0 <= quantity <= MAX_QUANTITY:
         raise InvalidValueError(f"quantity must lie in 0..{MAX_QUANTITY}, not {shown(quantity)}")
     _check_price(unit_price)

@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from ._validators import flag, identifier, shown, text
+from ._validators import flag, identifier, shown, text, whole
 from .errors import InvalidTypeError, InvalidValueError
 from .lines import ChargeType, ChargeTypeName
 from .models import Billing
@@ -76,8 +76,7 @@ MAX_TRIAL_MONTHS = 12
 
 
 def _days(_instance: Any, attribute: Any, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidTypeError(f"{attribute.name} must be an int of days, not {shown(value)}")
+    whole(value, f"{attribute.name} (days)")
     if not 0 <= value <= MAX_WINDOW_DAYS:
         raise InvalidValueError(
             f"{attribute.name} must be a whole number of days in 0..{MAX_WINDOW_DAYS}, "
@@ -86,8 +85,7 @@ def _days(_instance: Any, attribute: Any, value: Any) -> None:
 
 
 def _trial_months(_instance: Any, attribute: Any, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidTypeError(f"{attribute.name} must be an int, not {shown(value)}")
+    whole(value, attribute.name)
     if not 1 <= value <= MAX_TRIAL_MONTHS:
         raise InvalidValueError(
             f"{attribute.name} must lie in 1..{MAX_TRIAL_MONTHS}, not {shown(value)}"

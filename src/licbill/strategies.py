@@ -262,6 +262,239 @@ def _take(batches: list[tuple[dt.date, int]], seats: int) -> None:
             batches[-1] = (added, count - used)
 
 
+@attrs.define
+class _Cursor:
+    """Where one subscription's history stands while it is drawn (never leaves this module)."""
+
+    sid: str
+    day: dt.date
+    sku: Sku
+    quantity: int
+    batches: list[tuple[dt.date, int]]
+    target: tuple[str, Sku] | None = None
+
+
+@st.composite
+def _price_changes(
+    draw: st.DrawFn, *, prices: st.SearchStrategy[Money], operations: bool
+) -> tuple[PriceChange, ...]:
+    """No price change, or one inside the drawn dates' range."""
+    if not operations or not draw(st.booleans()):
+        return ()
+    on = draw(st.dates(dt.date(2019, 6, 1), dt.date(2027, 6, 30)))
+    return (PriceChange(on=on, unit_price=draw(prices)),)
+
+
+@st.composite
+def _families(
+    draw: st.DrawFn,
+    *,
+    prices: st.SearchStrategy[Money],
+    term: Term,
+    billing: Billing,
+    kind: SkuKind,
+    operations: bool,
+) -> list[Sku]:
+    """One to three SKUs of one family (same term, billing, kind and currency)."""
+    return [
+        Sku(
+            id=f"sku{i}",
+            name=f"Sku {i}",
+            unit_price=draw(prices),
+            term=term,
+            billing=billing,
+            kind=kind,
+            price_changes=draw(_price_changes(prices=prices, operations=operations)),
+        )
+        for i in range(draw(st.integers(1, 3)))
+    ]
+
+
+@st.composite
+def _plan_twins(
+    draw: st.DrawFn, *, family: list[Sku], prices: st.SearchStrategy[Money], operations: bool
+) -> Sku | None:
+    """The family's SKU on the other billing plan, where a plan change is possible."""
+    term, billing = family[0].term, family[0].billing
+    if not operations or term is Term.P1M or billing not in _OTHER_BILLING:
+        return None
+    return Sku(
+        id="plan",
+        name="Plan",
+        unit_price=draw(prices),
+        term=term,
+        billing=_OTHER_BILLING[billing],
+        kind=family[0].kind,
+    )
+
+
+@st.composite
+def _openings(
+    draw: st.DrawFn,
+    *,
+    sid: str,
+    family: list[Sku],
+    dates: st.SearchStrategy[dt.date],
+    operations: bool,
+) -> Purchase:
+    """A subscription's purchase; with ``operations``, a paid licensed one may end its first
+    term at a calendar-month end ("Align subscription end dates")."""
+    purchase = draw(
+        purchases(subscription_ids=st.just(sid), skus=st.sampled_from(family), dates=dates)
+    )
+    month_end = add_months(purchase.on.replace(day=1), purchase.sku.term.months)
+    month_end -= dt.timedelta(days=1)
+    licensed = purchase.sku.kind is not SkuKind.CUSTOM_METER
+    if operations and licensed and not purchase.trial and draw(st.booleans()):
+        return attrs.evolve(purchase, custom_term_end=month_end)
+    return purchase
+
+
+@st.composite
+def _trial_ends(
+    draw: st.DrawFn, *, purchase: Purchase, operations: bool
+) -> tuple[tuple[Event, ...], dt.date | None]:
+    """How a trial ends: the events that end it, and the day paid changes may begin (None when
+    it is cancelled inside the trial). It converts at its end, or early with ``ConvertTrial``."""
+    sid, day = purchase.subscription_id, purchase.on
+    ends = ["cancel", "wait", "convert"] if operations else ["cancel", "wait"]
+    choice = draw(st.sampled_from(ends))
+    if choice == "cancel":
+        cancel_on = day + dt.timedelta(days=draw(st.integers(0, 27)))
+        return (Cancel(subscription_id=sid, on=cancel_on),), None
+    if choice == "convert":
+        trial_days = (add_months(day, 1) - day).days
+        day += dt.timedelta(days=draw(st.integers(0, trial_days - 1)))
+        return (ConvertTrial(subscription_id=sid, on=day),), day
+    return (), add_months(day, 1)
+
+
+def _quantity_change(draw: st.DrawFn, now: _Cursor) -> Event:
+    """A new seat count; a reduction removes only seats still inside the reduction window."""
+    quantity = now.quantity
+    new = draw(st.integers(1, 59))
+    new = new + 1 if new >= quantity else new
+    if new < quantity:
+        new = max(new, quantity - _removable(now.batches, now.day))
+    if new == quantity:
+        new = quantity + 1
+    if new > quantity:
+        now.batches.append((now.day, new - quantity))
+    else:
+        _take(now.batches, quantity - new)
+    now.quantity = new
+    return ChangeQuantity(subscription_id=now.sid, on=now.day, quantity=new)
+
+
+def _conversion(draw: st.DrawFn, now: _Cursor, family: list[Sku]) -> Event:
+    """A conversion of the whole subscription to another SKU of the family."""
+    now.sku = draw(st.sampled_from([s for s in family if s.id != now.sku.id]))
+    return ConvertSku(subscription_id=now.sid, on=now.day, to=now.sku)
+
+
+def _partial_upgrade(draw: st.DrawFn, now: _Cursor, family: list[Sku]) -> Event | None:
+    """Some seats moved into one new subscription on another SKU (None: nothing to move to)."""
+    moved = draw(st.integers(1, now.quantity - 1))
+    if now.target is None:
+        to = draw(st.sampled_from([s for s in family if s.id != now.sku.id]))
+        now.target = (f"{now.sid}-up", to)
+    elif now.target[1].id == now.sku.id:
+        return None
+    _take(now.batches, moved)
+    now.quantity -= moved
+    return ConvertSku(
+        subscription_id=now.sid,
+        on=now.day,
+        to=now.target[1],
+        quantity=moved,
+        target_subscription_id=now.target[0],
+    )
+
+
+def _scheduled_change(draw: st.DrawFn, now: _Cursor, family: list[Sku]) -> Event:
+    """A change that waits for the renewal: a new SKU, a new seat count, or both."""
+    later = draw(st.none() | st.sampled_from(family))
+    seats = draw(st.integers(1, 59)) if now.sku.kind is SkuKind.PER_SEAT else None
+    if seats is None and later is None:
+        later = now.sku
+    return ScheduleChange(subscription_id=now.sid, on=now.day, quantity=seats, to=later)
+
+
+#: The operations after which a subscription takes no further change (each waits for the end
+#: of a term or cycle, or ends the subscription).
+_LAST = frozenset({"schedule", "plan", "cancel", "auto-renew-off"})
+
+
+@st.composite
+def _subscription_histories(
+    draw: st.DrawFn,
+    *,
+    sid: str,
+    family: list[Sku],
+    plan_twin: Sku | None,
+    dates: st.SearchStrategy[dt.date],
+    max_events: int,
+    max_gap_days: int,
+    operations: bool,
+) -> list[Event]:
+    """One subscription's events: its opening, then changes up to a last one."""
+    purchase = draw(_openings(sid=sid, family=family, dates=dates, operations=operations))
+    events: list[Event] = [purchase]
+    day = purchase.on
+    if purchase.trial:
+        ending, paid_from = draw(_trial_ends(purchase=purchase, operations=operations))
+        events += ending
+        if paid_from is None:
+            return events
+        day = paid_from
+    now = _Cursor(sid=sid, day=day, sku=purchase.sku, quantity=purchase.quantity, batches=[])
+    now.batches.append((day, purchase.quantity))
+    for _ in range(draw(st.integers(0, max_events))):
+        now.day += dt.timedelta(days=draw(st.integers(0, max_gap_days)))
+        choices = _operations(now, family=family, plan_twin=plan_twin, operations=operations)
+        choice = draw(st.sampled_from(choices))
+        event = _change(draw, choice, now, family=family, plan_twin=plan_twin)
+        if event is not None:
+            events.append(event)
+        if choice in _LAST:
+            break
+    return events
+
+
+def _operations(
+    now: _Cursor, *, family: list[Sku], plan_twin: Sku | None, operations: bool
+) -> list[str]:
+    """The changes open to the subscription now, weighted (seat changes thrice, conversions
+    twice); a cancellation and switching auto-renew off are always open."""
+    choices = ["quantity"] * 3 if now.sku.kind is SkuKind.PER_SEAT else []
+    choices += ["convert"] * 2 if len(family) > 1 else []
+    if operations:
+        choices += ["schedule"]
+        choices += ["plan"] if plan_twin is not None else []
+        choices += ["partial"] if len(family) > 1 and now.quantity > 1 else []
+    return [*choices, "cancel", "auto-renew-off"]
+
+
+def _change(
+    draw: st.DrawFn, choice: str, now: _Cursor, *, family: list[Sku], plan_twin: Sku | None
+) -> Event | None:
+    """The event of the chosen change (None: a partial upgrade with nowhere to go)."""
+    if choice == "quantity":
+        return _quantity_change(draw, now)
+    if choice == "convert":
+        return _conversion(draw, now, family)
+    if choice == "partial":
+        return _partial_upgrade(draw, now, family)
+    if choice == "schedule":
+        return _scheduled_change(draw, now, family)
+    if choice == "plan":
+        assert plan_twin is not None
+        return ChangeBillingPlan(subscription_id=now.sid, on=now.day, to=plan_twin)
+    if choice == "cancel":
+        return Cancel(subscription_id=now.sid, on=now.day)
+    return SetAutoRenew(subscription_id=now.sid, on=now.day, enabled=False)
+
+
 @st.composite
 def event_histories(
     draw: st.DrawFn,
@@ -298,134 +531,22 @@ def event_histories(
         if unit_prices is None
         else unit_prices
     )
-
-    def price_changes() -> tuple[PriceChange, ...]:
-        if not operations or not draw(st.booleans()):
-            return ()
-        on = draw(st.dates(dt.date(2019, 6, 1), dt.date(2027, 6, 30)))
-        return (PriceChange(on=on, unit_price=draw(prices)),)
-
-    family = [
-        Sku(
-            id=f"sku{i}",
-            name=f"Sku {i}",
-            unit_price=draw(prices),
-            term=term,
-            billing=billing,
-            kind=kind,
-            price_changes=price_changes(),
-        )
-        for i in range(draw(st.integers(1, 3)))
-    ]
-    plan_twin = None
-    if operations and term is not Term.P1M and billing in _OTHER_BILLING:
-        plan_twin = Sku(
-            id="plan",
-            name="Plan",
-            unit_price=draw(prices),
-            term=term,
-            billing=_OTHER_BILLING[billing],
-            kind=kind,
-        )
+    family = draw(
+        _families(prices=prices, term=term, billing=billing, kind=kind, operations=operations)
+    )
+    plan_twin = draw(_plan_twins(family=family, prices=prices, operations=operations))
     events: list[Event] = []
     for n in range(count):
-        sid = f"S{n + 1}"
-        purchase = draw(
-            purchases(
-                subscription_ids=st.just(sid),
-                skus=st.sampled_from(family),
-                dates=anchor_dates(max_value=dt.date(2026, 12, 31)) if dates is None else dates,
-            )
+        history = _subscription_histories(
+            sid=f"S{n + 1}",
+            family=family,
+            plan_twin=plan_twin,
+            dates=anchor_dates(max_value=dt.date(2026, 12, 31)) if dates is None else dates,
+            max_events=max_events,
+            max_gap_days=max_gap_days,
+            operations=operations,
         )
-        month_end = add_months(purchase.on.replace(day=1), purchase.sku.term.months)
-        month_end -= dt.timedelta(days=1)
-        licensed = purchase.sku.kind is not SkuKind.CUSTOM_METER
-        if operations and licensed and not purchase.trial and draw(st.booleans()):
-            # The calendar-month end of the first term ("Align subscription end dates").
-            purchase = attrs.evolve(purchase, custom_term_end=month_end)
-        events.append(purchase)
-        day, sku, quantity = purchase.on, purchase.sku, purchase.quantity
-        batches = [(day, quantity)]
-        if purchase.trial:
-            choice = draw(
-                st.sampled_from(["cancel", "wait", "convert"] if operations else ["cancel", "wait"])
-            )
-            trial_days = (add_months(purchase.on, 1) - purchase.on).days
-            if choice == "cancel":
-                cancel_on = day + dt.timedelta(days=draw(st.integers(0, 27)))
-                events.append(Cancel(subscription_id=sid, on=cancel_on))
-                continue
-            if choice == "convert":
-                day += dt.timedelta(days=draw(st.integers(0, trial_days - 1)))
-                events.append(ConvertTrial(subscription_id=sid, on=day))
-            else:
-                # Changes begin once the trial has converted to paid.
-                day = add_months(purchase.on, 1)
-            batches = [(day, quantity)]
-        target: tuple[str, Sku] | None = None
-        for _ in range(draw(st.integers(0, max_events))):
-            day += dt.timedelta(days=draw(st.integers(0, max_gap_days)))
-            choices = ["quantity"] * 3 if kind is SkuKind.PER_SEAT else []
-            choices += ["convert"] * 2 if len(family) > 1 else []
-            if operations:
-                choices += ["schedule"]
-                choices += ["plan"] if plan_twin is not None else []
-                choices += ["partial"] if len(family) > 1 and quantity > 1 else []
-            choice = draw(st.sampled_from([*choices, "cancel", "auto-renew-off"]))
-            if choice == "quantity":
-                new = draw(st.integers(1, 59))
-                new = new + 1 if new >= quantity else new
-                if new < quantity:
-                    new = max(new, quantity - _removable(batches, day))
-                if new == quantity:
-                    new = quantity + 1
-                if new > quantity:
-                    batches.append((day, new - quantity))
-                else:
-                    _take(batches, quantity - new)
-                events.append(ChangeQuantity(subscription_id=sid, on=day, quantity=new))
-                quantity = new
-            elif choice == "convert":
-                to = draw(st.sampled_from([s for s in family if s.id != sku.id]))
-                events.append(ConvertSku(subscription_id=sid, on=day, to=to))
-                sku = to
-            elif choice == "partial":
-                moved = draw(st.integers(1, quantity - 1))
-                if target is None:
-                    to = draw(st.sampled_from([s for s in family if s.id != sku.id]))
-                    target = (f"{sid}-up", to)
-                elif target[1].id == sku.id:
-                    continue
-                events.append(
-                    ConvertSku(
-                        subscription_id=sid,
-                        on=day,
-                        to=target[1],
-                        quantity=moved,
-                        target_subscription_id=target[0],
-                    )
-                )
-                _take(batches, moved)
-                quantity -= moved
-            elif choice == "schedule":
-                # The change waits for the renewal, so it is this subscription's last event.
-                later = draw(st.none() | st.sampled_from(family))
-                seats = draw(st.integers(1, 59)) if kind is SkuKind.PER_SEAT else None
-                if seats is None and later is None:
-                    later = sku
-                events.append(ScheduleChange(subscription_id=sid, on=day, quantity=seats, to=later))
-                break
-            elif choice == "plan":
-                # The plan changes when the paid cycle ends, so it is the last event.
-                assert plan_twin is not None
-                events.append(ChangeBillingPlan(subscription_id=sid, on=day, to=plan_twin))
-                break
-            elif choice == "cancel":
-                events.append(Cancel(subscription_id=sid, on=day))
-                break
-            else:
-                events.append(SetAutoRenew(subscription_id=sid, on=day, enabled=False))
-                break
+        events += draw(history)
     return tuple(sorted(events, key=lambda e: e.on))
 
 

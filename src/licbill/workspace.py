@@ -9,7 +9,7 @@ from typing import Any, Final
 
 import attrs
 
-from ._validators import flag, identifier, text
+from ._validators import flag, identifier, members, text
 from .errors import InvalidTypeError, InvalidValueError, UnknownGroupError
 from .periods import check_date
 
@@ -75,13 +75,7 @@ class UserStatus(enum.Enum):
 def _modules(value: Any) -> frozenset[Module]:
     if isinstance(value, Module):
         raise InvalidTypeError(f"modules must be a collection of Module, not the single {value!r}")
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise InvalidTypeError(f"modules must be a collection of Module, not {value!r}")
-    modules = frozenset(value)
-    for module in modules:
-        if not isinstance(module, Module):
-            raise InvalidTypeError(f"not a licbill.Module: {module!r}")
-    return modules
+    return frozenset(members(value, Module, "modules"))
 
 
 def _ids(value: Any) -> frozenset[str]:

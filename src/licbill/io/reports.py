@@ -11,6 +11,7 @@ from typing import Any, Final, TextIO
 
 import attrs
 
+from .._validators import members, of_type
 from ..errors import InvalidTypeError, InvalidValueError
 from ..invoice import PriceList, monthly_invoice
 from ..legacy import ModuleTrial, licence_model
@@ -64,13 +65,7 @@ def _groups(values: Any) -> tuple[Group, ...]:
 
 
 def _history(values: Any) -> tuple[Revision, ...]:
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise InvalidTypeError(f"history must be a collection of licbill.Revision, not {values!r}")
-    history = tuple(values)
-    for revision in history:
-        if not isinstance(revision, Revision):
-            raise InvalidTypeError(f"not a licbill.Revision: {revision!r}")
-    return history
+    return members(values, Revision, "history")
 
 
 @attrs.frozen(kw_only=True)
@@ -82,7 +77,7 @@ class WorkspaceUsers:
     during that month (read as :func:`~licbill.monthly_invoice` reads them).
     """
 
-    workspace: Workspace = attrs.field(validator=attrs.validators.instance_of(Workspace))
+    workspace: Workspace = attrs.field(validator=of_type(Workspace))
     users: tuple[User, ...] = attrs.field(converter=_users)
     groups: tuple[Group, ...] = attrs.field(default=(), converter=_groups)
     history: tuple[Revision, ...] = attrs.field(default=(), converter=_history)

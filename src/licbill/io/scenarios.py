@@ -516,51 +516,17 @@ def load_workspaces(source: Source) -> WorkspaceScenario:
     reader = _Reader(source)
     counting = _top(reader, "counting", Counting, Counting.MONTH_END)
     rounding = _top(reader, "rounding", Rounding, None)
-    prices: dict[SeatKey, Money] = {}
-    for n, entry in enumerate(reader.entries("price")):
-        price = _entry(reader, "price", n, entry, _PRICE_SHAPE)
-        key = (price.product, price.kind)
-        if key in prices:
-            raise reader.fail(
-                "price", n, "product", f"{price.product.value} {price.kind.value} is priced twice"
-            )
-        prices[key] = price.amount
-    try:
-        price_list = PriceList(prices)
-    except LicbillError as error:
-        raise ScenarioError(reader.path, reader.line_of("price", 0), "price", str(error)) from None
+    price_list = _price_list(reader)
     entries, history = [], {}
     origins: dict[str, Origin] = {}
     trials: dict[str, ModuleTrial] = {}
     for n, entry in enumerate(reader.entries("workspace")):
-        workspace_id = entry.get("id")
-        if isinstance(workspace_id, str) and workspace_id in origins:
-            first = reader.line_of("workspace", list(origins).index(workspace_id), "id")
-            raise reader.fail(
-                "workspace", n, "id",
-                f"workspace {workspace_id!r} is already defined at line {first}",
-            )  # fmt: skip
+        _refuse_second_definition(reader, n, entry, origins)
         workspace = _entry(reader, "workspace", n, entry, WORKSPACE_SHAPE)
         origins[workspace.id] = reader.origin("workspace", n)
-
-        def part(
-            key: str,
-            kind: Any,
-            shape: Callable[[Any], Any] = _same,
-            n: int = n,
-            entry: Mapping[str, Any] = entry,
-        ) -> Any:
-            try:
-                value = shape(entry.get(key, []))
-            except LicbillError as error:
-                raise reader.fail("workspace", n, key, str(error)) from None
-            return _read(reader, "workspace", n, key, kind, value)
-
-        users = part("user", tuple[User, ...], _with_usernames)
-        groups = part("group", tuple[Group, ...])
-        revisions = part("revision", tuple[Revision, ...], _revisions)
-        if "trial_ends_on" in entry:
-            trials[workspace.id] = ModuleTrial(ends_on=part("trial_ends_on", dt.date))
+        users, groups, revisions, trial = _workspace_parts(reader, n, entry)
+        if trial is not None:
+            trials[workspace.id] = trial
         try:
             entries.append(WorkspaceUsers(workspace=workspace, users=users, groups=groups))
         except LicbillError as error:  # across users and groups
@@ -576,6 +542,57 @@ def load_workspaces(source: Source) -> WorkspaceScenario:
         path=reader.path,
         origins=origins,
     )
+
+
+def _price_list(reader: _Reader) -> PriceList:
+    """The ``[[price]]`` tables as a price list; a product and kind priced twice is refused."""
+    prices: dict[SeatKey, Money] = {}
+    for n, entry in enumerate(reader.entries("price")):
+        price = _entry(reader, "price", n, entry, _PRICE_SHAPE)
+        key = (price.product, price.kind)
+        if key in prices:
+            raise reader.fail(
+                "price", n, "product", f"{price.product.value} {price.kind.value} is priced twice"
+            )
+        prices[key] = price.amount
+    try:
+        return PriceList(prices)
+    except LicbillError as error:
+        raise ScenarioError(reader.path, reader.line_of("price", 0), "price", str(error)) from None
+
+
+def _refuse_second_definition(
+    reader: _Reader, n: int, entry: Mapping[str, Any], origins: Mapping[str, Origin]
+) -> None:
+    """Refuse workspace *n* when an earlier ``[[workspace]]`` has its id, naming that line."""
+    workspace_id = entry.get("id")
+    if isinstance(workspace_id, str) and workspace_id in origins:
+        first = reader.line_of("workspace", list(origins).index(workspace_id), "id")
+        raise reader.fail(
+            "workspace", n, "id",
+            f"workspace {workspace_id!r} is already defined at line {first}",
+        )  # fmt: skip
+
+
+def _workspace_parts(
+    reader: _Reader, n: int, entry: Mapping[str, Any]
+) -> tuple[Any, Any, Any, ModuleTrial | None]:
+    """Workspace *n*'s users, groups and revisions, and its module trial (if any)."""
+
+    def part(key: str, kind: Any, shape: Callable[[Any], Any] = _same) -> Any:
+        try:
+            value = shape(entry.get(key, []))
+        except LicbillError as error:
+            raise reader.fail("workspace", n, key, str(error)) from None
+        return _read(reader, "workspace", n, key, kind, value)
+
+    users = part("user", tuple[User, ...], _with_usernames)
+    groups = part("group", tuple[Group, ...])
+    revisions = part("revision", tuple[Revision, ...], _revisions)
+    trial = None
+    if "trial_ends_on" in entry:
+        trial = ModuleTrial(ends_on=part("trial_ends_on", dt.date))
+    return users, groups, revisions, trial
 
 
 def _same(value: Any) -> Any:
