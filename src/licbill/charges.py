@@ -208,6 +208,7 @@ class _Sub:
         "cycle_end",
         "cycle_lines",
         "cycle_months",
+        "customer_id",
         "cycle_start",
         "full_total",
         "id",
@@ -215,7 +216,6 @@ class _Sub:
         "pending",
         "pending_plan",
         "price",
-        "purchase",
         "quantity",
         "refs",
         "share",
@@ -230,7 +230,7 @@ class _Sub:
 
     def __init__(self, purchase: Purchase, trial_months: int) -> None:
         self.id = purchase.subscription_id
-        self.purchase = purchase
+        self.customer_id = purchase.customer_id
         self.started = purchase.on
         self.set_sku(purchase.sku, purchase.on)
         self.quantity = purchase.quantity
@@ -841,9 +841,15 @@ class _Engine:
         source.full_total = None
         if target is None:
             # A new subscription, coterminous with the source; it inherits the source's
-            # cancellation window (the cancellation policy page).
+            # cancellation window (the cancellation policy page) and customer.
             target = _Sub(
-                Purchase(subscription_id=target_id, on=event.on, sku=new, quantity=moved),
+                Purchase(
+                    subscription_id=target_id,
+                    on=event.on,
+                    sku=new,
+                    quantity=moved,
+                    customer_id=source.customer_id,
+                ),
                 self.rulebook.trial_months,
             )
             for name in ("anchor", "next_months", "term_end_months", "share"):
@@ -978,14 +984,14 @@ class _Engine:
     def trial_line(self, sub: _Sub, kind: ChargeType, day: dt.date, ref: str) -> ChargeLine:
         # Every line of a trial mirrors the trial itself: its days, its seats, amount zero.
         zero = Money.zero(sub.sku.unit_price.currency)
-        end = period_end(sub.purchase.on, self.rulebook.trial_months)
-        days = inclusive_days(sub.purchase.on, end)
+        end = period_end(sub.started, self.rulebook.trial_months)
+        days = inclusive_days(sub.started, end)
         return ChargeLine(
             subscription_id=sub.id,
             order_date=day,
             sku_id=sub.sku.id,
             sku_name=sub.sku.name,
-            charge_start=sub.purchase.on,
+            charge_start=sub.started,
             charge_end=end,
             unit_price=zero,
             effective_unit_price=zero,
@@ -998,10 +1004,11 @@ class _Engine:
             product_id=sub.sku.product_id,
             term=sub.sku.term,
             billing=sub.sku.billing,
-            subscription_start=sub.purchase.on,
+            subscription_start=sub.started,
             subscription_end=sub.term_end,
+            customer_id=sub.customer_id,
             basis=Basis(
-                cycle_start=sub.purchase.on,
+                cycle_start=sub.started,
                 cycle_days=days,
                 billing_days=days,
                 rounding=self.rounding,
@@ -1049,6 +1056,7 @@ class _Engine:
             billing=sku.billing,
             subscription_start=sub.started,
             subscription_end=sub.term_end,
+            customer_id=sub.customer_id,
             basis=basis,
         )
         sub.cycle_lines.append(line)
