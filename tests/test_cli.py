@@ -376,3 +376,32 @@ def test_commands_are_one_entry_each(
     monkeypatch.setitem(COMMANDS, "say", Command("say a word", arguments, run))
     assert main(["say", "hello"]) == 3
     assert capsys.readouterr().out == "said hello\n"
+
+
+def test_partner_id_fills_the_partner_column_of_the_charges_csv(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``charges --format csv --partner-id P-7`` writes P-7 in every row's PartnerId."""
+    assert main(["charges", str(SEATS), "--format", "csv", "--partner-id", "P-7"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out, newline="")))
+    assert rows and {r["PartnerId"] for r in rows} == {"P-7"}
+
+
+def test_partner_id_fills_the_partner_column_of_the_invoice_csv(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``invoice --format csv --partner-id P-7`` writes P-7 in every row's PartnerId."""
+    args = ["invoice", str(WORKSPACES), "--month", "2024-05", "--format", "csv"]
+    assert main([*args, "--partner-id", "P-7"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out, newline="")))
+    assert rows and {r["PartnerId"] for r in rows} == {"P-7"}
+
+
+def test_partner_id_outside_the_csv_format_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--partner-id`` with a table is an error naming the option, not silently dropped."""
+    assert main(["charges", str(SEATS), "--partner-id", "P-7"]) == 1
+    assert "--partner-id 'P-7' fills the PartnerId column of --format csv" in (
+        capsys.readouterr().err
+    )
