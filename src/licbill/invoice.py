@@ -165,8 +165,8 @@ class Invoice:
         month's last day (seats are billed in arrears); the SKU is the product and user kind
         (id ``"Hybrid-regular"``, name ``"Hybrid (regular users)"``, product id ``"Hybrid"``);
         the reference id is ``"<workspace>-<month>-<product>-<kind>"`` and the customer id the
-        workspace id; the description names the company (or the workspace) and the month. Totals are the invoice lines' totals, so
-        the lines add up exactly to :attr:`total`.
+        workspace id; the description names the company (or the workspace) and the month.
+        Totals are the invoice lines' totals, so the lines add up exactly to :attr:`total`.
 
         A whole count of seats is the quantity, at the unit price. A daily-prorated line's
         quantity is its seat-days (users times the days each held a seat; the invoice shows
