@@ -25,6 +25,7 @@ from .errors import (
     ReservedEventIdError,
     SameSkuError,
     ScenarioError,
+    StateVersionError,
     SubscriptionEndedError,
     TrialError,
     UnknownCurrencyError,
@@ -70,6 +71,7 @@ from .seats import (
     cut_history,
     month_end_state,
 )
+from .state import BillingState
 from .workspace import (
     BillingInfo,
     Group,
@@ -88,6 +90,7 @@ __all__ = [
     "Basis",
     "Billing",
     "BillingInfo",
+    "BillingState",
     "Cancel",
     "ChangeBillingPlan",
     "ChangeQuantity",
@@ -146,6 +149,7 @@ __all__ = [
     "SetAutoRenew",
     "Sku",
     "SkuKind",
+    "StateVersionError",
     "SubscriptionEndedError",
     "Term",
     "TrialConversion",

@@ -55,7 +55,14 @@ from .periods import check_date
 from .proration import unchecked_effective_unit_price, unchecked_prorate
 from .rulebooks import Rulebook, TrialConversion
 
-__all__ = ["ChargeLines", "charge_lines", "iter_charge_lines"]
+__all__ = [
+    "ChargeLines",
+    "RunState",
+    "SubscriptionState",
+    "charge_lines",
+    "continue_charge_lines",
+    "iter_charge_lines",
+]
 
 _ONE_DAY = dt.timedelta(days=1)
 _EVENT_TYPES = (
@@ -159,6 +166,146 @@ def iter_charge_lines(
     return _Engine(rulebook, through, _purchase_dates(events)).run(_checked_events(events))
 
 
+def _state_error(what: str) -> InvalidValueError:
+    return InvalidValueError(f"not a consistent subscription state: {what}")
+
+
+def _a(value: Any, kind: type | tuple[type, ...], what: str) -> None:
+    if (isinstance(value, bool) and kind is int) or not isinstance(value, kind):
+        raise InvalidTypeError(f"{what} must be a {getattr(kind, '__name__', kind)}, not {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class SubscriptionState:
+    """One live subscription between two runs, as plain values (docs/state.md).
+
+    What the engine keeps of a subscription: its SKU and the unit price locked for the term,
+    seats and the days their batches were added (for the reduction window), the cycle and term
+    it is in (counted in months from ``anchor``, so every later boundary is computed as in one
+    run), ``share`` (the part of the unit price a short cycle costs), a scheduled change and a
+    pending billing-plan change, the count of references generated, and the lines of the
+    current cycle (what a full refund reverses). Made by :func:`continue_charge_lines`; read
+    back from JSON by ``BillingState.from_json``.
+    """
+
+    subscription_id: str
+    customer_id: str | None = None
+    sku: Sku
+    price: Money
+    quantity: int
+    auto_renew: bool
+    cancelled: bool = False
+    trial: bool = False
+    started: dt.date
+    anchor: dt.date
+    cycle_start: dt.date
+    cycle_end: dt.date
+    next_months: int
+    term_start: dt.date
+    term_end: dt.date
+    term_end_months: int
+    share: tuple[int, int] = (1, 1)
+    references: int
+    batches: tuple[tuple[dt.date, int], ...]
+    pending_quantity: int | None = None
+    pending_sku: Sku | None = None
+    pending_plan: Sku | None = None
+    cycle_lines: tuple[ChargeLine, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        name = f"subscription state {self.subscription_id!r}"
+        _a(self.subscription_id, str, "subscription_id")
+        _a(self.customer_id, (str, type(None)), f"{name}: customer_id")
+        for what in ("sku", "pending_sku", "pending_plan"):
+            value = getattr(self, what)
+            if value is not None or what == "sku":
+                _a(value, Sku, f"{name}: {what}")
+        _a(self.price, Money, f"{name}: price")
+        for what in ("quantity", "next_months", "term_end_months", "references"):
+            _a(getattr(self, what), int, f"{name}: {what}")
+        for what in ("auto_renew", "cancelled", "trial"):
+            _a(getattr(self, what), bool, f"{name}: {what}")
+        for what in ("started", "anchor", "cycle_start", "cycle_end", "term_start", "term_end"):
+            check_date(getattr(self, what), f"{name}: {what}")
+        if self.price.currency != self.sku.unit_price.currency:
+            raise _state_error(f"{name}: price {self.price} is not in the SKU's currency")
+        if not (self.cycle_start <= self.cycle_end and self.term_start <= self.term_end):
+            raise _state_error(f"{name}: a cycle or term ends before it starts")
+        num, den = self.share
+        if not (type(num) is int and type(den) is int and 0 < num <= den):
+            raise _state_error(f"{name}: share {self.share!r} is not a part of a cycle")
+        if not all(isinstance(line, ChargeLine) for line in self.cycle_lines):
+            raise InvalidTypeError(f"{name}: cycle_lines must be licbill.ChargeLine values")
+        if sum(seats for _, seats in self.batches) != self.quantity:
+            raise _state_error(f"{name}: the seat batches do not add up to {self.quantity}")
+
+
+@attrs.frozen(kw_only=True)
+class RunState:
+    """What a billing run must remember to go on (docs/state.md): the live subscriptions, and
+    the ids that must stay refused.
+
+    ``ended`` maps the id of every subscription that ended to why (a new purchase under it is
+    a :class:`~licbill.DuplicateSubscriptionError`, any other event a
+    :class:`~licbill.SubscriptionEndedError`); ``event_ids`` holds every event id applied (a
+    second event with one is a :class:`~licbill.DuplicateEventError`). Both are text only; the
+    full state is kept for live subscriptions alone.
+    """
+
+    subscriptions: tuple[SubscriptionState, ...] = ()
+    ended: tuple[tuple[str, str], ...] = ()
+    event_ids: frozenset[str] = frozenset()
+
+    def __attrs_post_init__(self) -> None:
+        ids = [sub.subscription_id for sub in self.subscriptions]
+        if len(set(ids)) != len(ids):
+            raise _state_error("a subscription id is live twice")
+        both = set(ids) & {sub_id for sub_id, _ in self.ended}
+        if both:
+            raise _state_error(f"subscriptions {sorted(both)!r} are both live and ended")
+
+
+def continue_charge_lines(
+    events: Iterable[Event],
+    *,
+    state: RunState,
+    since: dt.date | None,
+    through: dt.date,
+    rulebook: Rulebook,
+) -> tuple[ChargeLines, RunState]:
+    """Bill *events* dated after *since* and up to *through* from *state*; return the lines and
+    the state to go on from (``BillingState.advance`` is the public way in, docs/state.md).
+
+    *state* is what a run through *since* left (an empty :class:`RunState` and ``since=None``
+    at the start). The lines are exactly those that one run over all the events through
+    *through* adds to a run through *since*. Raises :class:`~licbill.EventOrderError` for an
+    event dated on or before *since* (already billed) or after *through* (for a later run),
+    and whatever :func:`charge_lines` raises for the events.
+    """
+    _check_run(through, rulebook)
+    if not isinstance(state, RunState):
+        raise InvalidTypeError(f"state must be a licbill.charges.RunState, not {state!r}")
+    if since is not None:
+        check_date(since, "since")
+        if through < since:
+            raise InvalidValueError(f"through {through} is before the state's date {since}")
+    ordered = sorted(_checked_events(events), key=_event_day)
+    for event in ordered:
+        if since is not None and event.on <= since:
+            raise EventOrderError(
+                f"event dated on or before {since}, which the state has already billed",
+                event=event,
+            )
+        if event.on > through:
+            raise EventOrderError(
+                f"event dated after through ({through}): give it to a later run", event=event
+            )
+    engine = _Engine(rulebook, through, _purchase_dates(ordered))
+    engine.restore(state)
+    lines = ChargeLines(engine.run(iter(ordered)))
+    return lines, engine.snapshot()
+
+
 def _purchase_dates(events: Iterable[Event]) -> dict[str, dt.date]:
     # Knowing every purchase date lets an event that precedes its purchase say so; a stream
     # that can only be read once keeps its laziness and says "unknown subscription" instead.
@@ -249,6 +396,61 @@ class _Sub:
             self.first_cycle(purchase, trial_months)
         except (OutOfCalendarError, OverflowError) as error:
             raise self.past_calendar(error) from None
+
+    @classmethod
+    def restore(cls, state: SubscriptionState) -> _Sub:
+        """The subscription *state* describes, as the engine holds it."""
+        sub = cls.__new__(cls)
+        sub.id = state.subscription_id
+        sub.customer_id = state.customer_id
+        sub.started = state.started
+        sub.set_sku(state.sku, state.term_start)
+        sub.price = state.price
+        sub.quantity = state.quantity
+        sub.auto_renew = state.auto_renew
+        sub.cancelled = state.cancelled
+        sub.trial = state.trial
+        sub.refs = state.references
+        sub.cycle_lines = list(state.cycle_lines)
+        sub.batches = [[day, seats] for day, seats in state.batches]
+        quantity, to = state.pending_quantity, state.pending_sku
+        sub.pending = None if quantity is None and to is None else (quantity, to)
+        sub.pending_plan = state.pending_plan
+        sub.share = state.share
+        sub.anchor = state.anchor
+        sub.cycle_start, sub.cycle_end = state.cycle_start, state.cycle_end
+        sub.term_start, sub.term_end = state.term_start, state.term_end
+        sub.next_months, sub.term_end_months = state.next_months, state.term_end_months
+        return sub
+
+    def snapshot(self) -> SubscriptionState:
+        """The subscription as a plain value (``full_total`` is a cache, made again)."""
+        quantity, to = self.pending if self.pending is not None else (None, None)
+        return SubscriptionState(
+            subscription_id=self.id,
+            customer_id=self.customer_id,
+            sku=self.sku,
+            price=self.price,
+            quantity=self.quantity,
+            auto_renew=self.auto_renew,
+            cancelled=self.cancelled,
+            trial=self.trial,
+            started=self.started,
+            anchor=self.anchor,
+            cycle_start=self.cycle_start,
+            cycle_end=self.cycle_end,
+            next_months=self.next_months,
+            term_start=self.term_start,
+            term_end=self.term_end,
+            term_end_months=self.term_end_months,
+            share=self.share,
+            references=self.refs,
+            batches=tuple((day, seats) for day, seats in self.batches),
+            pending_quantity=quantity,
+            pending_sku=to,
+            pending_plan=self.pending_plan,
+            cycle_lines=tuple(self.cycle_lines),
+        )
 
     def past_calendar(self, error: Exception) -> OutOfCalendarError:
         # A cycle or term that would end after 9999-12-31 is refused, never clipped: its
@@ -374,6 +576,23 @@ class _Engine:
         self.days: list[int] = []
         self.due: dict[int, list[str]] = {}
         self.out: list[ChargeLine] = []
+
+    def restore(self, state: RunState) -> None:
+        """Take up a run where *state* left it: the boundary heap holds each live
+        subscription's next boundary (the stale entries a run may carry never act)."""
+        for sub_state in state.subscriptions:
+            sub = _Sub.restore(sub_state)
+            self.subs[sub.id] = sub
+            self.schedule(sub)
+        self.ended = dict(state.ended)
+        self.event_ids = set(state.event_ids)
+
+    def snapshot(self) -> RunState:
+        return RunState(
+            subscriptions=tuple(self.subs[sub_id].snapshot() for sub_id in sorted(self.subs)),
+            ended=tuple(sorted(self.ended.items())),
+            event_ids=frozenset(self.event_ids),
+        )
 
     # The run --------------------------------------------------------------------------------
 
