@@ -119,7 +119,7 @@ def test_an_unknown_version_is_refused() -> None:
 
 def test_text_that_is_not_a_state_is_refused() -> None:
     """JSON of something else is a ConversionError at the ``format`` key."""
-    with pytest.raises(lb.ConversionError, match="format: expected 'licbill.BillingState'"):
+    with pytest.raises(lb.ConversionError, match=r"format: expected 'licbill\.BillingState'"):
         lb.BillingState.from_json('{"skus": []}')
 
 

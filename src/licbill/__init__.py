@@ -72,6 +72,7 @@ from .seats import (
     month_end_state,
 )
 from .state import BillingState
+from .statements import CustomerStatement, customer_statements
 from .workspace import (
     BillingInfo,
     Group,
@@ -103,6 +104,7 @@ __all__ = [
     "ConvertTrial",
     "Counting",
     "CurrencyMismatchError",
+    "CustomerStatement",
     "Descriptions",
     "DirectoryError",
     "DuplicateEventError",
@@ -166,6 +168,7 @@ __all__ = [
     "audit",
     "charge_lines",
     "count_seats",
+    "customer_statements",
     "cut_history",
     "cycle",
     "directory",
