@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -21,17 +21,17 @@ __all__ = ["STATE_VERSION", "BillingState"]
 STATE_VERSION: Final = 1
 
 
-def _rulebook(_instance: object, _attribute: object, value: object) -> None:
+def _rulebook(_instance: Any, _attribute: Any, value: Any) -> None:
     if not isinstance(value, Rulebook):
         raise InvalidTypeError(f"rulebook must be a licbill.Rulebook, not {value!r}")
 
 
-def _through(_instance: object, _attribute: object, value: object) -> None:
+def _through(_instance: Any, _attribute: Any, value: Any) -> None:
     if value is not None:
         check_date(value, "through")
 
 
-def _run(_instance: object, _attribute: object, value: object) -> None:
+def _run(_instance: Any, _attribute: Any, value: Any) -> None:
     if not isinstance(value, RunState):
         raise InvalidTypeError(f"run must be a licbill.charges.RunState, not {value!r}")
 
