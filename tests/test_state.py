@@ -169,3 +169,20 @@ def test_a_seat_batch_total_that_contradicts_the_quantity_is_refused() -> None:
     data["run"]["subscriptions"][0]["quantity"] = 5
     with pytest.raises(lb.ConversionError, match="seat batches do not add up to 5"):
         lb.BillingState.from_json(json.dumps(data))
+
+
+def test_a_run_state_of_the_wrong_shape_is_refused() -> None:
+    """A RunState built by hand with a list of event ids is an InvalidTypeError naming it."""
+    with pytest.raises(lb.InvalidTypeError, match="event_ids must be a frozenset of str"):
+        lb.charges.RunState(event_ids=["E1"])  # type: ignore[arg-type]
+
+
+def test_a_subscription_both_live_and_ended_is_refused() -> None:
+    """A stored state naming one subscription both live and ended is refused."""
+    _, state = lb.BillingState.empty(rulebook=RULES).advance(
+        [_buy("S1", D(2024, 1, 5))], through=D(2024, 1, 31)
+    )
+    data = json.loads(state.to_json())
+    data["run"]["ended"] = [["S1", "it was cancelled"]]
+    with pytest.raises(lb.ConversionError, match=r"\['S1'\] are both live and ended"):
+        lb.BillingState.from_json(json.dumps(data))

@@ -257,6 +257,21 @@ class RunState:
     event_ids: frozenset[str] = frozenset()
 
     def __attrs_post_init__(self) -> None:
+        if not isinstance(self.subscriptions, tuple) or not all(
+            isinstance(sub, SubscriptionState) for sub in self.subscriptions
+        ):
+            raise InvalidTypeError(
+                f"subscriptions must be a tuple of SubscriptionState, not {self.subscriptions!r}"
+            )
+        if not isinstance(self.ended, tuple) or not all(
+            isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(t, str) for t in pair)
+            for pair in self.ended
+        ):
+            raise InvalidTypeError(f"ended must be a tuple of (id, why) pairs, not {self.ended!r}")
+        if not isinstance(self.event_ids, frozenset) or not all(
+            isinstance(event_id, str) for event_id in self.event_ids
+        ):
+            raise InvalidTypeError(f"event_ids must be a frozenset of str, not {self.event_ids!r}")
         ids = [sub.subscription_id for sub in self.subscriptions]
         if len(set(ids)) != len(ids):
             raise _state_error("a subscription id is live twice")
