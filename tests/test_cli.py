@@ -407,3 +407,19 @@ def test_partner_id_outside_the_csv_format_is_refused(
     assert "--partner-id 'P-7' fills the PartnerId column of --format csv" in (
         capsys.readouterr().err
     )
+
+
+def test_a_scenario_customer_is_the_csv_customer_of_its_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A purchase's ``customer_id`` in a scenario file is the CustomerId of its subscription's
+    rows, and of the rows of the subscription a partial upgrade made from it."""
+    text = (EXAMPLES / "partial-upgrade.toml").read_text(encoding="utf-8")
+    path = tmp_path / "customer.toml"
+    path.write_text(
+        text.replace("quantity = 300\n", 'quantity = 300\ncustomer_id = "C-9"\n', 1),
+        encoding="utf-8",
+    )
+    assert main(["charges", str(path), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out, newline="")))
+    assert {(r["SubscriptionId"], r["CustomerId"]) for r in rows} == {("S", "C-9"), ("S2", "C-9")}
