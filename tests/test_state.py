@@ -186,3 +186,15 @@ def test_a_subscription_both_live_and_ended_is_refused() -> None:
     data["run"]["ended"] = [["S1", "it was cancelled"]]
     with pytest.raises(lb.ConversionError, match=r"\['S1'\] are both live and ended"):
         lb.BillingState.from_json(json.dumps(data))
+
+
+def test_a_state_without_a_rulebook_is_refused() -> None:
+    """A rulebook given by name is an InvalidTypeError naming it."""
+    with pytest.raises(lb.InvalidTypeError, match=r"rulebook must be a licbill\.Rulebook"):
+        lb.BillingState(rulebook="new-commerce")  # type: ignore[arg-type]
+
+
+def test_a_state_with_a_run_of_another_type_is_refused() -> None:
+    """A run that is not a RunState is an InvalidTypeError naming it."""
+    with pytest.raises(lb.InvalidTypeError, match=r"run must be a licbill\.charges\.RunState"):
+        lb.BillingState(rulebook=RULES, run={})  # type: ignore[arg-type]

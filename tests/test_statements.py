@@ -6,6 +6,7 @@ import datetime as dt
 from collections import Counter
 
 import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -141,3 +142,34 @@ def test_statement_records_carry_the_month() -> None:
         lb.charge_lines(events, through=D(2024, 1, 31), rulebook=RULES)
     )
     assert [(r["customer_id"], r["month"]) for r in statement.to_records()] == [("C", "2024-01")]
+
+
+def test_a_statement_whose_totals_do_not_add_up_is_refused() -> None:
+    """A statement built by hand with a total other than its lines' is refused."""
+    events = [lb.Purchase(subscription_id="S1", on=D(2024, 1, 1), sku=SKU, customer_id="C")]
+    (statement,) = lb.customer_statements(
+        lb.charge_lines(events, through=D(2024, 1, 31), rulebook=RULES)
+    )
+    with pytest.raises(lb.InvalidValueError, match="do not add up"):
+        attrs.evolve(statement, total=statement.total + lb.Money("0.01", "EUR"))
+
+
+def test_statements_of_text_are_refused() -> None:
+    """Text where lines belong is an InvalidTypeError."""
+    with pytest.raises(lb.InvalidTypeError, match="lines must be an iterable"):
+        lb.customer_statements("S1")  # type: ignore[arg-type]
+
+
+def test_statements_of_anything_but_lines_are_refused() -> None:
+    """An iterable holding something else than lines is an InvalidTypeError naming the item."""
+    with pytest.raises(lb.InvalidTypeError, match=r"line 0 is not a licbill\.ChargeLine"):
+        lb.customer_statements([7])  # type: ignore[list-item]
+
+
+def test_a_statement_shows_as_html_in_a_notebook() -> None:
+    """``_repr_html_`` is the statement's HTML."""
+    events = [lb.Purchase(subscription_id="S1", on=D(2024, 1, 1), sku=SKU, customer_id="C")]
+    (statement,) = lb.customer_statements(
+        lb.charge_lines(events, through=D(2024, 1, 31), rulebook=RULES)
+    )
+    assert statement._repr_html_() == statement.to_html()
