@@ -32,7 +32,10 @@ def skus_of(events: typing.Iterable[lb.Event]) -> dict[str, lb.Sku]:
     for event in events:
         if isinstance(event, lb.Purchase):
             found[event.sku.id] = event.sku
-        elif isinstance(event, lb.ConvertSku):
+        elif (
+            isinstance(event, lb.ConvertSku | lb.ChangeBillingPlan | lb.ScheduleChange)
+            and event.to is not None
+        ):
             found[event.to.id] = event.to
     return found
 
@@ -296,8 +299,9 @@ def test_charge_batches_check_arguments_at_once(arguments: dict[str, Any], messa
 def test_merged_partitions_give_the_single_run(events: tuple[lb.Event, ...], parts: int) -> None:
     """Runs over disjoint sets of subscriptions merge into exactly the single run's lines."""
     groups: list[list[lb.Event]] = [[] for _ in range(parts)]
-    for event in events:
-        groups[int(event.subscription_id[1:]) % parts].append(event)
+    keys = arrow.partition_keys(arrow.events_to_table(events)).to_pylist()
+    for event, key in zip(events, keys, strict=True):
+        groups[int(key[1:]) % parts].append(event)
     runs = [lb.charge_lines(group, through=THROUGH, rulebook=BOOK) for group in groups]
     assert lb.merge_charge_lines(*runs) == lb.charge_lines(events, through=THROUGH, rulebook=BOOK)
 
@@ -310,6 +314,140 @@ def two_subscriptions() -> lb.ChargeLines:
         lb.Purchase(subscription_id="S2", on=day, sku=EUR),
     ]
     return lb.charge_lines(events, through=dt.date(2024, 2, 1), rulebook=BOOK)
+
+
+PRO = lb.Sku.monthly(id="pro", name="Pro", unit_price=lb.Money("20.00", "EUR"))
+TOP = lb.Sku.monthly(id="top", name="Top", unit_price=lb.Money("30.00", "EUR"))
+
+
+def upgrade(source: str, on: dt.date, to: lb.Sku, seats: int, target: str) -> lb.ConvertSku:
+    """A partial upgrade: *seats* seats of *source* move to *target* on SKU *to*."""
+    return lb.ConvertSku(
+        subscription_id=source, on=on, to=to, quantity=seats, target_subscription_id=target
+    )
+
+
+def linked_events() -> list[lb.Event]:
+    """S2 moves two seats into a new S1 and S4 into S9; S3 stands alone; S9 later feeds S7."""
+    day = dt.date(2024, 1, 1)
+    return [
+        *(lb.Purchase(subscription_id=f"S{n}", on=day, sku=EUR, quantity=5) for n in (2, 3, 4)),
+        upgrade("S2", dt.date(2024, 1, 10), PRO, 2, "S1"),
+        upgrade("S4", dt.date(2024, 1, 10), PRO, 3, "S9"),
+        lb.ChangeQuantity(subscription_id="S3", on=dt.date(2024, 1, 10), quantity=6),
+        upgrade("S9", dt.date(2024, 1, 20), TOP, 1, "S7"),
+    ]
+
+
+def test_partition_keys_group_linked_subscriptions() -> None:
+    """Each row's key is the smallest subscription id of its group of linked subscriptions."""
+    keys = arrow.partition_keys(arrow.events_to_table(linked_events())).to_pylist()
+    assert keys == ["S1", "S3", "S4", "S1", "S4", "S3", "S4"]
+
+
+def test_linked_subscriptions_follow_chains() -> None:
+    """A target that feeds another subscription joins that one's group too."""
+    links = arrow.linked_subscriptions(arrow.events_to_table(linked_events()))
+    assert links == {"S2": "S1", "S1": "S1", "S4": "S4", "S9": "S4", "S7": "S4"}
+
+
+def test_partition_keys_without_links_are_the_subscription_ids() -> None:
+    """A table without a target column keys each row by its own subscription."""
+    table = pa.table({"subscription_id": ["S2", "S1"]})
+    assert arrow.partition_keys(table).to_pylist() == ["S2", "S1"]
+
+
+@pytest.mark.parametrize(
+    ("table", "error", "message"),
+    [
+        ("events", lb.InvalidTypeError, "pyarrow Table or RecordBatch"),
+        (pa.table({"on": [1]}), lb.InvalidValueError, "no column 'subscription_id'"),
+        (
+            pa.table({"subscription_id": [None], "target_subscription_id": ["S1"]}),
+            lb.InvalidValueError,
+            "partial upgrade 0 .* has no subscription_id",
+        ),
+        (
+            pa.table({"subscription_id": [[1]], "target_subscription_id": ["S1"]}),
+            lb.InvalidValueError,
+            "column 'subscription_id' is not text",
+        ),
+    ],
+)
+def test_linked_subscriptions_refuse_bad_tables(table: Any, error: type, message: str) -> None:
+    """linked_subscriptions names what is wrong with the table."""
+    with pytest.raises(error, match=message):
+        arrow.linked_subscriptions(table)
+
+
+def test_merge_takes_parts_of_linked_subscriptions() -> None:
+    """Parts split by partition key merge into the single run, target lines in their turn."""
+    events = linked_events()
+    keys = arrow.partition_keys(arrow.events_to_table(events)).to_pylist()
+    through = dt.date(2024, 3, 31)
+    runs = [
+        lb.charge_lines(
+            [e for e, k in zip(events, keys, strict=True) if k == key],
+            through=through,
+            rulebook=BOOK,
+        )
+        for key in ("S4", "S3", "S1")
+    ]
+    assert lb.merge_charge_lines(*runs) == lb.charge_lines(events, through=through, rulebook=BOOK)
+
+
+def test_merge_line_tables_gives_the_single_run() -> None:
+    """Line tables of partitions merge into the single run's table."""
+    events = linked_events()
+    keys = arrow.partition_keys(arrow.events_to_table(events)).to_pylist()
+    through = dt.date(2024, 3, 31)
+    tables = [
+        lb.charge_lines(
+            [e for e, k in zip(events, keys, strict=True) if k == key],
+            through=through,
+            rulebook=BOOK,
+        ).to_arrow()
+        for key in ("S3", "S1", "S4")
+    ]
+    expected = lb.charge_lines(events, through=through, rulebook=BOOK).to_arrow()
+    assert arrow.merge_line_tables(*tables).equals(expected)
+
+
+def test_merge_line_tables_of_nothing_is_empty() -> None:
+    """No tables merge into an empty table in LINE_SCHEMA."""
+    assert arrow.merge_line_tables().equals(arrow.LINE_SCHEMA.empty_table())
+
+
+def test_merge_line_tables_refuses_a_subscription_in_two_tables() -> None:
+    """Two tables billing one subscription cannot be merged."""
+    table = two_subscriptions().to_arrow()
+    with pytest.raises(lb.InvalidValueError, match="'S1' is billed in parts 0 and 1"):
+        arrow.merge_line_tables(table, table)
+
+
+def test_new_event_types_round_trip() -> None:
+    """The issue-8 events and fields survive a round trip through a table."""
+    annual = lb.Sku.annual(
+        id="seat-a", name="Seat", unit_price=lb.Money("100.00", "EUR"), billing=lb.Billing.MONTHLY
+    )
+    day = dt.date(2024, 3, 1)
+    events = [
+        lb.Purchase(
+            subscription_id="S1",
+            on=day,
+            sku=annual,
+            quantity=3,
+            custom_term_end=dt.date(2024, 12, 31),
+            event_id="e1",
+        ),
+        lb.ScheduleChange(subscription_id="S1", on=day, quantity=4),
+        lb.ScheduleChange(subscription_id="S1", on=day, to=PRO, event_id="e2"),
+        lb.ChangeBillingPlan(subscription_id="S1", on=day, to=PRO),
+        lb.ConvertTrial(subscription_id="S1", on=day),
+        upgrade("S1", day, PRO, 2, "S2"),
+    ]
+    table = arrow.events_to_table(events)
+    assert arrow.events_from_table(table, skus={"seat-a": annual, "pro": PRO}) == events
 
 
 def test_merge_refuses_a_subscription_in_two_parts() -> None:

@@ -97,24 +97,71 @@ def test_a_credit_exceeding_the_charges_is_found() -> None:
     assert (3, Rule.CREDIT) in _rules(NEW, credit)
 
 
-# A rulebook with a seat-reduction window (the attribute the audit looks for).
-_WINDOWED = attrs.make_class(
-    "Windowed", {"reduction_window_days": attrs.field(default=7)}, bases=(lb.Rulebook,)
-)
-
-
 def test_a_seat_reduction_outside_the_window_is_found() -> None:
-    """Seats removed ten days after they were added break a seven-day reduction window."""
-    fields = attrs.asdict(lb.rulebooks.NEW_COMMERCE, recurse=False)
-    rulebook = _WINDOWED(**{**fields, "reduction_window_days": 7})
+    """Seats removed ten days after they were added break new commerce's seven-day window."""
     removal = (
         "S,R2,2021-06-28,removeQuantity,10.08,6.72,10,-67.20,USD,2021-06-28,2021-07-17,,",
         "S,R2,2021-06-28,removeQuantity,10.08,6.72,8,53.76,USD,2021-06-28,2021-07-17,,",
     )
+    rulebook = lb.rulebooks.NEW_COMMERCE
     assert _rules(NEW, *removal, rulebook=rulebook) == [(3, Rule.REDUCTION_WINDOW)]
-    early = [line.replace("06-28", "06-24").replace("6.72", "8.064") for line in removal]
-    early = [early[0].replace("-67.20", "-80.60"), early[1].replace("53.76", "64.48")]
+    early = [line.replace("06-28", "06-25").replace("6.72", "7.728") for line in removal]
+    early = [early[0].replace("-67.20", "-77.20"), early[1].replace("53.76", "61.76")]
     assert _rules(NEW, *early, rulebook=rulebook) == []
+
+
+def test_a_rulebook_without_a_reduction_window_allows_any_reduction() -> None:
+    """The 2019 marketplace rulebook has no reduction window: a late reduction is clean."""
+    removal = (
+        "S,R2,2021-06-28,removeQuantity,10.08,6.72,10,-67.20,USD,2021-06-28,2021-07-17,,",
+        "S,R2,2021-06-28,removeQuantity,10.08,6.72,8,53.76,USD,2021-06-28,2021-07-17,,",
+    )
+    assert _rules(NEW, *removal, rulebook=lb.rulebooks.MARKETPLACE_2019) == []
+
+
+def _seat_changes(remove_to: int) -> list[lb.ChargeLine]:
+    sku = lb.Sku.monthly(id="std", name="Standard", unit_price=lb.Money("30.00", "USD"))
+    bought = lb.Purchase(subscription_id="S", on=dt.date(2024, 4, 1), sku=sku, quantity=5)
+    added = lb.ChangeQuantity(subscription_id="S", on=dt.date(2024, 4, 5), quantity=8)
+    lines = lb.charge_lines(
+        [bought, added], through=dt.date(2024, 4, 30), rulebook=lb.rulebooks.NEW_COMMERCE
+    )
+    # The removal on 9 April, priced as licbill prices it, whatever the window says.
+    days = lb.inclusive_days(dt.date(2024, 4, 9), dt.date(2024, 4, 30))
+    eup = lb.effective_unit_price(
+        unit_price=lb.Money("30.00", "USD"), billing_days=days, cycle_days=30
+    )
+    pair = []
+    for quantity, sign in ((8, -1), (remove_to, 1)):
+        total = lb.prorate(
+            unit_price=lb.Money("30.00", "USD"),
+            quantity=quantity,
+            billing_days=days,
+            cycle_days=30,
+            rounding=lb.Rounding.PER_UNIT_DOWN,
+        )
+        pair.append(
+            lines[-1]._replace(
+                order_date=dt.date(2024, 4, 9),
+                charge_start=dt.date(2024, 4, 9),
+                quantity=quantity,
+                effective_unit_price=eup if sign > 0 else -eup,
+                total=total if sign > 0 else -total,
+                charge_type=lb.rulebooks.NEW_COMMERCE.spellings[lb.ChargeType.REMOVE_QUANTITY],
+                reference_id="S-9",
+                basis=None,
+            )
+        )
+    return [*lines, *pair]
+
+
+def test_a_reduction_takes_the_newest_seats_first() -> None:
+    """Removing the three seats added on 5 April is clean on 9 April; a fourth is found."""
+    rulebook = lb.rulebooks.NEW_COMMERCE
+    assert lb.audit.check(_seat_changes(5), rulebook=rulebook) == ()
+    (finding,) = lb.audit.check(_seat_changes(4), rulebook=rulebook)
+    assert (finding.row, finding.rule) == (5, Rule.REDUCTION_WINDOW)
+    assert "added on 2024-04-01" in finding.message
 
 
 def test_a_refund_outside_the_windows_is_found() -> None:
@@ -385,3 +432,104 @@ def test_wrong_input_meets_a_licbill_error(value: object, slot: str) -> None:
     }
     with contextlib.suppress(lb.LicbillError):
         calls[slot]()
+
+
+_STD = lb.Sku.monthly(id="std", name="Standard", unit_price=lb.Money("30.00", "USD"))
+_PRO = lb.Sku.monthly(id="pro", name="Pro", unit_price=lb.Money("60.00", "USD"))
+_MONTHLY3Y = lb.Sku(
+    id="c-m",
+    name="Commerce",
+    unit_price=lb.Money("20", "EUR"),
+    term=lb.Term.P3Y,
+    billing=lb.Billing.MONTHLY,
+)
+_ANNUAL3Y = attrs.evolve(
+    _MONTHLY3Y, id="c-a", unit_price=lb.Money("250", "EUR"), billing=lb.Billing.ANNUAL
+)
+_ANNUAL = lb.Sku.annual(id="a", name="Annual", unit_price=lb.Money("365.00", "USD"))
+_D = dt.date
+_OPERATIONS = {
+    "billing-plan change (11 of 12 months)": [
+        lb.Purchase(subscription_id="S", on=_D(2021, 9, 20), sku=_MONTHLY3Y, quantity=10),
+        lb.ChangeBillingPlan(subscription_id="S", on=_D(2021, 10, 1), to=_ANNUAL3Y),
+        lb.ChangeQuantity(subscription_id="S", on=_D(2021, 11, 3), quantity=12),
+    ],
+    "custom first term": [
+        lb.Purchase(
+            subscription_id="S",
+            on=_D(2022, 7, 15),
+            sku=_ANNUAL,
+            quantity=2,
+            custom_term_end=_D(2023, 6, 30),
+        ),
+        lb.ChangeQuantity(subscription_id="S", on=_D(2022, 7, 18), quantity=3),
+    ],
+    "partial upgrade, then moveQuantity": [
+        lb.Purchase(subscription_id="S", on=_D(2024, 4, 10), sku=_STD, quantity=5),
+        lb.ConvertSku(
+            subscription_id="S",
+            on=_D(2024, 4, 25),
+            to=_PRO,
+            quantity=2,
+            target_subscription_id="S2",
+        ),
+        lb.ConvertSku(
+            subscription_id="S",
+            on=_D(2024, 4, 27),
+            to=_PRO,
+            quantity=1,
+            target_subscription_id="S2",
+        ),
+    ],
+    "trial converted early": [
+        lb.Purchase(subscription_id="S", on=_D(2021, 6, 25), sku=_STD, quantity=25, trial=True),
+        lb.ConvertTrial(subscription_id="S", on=_D(2021, 7, 2)),
+    ],
+    "full refund of each line": [
+        lb.Purchase(subscription_id="S", on=_D(2024, 6, 1), sku=_STD, quantity=5),
+        lb.ChangeQuantity(subscription_id="S", on=_D(2024, 6, 1), quantity=10),
+        lb.Cancel(subscription_id="S", on=_D(2024, 6, 1)),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(_OPERATIONS))
+def test_the_new_operations_audit_clean(name: str) -> None:
+    """Each operation of docs/operations.md makes lines that audit clean under their rulebook."""
+    rulebook = lb.rulebooks.NEW_COMMERCE
+    lines = lb.charge_lines(_OPERATIONS[name], through=_D(2024, 12, 31), rulebook=rulebook)
+    assert lb.audit.check(_written(lines), rulebook=rulebook) == ()
+
+
+@pytest.mark.parametrize("name", sorted(_OPERATIONS))
+def test_a_changed_amount_of_a_new_operation_is_found(name: str) -> None:
+    """One cent more on any charged line of those operations is found."""
+    rulebook = lb.rulebooks.NEW_COMMERCE
+    lines = lb.charge_lines(_OPERATIONS[name], through=_D(2024, 12, 31), rulebook=rulebook)
+    for index, line in enumerate(lines):
+        if line.total.amount == 0:
+            continue
+        cent = lb.Money.from_minor(1, line.currency)
+        changed = [*lines[:index], line._replace(total=line.total + cent), *lines[index + 1 :]]
+        assert lb.audit.check(_written(changed), rulebook=rulebook), (name, index)
+
+
+def test_a_month_share_cycle_is_priced_by_months() -> None:
+    """The first annual cycle after a plan change costs 250 x 11/12, not a share of days."""
+    rulebook = lb.rulebooks.NEW_COMMERCE
+    lines = lb.charge_lines(
+        _OPERATIONS["billing-plan change (11 of 12 months)"][:2],
+        through=_D(2021, 10, 31),
+        rulebook=rulebook,
+    )
+    assert lines[-1].total == lb.Money("2291.60", "EUR")
+    by_days = lines[-1]._replace(total=lb.Money("2294.50", "EUR"))
+    (finding,) = lb.audit.check(_written([*lines[:-1], by_days]), rulebook=rulebook)
+    assert finding.rule is Rule.AMOUNT
+    assert "11/12 months" in finding.message
+
+
+def _written(lines: list[lb.ChargeLine] | lb.ChargeLines) -> tuple[lb.audit.ReconRow, ...]:
+    out = io.StringIO(newline="")
+    lb.recon.write_csv(lines, out)
+    return lb.audit.read_recon(io.StringIO(out.getvalue(), newline=""))

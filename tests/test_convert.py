@@ -256,7 +256,7 @@ def test_a_mismatched_type_key_is_refused() -> None:
         (lb.Group, {"id": "g", "modules": "Engage"}, "modules: expected a list"),
         (lb.Group, {"id": "g", "modules": ["Gold"]}, r"modules\[0\]: expected one of"),
         (lb.Workspace, {"id": "w", "created_on": "2024-1-1"}, "created_on: expected an ISO"),
-        (lb.Month, {"year": 2024, "month": 13}, "a month must be an int in 1..12"),
+        (lb.Month, {"year": 2024, "month": 13}, "a month must lie in 1..12"),
         (lb.Money, {"amount": "abc", "currency": "EUR"}, "amount: not a decimal"),
         (lb.Money, {"amount": "NaN", "currency": "EUR"}, "amount: expected a finite"),
         (lb.Money, {"amount": "1", "currency": "XXY"}, "unknown ISO 4217"),

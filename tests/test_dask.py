@@ -40,7 +40,14 @@ def client() -> Iterator[Any]:
 def skus_of(events: tuple[lb.Event, ...]) -> dict[str, lb.Sku]:
     """The SKUs an event history names, by id."""
     found = {e.sku.id: e.sku for e in events if isinstance(e, lb.Purchase)}
-    found.update({e.to.id: e.to for e in events if isinstance(e, lb.ConvertSku)})
+    found.update(
+        {
+            e.to.id: e.to
+            for e in events
+            if isinstance(e, lb.ConvertSku | lb.ChangeBillingPlan | lb.ScheduleChange)
+            and e.to is not None
+        }
+    )
     return found
 
 
@@ -50,10 +57,12 @@ def event_frame(events: tuple[lb.Event, ...], partitions: int) -> Any:
     return dd.from_pandas(frame, npartitions=partitions, sort=False)
 
 
-def single_run_order(frame: Any) -> Any:
-    """Computed lines as an Arrow table, stably sorted into the single-run order."""
-    lines = frame.sort_values(["order_date", "subscription_id"], kind="stable")
-    return pa.Table.from_pandas(lines, schema=arrow.LINE_SCHEMA, preserve_index=False)
+def single_run_order(client: Any, lines: Any) -> Any:
+    """The computed partitions of *lines*, merged into the single-run order as one table."""
+    parts = client.gather(client.compute(lines.to_delayed()))
+    return arrow.merge_line_tables(
+        *(pa.Table.from_pandas(p, schema=arrow.LINE_SCHEMA, preserve_index=False) for p in parts)
+    )
 
 
 @settings(max_examples=6, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -65,7 +74,7 @@ def test_dask_run_gives_the_single_run(
     lines = lb_dask.charge_lines(
         event_frame(events, partitions), skus=skus_of(events), through=THROUGH, rulebook=BOOK
     )
-    got = single_run_order(client.compute(lines).result())
+    got = single_run_order(client, lines)
     assert got.equals(lb.charge_lines(events, through=THROUGH, rulebook=BOOK).to_arrow())
 
 
@@ -132,5 +141,52 @@ def test_plain_pandas_dtypes_are_read(client: Any) -> None:
     )
     frame = dd.from_pandas(arrow.events_to_table(events).to_pandas(), npartitions=2)
     lines = lb_dask.charge_lines(frame, skus={"seat": sku}, through=THROUGH, rulebook=BOOK)
-    got = single_run_order(client.compute(lines).result())
+    got = single_run_order(client, lines)
     assert got.equals(lb.charge_lines(events, through=THROUGH, rulebook=BOOK).to_arrow())
+
+
+def upgrade(source: str, to: lb.Sku, seats: int, target: str) -> lb.ConvertSku:
+    """A partial upgrade on 2024-01-20: *seats* seats of *source* move to *target* on *to*."""
+    return lb.ConvertSku(
+        subscription_id=source,
+        on=dt.date(2024, 1, 20),
+        to=to,
+        quantity=seats,
+        target_subscription_id=target,
+    )
+
+
+def partial_upgrades() -> tuple[tuple[lb.Event, ...], dict[str, lb.Sku]]:
+    """Subscriptions S3 and S5 feed targets S1 and S6 by partial upgrades; S2 and S4 stand alone."""
+    seat = lb.Sku.monthly(id="seat", name="Seat", unit_price=lb.Money("9.99", "USD"))
+    pro = lb.Sku.monthly(id="pro", name="Pro", unit_price=lb.Money("19.99", "USD"))
+    day = dt.date(2024, 1, 5)
+    events = (
+        *(lb.Purchase(subscription_id=f"S{n}", on=day, sku=seat, quantity=4) for n in (2, 3, 4, 5)),
+        upgrade("S3", pro, 2, "S1"),
+        upgrade("S5", pro, 1, "S6"),
+        lb.ChangeQuantity(subscription_id="S1", on=dt.date(2024, 3, 3), quantity=5),
+        lb.ChangeQuantity(subscription_id="S4", on=dt.date(2024, 3, 3), quantity=6),
+    )
+    return events, {"seat": seat, "pro": pro}
+
+
+@pytest.mark.parametrize("partitions", [1, 3, 6])
+def test_partial_upgrades_bill_as_one_run(client: Any, partitions: int) -> None:
+    """Subscriptions linked by partial upgrades are billed together: the lines of one run."""
+    events, skus = partial_upgrades()
+    lines = lb_dask.charge_lines(
+        event_frame(events, partitions), skus=skus, through=dt.date(2024, 6, 30), rulebook=BOOK
+    )
+    got = single_run_order(client, lines)
+    expected = lb.charge_lines(events, through=dt.date(2024, 6, 30), rulebook=BOOK)
+    assert got.equals(expected.to_arrow())
+
+
+def test_partition_key_column_is_not_in_the_lines(client: Any) -> None:
+    """The partition key used for the shuffle does not leak into the line columns."""
+    events, skus = partial_upgrades()
+    lines = lb_dask.charge_lines(
+        event_frame(events, 2), skus=skus, through=dt.date(2024, 6, 30), rulebook=BOOK
+    )
+    assert list(lines.columns) == arrow.LINE_SCHEMA.names

@@ -63,17 +63,31 @@ def test_a_per_line_policy_rounds_the_line() -> None:
 
 
 def test_a_full_refund_names_every_charge_of_the_cycle() -> None:
-    """A cancel in the full-refund window reverses the purchase and the seat change."""
-    events = (*_EVENTS[:1], lb.Cancel(subscription_id="S", on=dt.date(2024, 6, 1)))
+    """A cancel in the full-refund window reverses each line of the cycle, naming each one."""
+    events = (
+        _EVENTS[0],
+        lb.ChangeQuantity(subscription_id="S", on=dt.date(2024, 6, 1), quantity=10, event_id="R-2"),
+        lb.Cancel(subscription_id="S", on=dt.date(2024, 6, 1), event_id="R-3"),
+    )
     lines = lb.charge_lines(
         events, through=dt.date(2024, 6, 30), rulebook=lb.rulebooks.NEW_COMMERCE
     )
-    e = lines[-1].explain()
-    assert e.refund
-    assert e.reverses == ("R-1",)
-    assert str(e) == (
-        "full refund of everything charged in the cycle from 2024-06-01 = -50.40 EUR (reverses R-1)"
-    )
+    charged, refund = lines[:3], lines[3:]
+    # Newest first: each reversal line names the one line it reverses, with its opposite total.
+    assert [line.reverses for line in refund] == ["R-2", "R-2", "R-1"]
+    assert [line.total for line in refund] == [-line.total for line in reversed(charged)]
+    explained = [line.explain() for line in refund]
+    assert all(e.refund for e in explained)
+    assert [e.reverses for e in explained] == [("R-2",), ("R-2",), ("R-1",)]
+    assert [str(e) for e in explained] == [
+        "full refund of the cycle from 2024-06-01, reversing the charge of 10.08 EUR / 30 days"
+        " x 30 days = 10.08 -> 10.08 (PER_UNIT_DOWN) x 10 = 100.80 EUR: -100.80 EUR"
+        " (reverses R-2)",
+        "full refund of the cycle from 2024-06-01, reversing the credit of 10.08 EUR / 30 days"
+        " x 30 days = 10.08 -> 10.08 (PER_UNIT_DOWN) x 5 = 50.40 EUR: 50.40 EUR (reverses R-2)",
+        "full refund of the cycle from 2024-06-01, reversing the charge of 10.08 EUR / 30 days"
+        " x 30 days = 10.08 -> 10.08 (PER_UNIT_DOWN) x 5 = 50.40 EUR: -50.40 EUR (reverses R-1)",
+    ]
 
 
 def test_a_line_without_basis_cannot_explain_itself() -> None:
@@ -86,14 +100,15 @@ def test_a_line_without_basis_cannot_explain_itself() -> None:
 @settings(max_examples=40)
 @given(events=event_histories())
 def test_every_engine_amount_is_its_explanation(events: tuple[lb.Event, ...]) -> None:
-    """Every line's explanation recomputes its total (full refunds: what the cycle charged)."""
+    """Every line's explanation recomputes its total (a full refund's: the line it reverses)."""
     lines = lb.charge_lines(
         events, through=dt.date(2027, 6, 30), rulebook=lb.rulebooks.NEW_COMMERCE
     )
     for line in lines:
         e = line.explain()
-        if not e.refund:
-            assert abs(line.total) == e.amount
+        assert abs(line.total) == e.amount
+        if e.refund:
+            assert e.reverses == (line.reverses,)
         starts = ("full refund", "credit of", "free trial: ", f"{plain(line.unit_price.amount)} ")
         assert str(e).startswith(starts)
 

@@ -223,17 +223,8 @@ def test_invoice_input_is_validated(kwargs: dict[str, object]) -> None:
         _invoice(**({"counting": lb.Counting.MONTH_END} | kwargs))  # type: ignore[arg-type]
 
 
-def test_months() -> None:
-    """A month knows its days; invalid months are refused."""
-    assert (lb.Month(2024, 2).days, lb.Month(2023, 2).days, str(lb.Month(2024, 5))) == (
-        29,
-        28,
-        "2024-05",
-    )
-    assert lb.Month.of(D(2024, 12, 31)) == lb.Month(2024, 12)
-    for bad in ((2024, 13), (2024, 0), (0, 1), (2024, True)):
-        with pytest.raises(lb.InvalidValueError):
-            lb.Month(*bad)
+def test_a_revision_needs_a_user() -> None:
+    """A revision of something that is not a User is refused as a type error."""
     with pytest.raises(lb.InvalidTypeError):
         lb.Revision(D(2024, 5, 1), "user")  # type: ignore[arg-type]
 

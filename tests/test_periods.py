@@ -85,3 +85,28 @@ def test_cycles_are_contiguous(anchor: dt.date, months: int, count: int) -> None
     assert cycles[0].start == anchor
     for before, after in itertools.pairwise(cycles):
         assert after.start == before.end + dt.timedelta(days=1)
+
+
+def test_a_month_knows_its_days() -> None:
+    """February has 29 days in a leap year and 28 otherwise; a month prints as YYYY-MM."""
+    assert (lb.Month(2024, 2).days, lb.Month(2023, 2).days) == (29, 28)
+    assert str(lb.Month(2024, 5)) == "2024-05"
+
+
+def test_the_month_of_a_day() -> None:
+    """Month.of gives the month a day falls in."""
+    assert lb.Month.of(dt.date(2024, 12, 31)) == lb.Month(2024, 12)
+
+
+@pytest.mark.parametrize(("year", "month"), [(2024, 13), (2024, 0), (0, 1), (10000, 1)])
+def test_a_month_out_of_range_is_refused(year: int, month: int) -> None:
+    """A month outside 1..12, or a year outside 1..9999, is a value error."""
+    with pytest.raises(lb.InvalidValueError, match="must lie in"):
+        lb.Month(year, month)
+
+
+@pytest.mark.parametrize(("year", "month"), [(2024, True), ("2024", 1), (2024, 1.0)])
+def test_a_month_that_is_not_an_int_is_refused(year: object, month: object) -> None:
+    """A year or month that is not an int (a bool included) is a type error."""
+    with pytest.raises(lb.InvalidTypeError, match="must be an int"):
+        lb.Month(year, month)  # type: ignore[arg-type]

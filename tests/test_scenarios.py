@@ -504,3 +504,26 @@ def test_a_validator_that_needs_the_whole_event_blames_the_event(
     with pytest.raises(lb.ScenarioError) as caught:
         load_charges(_write(tmp_path, GOOD_HEAD + tail))
     assert (caught.value.line, caught.value.field) == (11, "event[0]")
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ('rulebook = ["x"]\nthrough = 2024-03-31\n', "rulebook"),
+        ("rulebook = {a = 1}\nthrough = 2024-03-31\n", "rulebook"),
+        (
+            'rulebook = "new-commerce"\nthrough = 2024-03-31\n'
+            '[[event]]\ntype = ["purchase"]\nsubscription = "S"\non = 2024-01-01\n',
+            "event[0].type",
+        ),
+    ],
+)
+def test_a_name_that_is_a_list_or_table_is_a_scenario_error(
+    tmp_path: Path, text: str, field: str
+) -> None:
+    """A rulebook or event type given as a list or table is refused at its key, not a crash."""
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(lb.ScenarioError) as caught:
+        lb.io.scenarios.load_charges(path)
+    assert caught.value.field == field

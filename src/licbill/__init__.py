@@ -57,13 +57,12 @@ from .models import (
 )
 from .money import Money, RoundingMode, total
 from .partitions import merge_charge_lines
-from .periods import Period, add_months, cycle, inclusive_days, period_end
+from .periods import Month, Period, add_months, cycle, inclusive_days, period_end
 from .proration import Rounding, RoundingScope, effective_unit_price, prorate
 from .provisioning import ProvisioningKey
 from .rulebooks import Descriptions, Rulebook, TrialConversion
 from .seats import (
     Counting,
-    Month,
     MonthState,
     Revision,
     SeatCount,

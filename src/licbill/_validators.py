@@ -6,7 +6,15 @@ from typing import Any, Final
 
 from .errors import InvalidTypeError
 
-__all__ = ["MAX_QUANTITY", "flag", "identifier", "shown", "text", "whole"]
+__all__ = [
+    "MAX_QUANTITY",
+    "flag",
+    "identifier",
+    "of_type",
+    "shown",
+    "text",
+    "whole",
+]
 
 #: The largest quantity (seats, units) licbill bills: a billion. See docs/guarantees.md.
 MAX_QUANTITY: Final = 10**9
@@ -45,3 +53,16 @@ def shown(value: Any) -> str:
         return f"{sign}an int of about {value.bit_length() * 30103 // 100000 + 1} digits"
     text = repr(value)
     return text if len(text) <= 80 else f"{text[:36]}...{text[-36:]} ({len(text)} characters)"
+
+
+def of_type(kind: type) -> Any:
+    """An attrs validator: the value is a *kind* (a licbill enum or value class), else a
+    licbill :class:`~licbill.InvalidTypeError` naming the field and the value."""
+
+    def check(_instance: Any, attribute: Any, value: Any) -> None:
+        if not isinstance(value, kind):
+            raise InvalidTypeError(
+                f"{attribute.name} must be a licbill.{kind.__name__}, not {shown(value)}"
+            )
+
+    return check

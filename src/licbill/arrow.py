@@ -11,7 +11,9 @@ month-end seats over whole columns at once. See ``docs/scale-out.md``.
 - :data:`EVENT_SCHEMA`: one wide table for every event type, an ``event_type`` column and
   nullable columns for the fields of each type (:data:`EVENT_COLUMNS`);
 - :func:`charge_batches`: a function from event record batches to line record batches, usable
-  as-is with Spark's ``mapInArrow``;
+  as-is with Spark's ``mapInArrow``, over events partitioned by :func:`partition_keys` (which
+  keeps subscriptions linked by a partial upgrade together); :func:`merge_line_tables` puts the
+  partitions' lines back into the single-run order;
 - :func:`count_month_end`: month-end seats of many workspaces from Arrow tables of users and
   groups.
 """
@@ -41,15 +43,19 @@ from licbill.lines import RECORD_FIELDS, ChargeLine, ChargeTypeName
 from licbill.models import (
     Billing,
     Cancel,
+    ChangeBillingPlan,
     ChangeQuantity,
     ConvertSku,
+    ConvertTrial,
     Event,
     Purchase,
+    ScheduleChange,
     SetAutoRenew,
     Sku,
     Term,
 )
 from licbill.money import Money
+from licbill.partitions import merge_order
 from licbill.periods import check_date
 from licbill.proration import EUP_PLACES
 from licbill.rulebooks import Rulebook
@@ -81,6 +87,7 @@ __all__ = [
     "GROUP_SCHEMA",
     "LINE_SCHEMA",
     "MONEY_TYPE",
+    "PARTITION_KEY",
     "USER_SCHEMA",
     "WORKSPACE_SCHEMA",
     "ColumnKind",
@@ -92,6 +99,9 @@ __all__ = [
     "events_to_table",
     "lines_to_batch",
     "lines_to_table",
+    "linked_subscriptions",
+    "merge_line_tables",
+    "partition_keys",
 ]
 
 #: Money columns: exact decimals with room for the effective unit price's places.
@@ -215,6 +225,35 @@ def lines_to_table(lines: Sequence[ChargeLine]) -> Any:
     return pa.Table.from_batches([lines_to_batch(lines)], schema=LINE_SCHEMA)
 
 
+def merge_line_tables(*tables: Any) -> Any:
+    """Merge the line tables of partitions (each in its run order) into the single-run order.
+
+    The columnar :func:`licbill.merge_charge_lines`: each table (or record batch) in
+    :data:`LINE_SCHEMA` holds the lines of one partition, as :func:`charge_batches` or
+    :func:`licbill.dask.charge_lines` give them. Returns one table in :data:`LINE_SCHEMA`.
+    Raises :class:`~licbill.InvalidValueError` when two tables bill one subscription or a table
+    is not in run order.
+    """
+    parts = [_columns_of(table, LINE_SCHEMA, f"line table {n}") for n, table in enumerate(tables)]
+    keys = [
+        list(
+            zip(
+                part["order_date"].to_pylist(),
+                part["subscription_id"].to_pylist(),
+                part["reference_id"].to_pylist(),
+                strict=True,
+            )
+        )
+        for part in parts
+    ]
+    order = merge_order(*keys)
+    whole = pa.concat_tables(
+        [pa.table(part, schema=LINE_SCHEMA) for part in parts] or [LINE_SCHEMA.empty_table()]
+    )
+    starts = np.cumsum([0] + [len(k) for k in keys])
+    return whole.take(pa.array([int(starts[n]) + i for n, i in order], pa.int64()))
+
+
 # Events --------------------------------------------------------------------------------------
 
 
@@ -258,14 +297,22 @@ EVENT_COLUMNS: Final[Mapping[type, tuple[EventColumn, ...]]] = MappingProxyType(
             EventColumn("quantity", "quantity", _INT),
             EventColumn("trial", "trial", _BOOL),
             EventColumn("auto_renew", "auto_renew", _BOOL),
+            EventColumn("custom_term_end", "custom_term_end", _DATE),
         ),
         ConvertSku: (
             EventColumn("to", "to_sku_id", _SKU),
             EventColumn("quantity", "quantity", _INT),
+            EventColumn("target_subscription_id", "target_subscription_id", _STR),
         ),
         ChangeQuantity: (EventColumn("quantity", "quantity", _INT),),
         Cancel: (),
         SetAutoRenew: (EventColumn("enabled", "enabled", _BOOL),),
+        ChangeBillingPlan: (EventColumn("to", "to_sku_id", _SKU),),
+        ScheduleChange: (
+            EventColumn("quantity", "quantity", _INT),
+            EventColumn("to", "to_sku_id", _SKU),
+        ),
+        ConvertTrial: (),
     }
 )
 
@@ -433,7 +480,8 @@ def charge_batches(
     every event of each subscription in it), bills the events as :func:`licbill.charge_lines`
     does with *through* and *rulebook*, and yields the lines in :data:`LINE_SCHEMA` batches of
     at most :data:`BATCH_LINES` lines, in the single-run order of that partition. It is usable
-    as-is with Spark: ``events.repartition("subscription_id").mapInArrow(fn, schema)``.
+    as-is with Spark's ``mapInArrow`` once the events are partitioned by
+    :func:`partition_keys` (``docs/scale-out.md``).
     Arguments are checked here, before any batch is read.
     """
     checked = dict(_check_skus(skus))
@@ -455,6 +503,78 @@ def charge_batches(
 
 def _on(event: Event) -> dt.date:
     return event.on
+
+
+# Partition keys: subscriptions linked by partial upgrades ------------------------------------
+
+#: The column :mod:`licbill.dask` adds to shuffle events by; see :func:`partition_keys`.
+PARTITION_KEY: Final = "partition_key"
+
+
+def _string_column(table: Any, name: str) -> Any:
+    try:
+        return table.column(name).cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as error:
+        raise InvalidValueError(f"the event table column {name!r} is not text: {error}") from None
+
+
+def linked_subscriptions(table: Any) -> dict[str, str]:
+    """Map every subscription a partial upgrade links to the partition key of its group.
+
+    *table* holds events in :data:`EVENT_SCHEMA` columns, or only their ``subscription_id``
+    and ``target_subscription_id`` columns (the partial upgrades alone will do). Subscriptions
+    joined by a partial upgrade (source and target), directly or through others, form one group;
+    its key is the smallest subscription id in it. A subscription not in the result is its own
+    key. Raises :class:`~licbill.InvalidValueError` for a missing ``subscription_id`` column or
+    a partial upgrade without one.
+    """
+    if not isinstance(table, pa.Table | pa.RecordBatch):
+        raise InvalidTypeError(f"the event table must be a pyarrow Table or RecordBatch: {table!r}")
+    if "subscription_id" not in table.schema.names:
+        raise InvalidValueError("the event table has no column 'subscription_id'")
+    if "target_subscription_id" not in table.schema.names:
+        return {}
+    targets = _string_column(table, "target_subscription_id")
+    upgrades = pc.is_valid(targets)
+    sources = pc.filter(_string_column(table, "subscription_id"), upgrades).to_pylist()
+    parent: dict[str, str] = {}
+
+    def root(sub_id: str) -> str:
+        while (up := parent.setdefault(sub_id, sub_id)) != sub_id:
+            parent[sub_id] = parent[up]  # path halving
+            sub_id = parent[sub_id]
+        return sub_id
+
+    for row, (source, target) in enumerate(
+        zip(sources, pc.filter(targets, upgrades).to_pylist(), strict=True)
+    ):
+        if source is None:
+            raise InvalidValueError(
+                f"partial upgrade {row} of the event table (to {target!r}) has no subscription_id"
+            )
+        first, second = sorted((root(source), root(target)))
+        parent[second] = first
+    return {sub_id: root(sub_id) for sub_id in parent}
+
+
+def partition_keys(table: Any) -> Any:
+    """Return the partition key of each row of an event table, as a ``pyarrow`` string array.
+
+    Partition events by this key (not by ``subscription_id`` alone) so that each partition holds
+    every event of the subscriptions it bills, including both ends of a partial upgrade: the
+    key is the subscription id, or for subscriptions linked by partial upgrades the smallest id
+    of their group (:func:`linked_subscriptions`). The links are those of *table* as a whole:
+    compute the keys over all the events of a run, before partitioning.
+    """
+    links = linked_subscriptions(table)
+    subs = _string_column(table, "subscription_id")
+    if isinstance(subs, pa.ChunkedArray):
+        subs = subs.combine_chunks()
+    if not links:
+        return subs
+    where = pc.index_in(subs, value_set=pa.array(list(links), pa.string()))
+    keys = pa.array(list(links.values()), pa.string()).take(where)
+    return pc.if_else(pc.is_valid(where), keys, subs)
 
 
 # Month-end seat counting over columns -----------------------------------------------------------

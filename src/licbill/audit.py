@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import enum
 import io
 import itertools
 import os
@@ -27,7 +28,6 @@ from typing import Any, Final, TextIO
 
 import attrs
 
-from ._enums import FastEnum
 from .errors import InvalidTypeError, LicbillError
 from .lines import ChargeLine, ChargeType, ChargeTypeName
 from .models import Billing, Term
@@ -74,7 +74,7 @@ class ReconRow:
     given: frozenset[str] = frozenset({"eup", "start", "end", "term"})
 
 
-class Rule(FastEnum):
+class Rule(enum.Enum):
     """The rules :func:`check` enforces; each finding names one."""
 
     #: An effective unit price or total that no rounding policy explains.
@@ -372,7 +372,6 @@ class _Row:
 
 _CANCELS: Final = frozenset({ChargeType.CANCEL, ChargeType.CANCEL_IMMEDIATE})
 _TERM_STARTS: Final = frozenset({ChargeType.NEW, ChargeType.RENEW, ChargeType.CONVERT})
-_ADDS_SEATS: Final = frozenset({ChargeType.NEW, ChargeType.RENEW, ChargeType.ADD_QUANTITY})
 
 
 def _rows(lines: Iterable[ChargeLine | ReconRow]) -> list[ReconRow]:
@@ -408,8 +407,17 @@ def check(
     for row in rows:
         subscriptions.setdefault(row.line.subscription_id, []).append(row)
     findings: list[Finding] = []
-    for sub_rows in subscriptions.values():
-        findings.extend(_Subscription(sub_rows, rulebook).findings())
+    starts = _cycle_starts(rows)
+    subs = [_Subscription(sub_rows, rulebook, starts) for sub_rows in subscriptions.values()]
+    # A coterminous subscription (a partial upgrade's new one) bills in its source's cycles.
+    by_end: dict[dt.date, dict[dt.date, None]] = {}
+    for sub in subs:
+        for end in sub.term_ends:
+            by_end.setdefault(end, {}).update(dict.fromkeys(sub.own))
+    for sub in subs:
+        shared = [day for end in sub.term_ends for day in by_end[end]]
+        sub.anchors = tuple(dict.fromkeys([*sub.own, *shared, *sub.after_ends]))
+        findings.extend(sub.findings())
     findings.extend(_duplicates(rows))
     order = list(Rule)
     return tuple(sorted(findings, key=lambda f: (f.row, order.index(f.rule))))
@@ -436,12 +444,20 @@ def _duplicates(rows: Sequence[ReconRow]) -> Iterator[Finding]:
             seen[key] = row.row
 
 
-def _cycle_ending(anchor: dt.date, months: int, end: dt.date) -> Period | None:
-    """The charge cycle counted from *anchor* that ends on *end*, or ``None`` when none does."""
-    guess = (end.year - anchor.year) * 12 + end.month - anchor.month
-    for n in (guess, guess + 1, guess - 1):
-        if n >= 1 and period_end(anchor, n) == end:
-            return Period(add_months(anchor, max(n - months, 0)), end)
+def _months_between(start: dt.date, after: dt.date) -> int:
+    """Calendar months from *start* to *after* (the day after a period), by month number."""
+    return (after.year - start.year) * 12 + after.month - start.month
+
+
+def _grid_months(anchor: dt.date, end: dt.date) -> int | None:
+    """The *n* (any sign) with ``add_months(anchor, n) - 1 day == end``, or ``None``."""
+    guess = _months_between(anchor, end + _DAY)
+    for n in (guess, guess - 1, guess + 1):
+        try:
+            if add_months(anchor, n) - _DAY == end:
+                return n
+        except LicbillError:
+            continue
     return None
 
 
@@ -473,17 +489,73 @@ def _eup_matches(given: Money, unit_price: Money, billing_days: int, cycle_days:
     )
 
 
+#: Lines dated on the first day of the cycle they charge.
+_OPENS: Final = frozenset(
+    {ChargeType.NEW, ChargeType.RENEW, ChargeType.CYCLE_CHARGE, ChargeType.CHANGE_BILLING_PLAN}
+)
+#: Lines that charge a whole cycle from its first day (a short one included).
+_CYCLE_STARTS: Final = frozenset(
+    {
+        ChargeType.NEW,
+        ChargeType.RENEW,
+        ChargeType.CYCLE_CHARGE,
+        ChargeType.CONVERT,
+        ChargeType.CHANGE_BILLING_PLAN,
+    }
+)
+
+
+def _cycle_starts(rows: Sequence[ReconRow]) -> dict[dt.date, list[tuple[dt.date, ReconRow]]]:
+    """Index the first days of the lines that may open a cycle by their charge end."""
+    starts: dict[dt.date, list[tuple[dt.date, ReconRow]]] = {}
+    for row in rows:
+        line = row.line
+        if line.charge_type.kind in _CYCLE_STARTS and line.charge_start < line.charge_end:
+            starts.setdefault(line.charge_end, []).append((line.charge_start, row))
+    return starts
+
+
+@attrs.frozen
+class _Span:
+    """A way to price a line: days charged over days of the cycle, and how to say it."""
+
+    billing_days: int
+    cycle_days: int
+    text: str
+
+
 class _Subscription:
     """The lines of one subscription, in file order, checked against every rule."""
 
-    def __init__(self, rows: list[ReconRow], rulebook: Rulebook | None) -> None:
-        self.rows, self.rulebook = rows, rulebook
+    def __init__(
+        self,
+        rows: list[ReconRow],
+        rulebook: Rulebook | None,
+        starts: dict[dt.date, list[tuple[dt.date, ReconRow]]],
+    ) -> None:
+        self.rows, self.rulebook, self.starts = rows, rulebook, starts
         first = rows[0].line
-        starts = [r.line.subscription_start for r in rows if "start" in r.given]
-        given = [day for day in starts if day is not None]
+        given = [r.line.subscription_start for r in rows if "start" in r.given]
+        given_starts = [day for day in given if day is not None]
         # Without a subscription start date, the subscription starts with its first charge.
-        self.anchor: dt.date = given[0] if given else min(r.line.charge_start for r in rows)
-        self.months = first.billing.cycle_months(first.term)
+        self.anchor: dt.date = (
+            given_starts[0] if given_starts else min(r.line.charge_start for r in rows)
+        )
+        # Cycles are counted from the subscription start, from the day after a term end (a
+        # custom first term counts its cycles back from its end), or from the first day of a
+        # term that starts mid-cycle (a trial converted early, an upgrade to a longer term).
+        anchors = dict.fromkeys([self.anchor, *given_starts])
+        ends: dict[dt.date, None] = {}
+        for row in rows:
+            line = row.line
+            if line.charge_type.kind in _TERM_STARTS and line.total.amount > 0:
+                anchors[line.charge_start] = None
+            if "end" in row.given and line.subscription_end is not None:
+                ends[line.subscription_end] = None
+        self.own = tuple(anchors)
+        self.after_ends = tuple(end + _DAY for end in ends if end < dt.date.max)
+        self.anchors = tuple(dict.fromkeys([*self.own, *self.after_ends]))
+        self.term_ends = tuple(ends)
         # Paid cycles of a free trial count from the anchor after the trial's months.
         self.offset = 0
         if "Trial" in first.product_qualifiers and first.charge_end >= self.anchor:
@@ -515,9 +587,57 @@ class _Subscription:
                 )
 
     def cycle_of(self, line: ChargeLine) -> Period | None:
-        if line.charge_start == line.charge_end:
-            return _cycle_containing(self.anchor, self.months, line.charge_start, self.offset)
-        return _cycle_ending(self.anchor, self.months, line.charge_end)
+        """The cycle of a one-day (custom-meter) line; ``None`` when no cycle holds it."""
+        months = line.billing.cycle_months(line.term)
+        day = line.charge_start
+        grid = self.term_grid(line)
+        if grid is not None and day <= line.charge_end:
+            anchor, n = grid
+            for k in range(1, line.term.months // months + 1):
+                start = add_months(anchor, n - k * months)
+                if start <= day:
+                    if line.charge_type.kind in _OPENS:
+                        start = day  # the line opens its cycle (a short one included)
+                    end = add_months(anchor, n - (k - 1) * months) - _DAY
+                    return Period(max(start, self.anchor), end)
+        # Else the latest anchor on or before the day counts the cycles the line falls in.
+        for anchor in sorted((a for a in self.anchors if a <= day), reverse=True):
+            offset = self.offset if anchor == self.anchor else 0
+            cycle = _cycle_containing(anchor, months, day, offset)
+            if cycle is not None:
+                return cycle
+        return None
+
+    def term_grid(self, line: ChargeLine) -> tuple[dt.date, int] | None:
+        """The anchor whose month grid the term of *line* is counted on, and its end's index.
+
+        The cycles of a term count back from its end, on the grid of the first anchor that
+        reaches the end: the subscription start, a new term's first day, a coterminous
+        subscription's, or the day after the end (a custom first term) (docs/operations.md).
+        ``None`` when the line names no term end.
+        """
+        end = line.subscription_end
+        if end is None or end >= dt.date.max or end < line.charge_start:
+            return None
+        for anchor in self.anchors:
+            n = _grid_months(anchor, end)
+            if n is not None:
+                return anchor, n
+        return None  # pragma: no cover - the day after the end always reaches it
+
+    def grid_starts(self, line: ChargeLine) -> list[dt.date]:
+        """The first days of the standard cycles, counted from an anchor, that end with *line*."""
+        months = line.billing.cycle_months(line.term)
+        found = []
+        grid = self.term_grid(line)
+        for anchor in self.anchors if grid is None else (grid[0],):
+            n = _grid_months(anchor, line.charge_end)
+            if n is not None:
+                try:
+                    found.append(add_months(anchor, n - months))
+                except LicbillError:
+                    continue
+        return found
 
     def period(self, row: ReconRow) -> Iterator[Finding]:
         line = row.line
@@ -531,6 +651,7 @@ class _Subscription:
                 Rule.PERIOD,
                 f"the charge period ends {end}, after the term ends {line.subscription_end}",
             )
+            return
         if start < self.anchor:
             yield _finding(
                 row,
@@ -540,20 +661,21 @@ class _Subscription:
             return
         if start == end:
             return  # one day: a custom-meter line, dated on its event
-        cycle = _cycle_ending(self.anchor, self.months, end)
-        if cycle is None:
+        starts = self.grid_starts(line)
+        if not starts:
+            counted = ", ".join(str(anchor) for anchor in self.anchors)
             yield _finding(
                 row,
                 Rule.PERIOD,
                 f"the charge period ends {end}, which is no cycle end counted from "
-                f"{self.anchor} ({self.months}-month cycles, month ends clamped)",
+                f"{counted} ({line.billing.cycle_months(line.term)}-month cycles, month ends "
+                "clamped)",
             )
-        elif start < cycle.start:
+        elif start < min(starts):
             yield _finding(
                 row,
                 Rule.PERIOD,
-                f"the charge period {start}..{end} is longer than its cycle "
-                f"{cycle.start}..{cycle.end}",
+                f"the charge period {start}..{end} is longer than its cycle {min(starts)}..{end}",
             )
 
     # Amounts and credits ------------------------------------------------------------------------
@@ -563,15 +685,17 @@ class _Subscription:
         charged: dict[Any, list[Decimal]] = {}
         for row in self.rows:
             line = row.line
-            cycle = self.cycle_of(line) if line.charge_start <= line.charge_end else None
+            one_day = line.charge_start == line.charge_end
+            cycle = self.cycle_of(line) if one_day else None
+            # All the lines of a cycle end with it.
             key = cycle.end if cycle is not None else line.charge_end
             before = net.get(key, Decimal(0))
             amount = line.total.amount
+            # A full refund reverses each line of its cycle with a line of the opposite total.
             reversal = amount < 0 and (-amount == before or -amount in charged.get(key, ()))
-            if cycle is not None and not reversal:
-                yield from self.amount(row, cycle)
-            if amount > 0:
-                charged.setdefault(key, []).append(amount)
+            if line.charge_start <= line.charge_end and not reversal:
+                yield from self.amount(row)
+            charged.setdefault(key, []).append(amount)
             net[key] = before + amount
             if amount < 0 and net[key] < 0:
                 yield _finding(
@@ -581,40 +705,98 @@ class _Subscription:
                     f"before it in the cycle ending {key}",
                 )
 
-    def amount(self, row: ReconRow, cycle: Period) -> Iterator[Finding]:
+    def spans(self, line: ChargeLine) -> list[_Span]:
+        """The ways licbill's rules may price *line* (docs/audit.md)."""
+        end = line.charge_end
+        # A custom-meter line is at the full unit price; a one-day line may also be the first,
+        # one-day cycle of a custom first term.
+        one_day = [_Span(1, 1, "1 of 1 days")] if line.charge_start == end else []
+        cycle = self.cycle_of(line) if one_day else None
+        if cycle is not None:
+            # A custom-meter line of a short cycle costs the cycle's share of the price.
+            months = line.billing.cycle_months(line.term)
+            share = _months_between(cycle.start, cycle.end + _DAY)
+            if 0 < share < months:
+                one_day.append(_Span(share, months, f"{share} of {months} months"))
+            standard = inclusive_days(cycle.start, period_end(cycle.start, months))
+            if cycle.days < standard and cycle.start in self.anchors:
+                one_day.append(_Span(cycle.days, standard, f"{cycle.days} of {standard} days"))
+        starts = dict.fromkeys(self.grid_starts(line))
+        # A short cycle starts with its first line: a custom first term, or a billing-plan
+        # change's share of a billing year.
+        for start, row in self.starts.get(end, ()):
+            other = row.line
+            months = _months_between(start, end + _DAY)
+            try:
+                on_grid = any(
+                    add_months(anchor, _months_between(anchor, start)) == start
+                    for anchor in self.anchors
+                )
+            except LicbillError:
+                on_grid = False
+            is_start = "start" in row.given and other.subscription_start == start
+            if start <= line.charge_start and months >= 0 and (on_grid or is_start):
+                starts[start] = None
+        if line.charge_type.kind in _OPENS and line.charge_start in starts:
+            starts = {line.charge_start: None}  # a line that opens its cycle charges all of it
+        months = line.billing.cycle_months(line.term)
+        billing_days = inclusive_days(line.charge_start, end)
+        spans: dict[tuple[int, int], str] = {}
+        for start in starts:
+            if start > line.charge_start:
+                continue
+            days = inclusive_days(start, end)
+            spans.setdefault((billing_days, days), f"{billing_days} of {days} days")
+            share = _months_between(start, end + _DAY)
+            if 0 < share < months:
+                spans.setdefault(
+                    (billing_days * share, days * months),
+                    f"{billing_days} of {days} days x {share}/{months} months",
+                )
+            if start in self.anchors:
+                # A custom first term's short cycle is priced by days of a standard one.
+                standard = inclusive_days(start, period_end(start, months))
+                spans.setdefault(
+                    (billing_days, standard), f"{billing_days} of a standard {standard} days"
+                )
+        return one_day + [_Span(b, c, text) for (b, c), text in spans.items() if 0 < b <= c]
+
+    def amount(self, row: ReconRow) -> Iterator[Finding]:
         line = row.line
         price, quantity = line.unit_price, line.quantity
-        candidates = []
-        if line.charge_start == line.charge_end:
-            candidates.append((1, 1))  # a custom-meter line is at the full unit price
-        if line.charge_end == cycle.end and cycle.start <= line.charge_start:
-            candidates.append((inclusive_days(line.charge_start, cycle.end), cycle.days))
+        candidates = self.spans(line)
         if not candidates:
             return
         want = abs(line.total)
         tried: list[str] = []
-        for billing_days, cycle_days in candidates:
-            days = {"billing_days": billing_days, "cycle_days": cycle_days}
+        matched: list[_Span] = []
+        for span in candidates:
+            days = {"billing_days": span.billing_days, "cycle_days": span.cycle_days}
             for policy in self.policies:
                 got = prorate(unit_price=price, quantity=quantity, rounding=policy, **days)
                 if got == want:
-                    if "eup" in row.given and not _eup_matches(
-                        line.effective_unit_price, price, billing_days, cycle_days
-                    ):
-                        yield _finding(
-                            row,
-                            Rule.AMOUNT,
-                            f"the effective unit price {line.effective_unit_price} is not "
-                            f"{price} / {cycle_days} days x {billing_days} days",
-                        )
-                    return
+                    matched.append(span)
+                    break
                 tried.append(f"{policy.name} gives {got.amount}")
-        span = ", ".join(f"{b} of {c} days" for b, c in candidates)
+        if matched:
+            eup = line.effective_unit_price
+            if "eup" in row.given and not any(
+                _eup_matches(eup, price, span.billing_days, span.cycle_days) for span in matched
+            ):
+                span = matched[0]
+                yield _finding(
+                    row,
+                    Rule.AMOUNT,
+                    f"the effective unit price {eup} is not "
+                    f"{price} / {span.cycle_days} days x {span.billing_days} days",
+                )
+            return
+        span_text = ", ".join(span.text for span in candidates)
         yield _finding(
             row,
             Rule.AMOUNT,
-            f"the total {line.total} is not {price} x {quantity} over {span} under any rounding "
-            f"policy tried: {'; '.join(tried)}",
+            f"the total {line.total} is not {price} x {quantity} over {span_text} under any "
+            f"rounding policy tried: {'; '.join(tried)}",
         )
 
     # Seats ----------------------------------------------------------------------------------
@@ -628,11 +810,14 @@ class _Subscription:
             start, end = line.charge_start, line.charge_end
             if start == end:
                 # A one-day (custom-meter) line charges its whole cycle at the full price.
+                # A one-day line on its cycle's last day (a prorated seat change) is that day.
                 cycle = self.cycle_of(line)
-                start, end = (cycle.start, cycle.end) if cycle is not None else (start, end)
+                if cycle is not None and cycle.end != end:
+                    start, end = cycle.start, cycle.end
             spans.append((row, start, end))
         bounds = sorted({start for _, start, _ in spans} | {end + _DAY for _, _, end in spans})
         reported: set[int] = set()
+        moves = self.moves()
         for first, after in itertools.pairwise(bounds):
             covering = [(r, end) for r, start, end in spans if start <= first <= end]
             if any(r.line.total.amount == 0 for r, _ in covering):
@@ -666,6 +851,9 @@ class _Subscription:
                     continue
                 seats += -line.quantity if credit else line.quantity
                 expected = 0 if credit else line.quantity
+                if row.row in moves:
+                    # Seats moved out may leave some behind; seats moved in join those there.
+                    expected = seats if seats >= 0 else 0
                 if seats != expected and row.row not in reported:
                     reported.add(row.row)
                     yield _finding(
@@ -674,6 +862,31 @@ class _Subscription:
                         f"{seats} seats are charged for {first}..{after - _DAY} after this "
                         f"line, not {expected}",
                     )
+
+    def moves(self) -> set[int]:
+        """The rows that move seats between subscriptions (docs/operations.md).
+
+        A ``moveQuantity`` line, and a ``convert`` credit no ``convert`` charge of its
+        reference id follows in this subscription (a partial upgrade's source).
+        """
+        moved: set[int] = set()
+        for index, row in enumerate(self.rows):
+            line = row.line
+            kind = line.charge_type.kind
+            # A partial upgrade's source: no convert charge of its reference id follows.
+            source = (
+                kind is ChargeType.CONVERT
+                and line.total.amount < 0
+                and not any(
+                    later.line.charge_type.kind is ChargeType.CONVERT
+                    and later.line.reference_id == line.reference_id
+                    and later.line.total.amount > 0
+                    for later in self.rows[index + 1 :]
+                )
+            )
+            if source or kind is ChargeType.MOVE_QUANTITY:
+                moved.add(row.row)
+        return moved
 
     def after_cancel(self) -> Iterator[Finding]:
         cancel: ReconRow | None = None
@@ -695,53 +908,119 @@ class _Subscription:
 
     # Windows --------------------------------------------------------------------------------
 
+    def starts_term(self, row: ReconRow, previous: ReconRow | None) -> bool:
+        """Whether the charge on *row* starts a term (docs/operations.md)."""
+        line = row.line
+        kind = line.charge_type.kind
+        if kind in (ChargeType.NEW, ChargeType.RENEW):
+            return True
+        if kind not in (ChargeType.CONVERT, ChargeType.CHANGE_BILLING_PLAN):
+            return False
+        if previous is None:
+            return kind is ChargeType.CONVERT  # a partial upgrade's new subscription
+        if "end" in row.given and "end" in previous.given:
+            # A trial that becomes paid, an upgrade to a longer term, a plan change at renewal.
+            return line.subscription_end != previous.line.subscription_end
+        return kind is ChargeType.CONVERT and "Trial" in previous.line.product_qualifiers
+
     def windows(self, rulebook: Rulebook) -> Iterator[Finding]:
-        reduction = getattr(rulebook, "reduction_window_days", None)
-        refund_days = max(rulebook.full_refund_days, rulebook.prorated_refund_days)
-        term_start, added = self.anchor, self.anchor
-        paid = False
+        window = rulebook.reduction_window_days
+        term_start = self.anchor
+        # Seats by the day they were added, oldest first; a reduction takes the newest first.
+        batches: list[list[Any]] = []
+        previous: ReconRow | None = None
+        pair: ReconRow | None = None  # the credit row of a seat change (its first row)
         for row in self.rows:
             line = row.line
             kind, amount = line.charge_type.kind, line.total.amount
-            if amount > 0 and kind in _TERM_STARTS:
-                # A conversion starts a term when a trial becomes paid, not on a plan change.
-                if kind is not ChargeType.CONVERT or not paid or self.starts_cycle(line):
+            same_pair = pair is not None and pair.line.reference_id == line.reference_id
+            if kind in (ChargeType.ADD_QUANTITY, ChargeType.REMOVE_QUANTITY):
+                if pair is not None and same_pair and pair.line.charge_type.kind is kind:
+                    yield from self.seat_change(rulebook, window, batches, pair, line)
+                    pair = None
+                else:
+                    pair = row
+            elif kind in _TERM_STARTS | {ChargeType.CHANGE_BILLING_PLAN} and amount > 0:
+                if self.starts_term(row, previous):
                     term_start = line.order_date
-                paid = True
-            if amount > 0 and kind in _ADDS_SEATS:
-                added = line.order_date
-            if amount >= 0:
-                continue
-            if kind is ChargeType.REMOVE_QUANTITY and isinstance(reduction, int):
-                since = (line.order_date - added).days
-                if since >= reduction:
-                    yield _finding(
-                        row,
-                        Rule.REDUCTION_WINDOW,
-                        f"seats removed {since} days after they were added on {added}; the "
-                        f"{rulebook.name} window is {reduction} days",
-                    )
-            if kind in _CANCELS:
-                since = (line.order_date - term_start).days
-                if since >= refund_days:
-                    yield _finding(
-                        row,
-                        Rule.REFUND_WINDOW,
-                        f"a refund {since} days after the term started on {term_start}; "
-                        f"{rulebook.name} refunds only within {refund_days} days",
-                    )
-                elif since >= rulebook.full_refund_days and line.charge_start < line.order_date:
-                    yield _finding(
-                        row,
-                        Rule.REFUND_WINDOW,
-                        f"a full refund from {line.charge_start}, {since} days after the term "
-                        f"started on {term_start}; {rulebook.name} refunds in full only within "
-                        f"{rulebook.full_refund_days} days",
-                    )
+                    batches[:] = [[line.order_date, line.quantity]]
+            elif kind in (ChargeType.CONVERT, ChargeType.MOVE_QUANTITY) and amount < 0:
+                pair = row
+            elif kind is ChargeType.MOVE_QUANTITY and amount > 0:
+                batches.append([line.order_date, line.quantity])
+            if pair is not None and pair is not row and not same_pair:
+                if pair.line.charge_type.kind in (ChargeType.CONVERT, ChargeType.MOVE_QUANTITY):
+                    _take(batches, pair.line.quantity)  # seats moved to another subscription
+                pair = None
+            if amount < 0 and kind in _CANCELS:
+                yield from self.refund(rulebook, row, term_start)
+            previous = row
+        if pair is not None and pair.line.charge_type.kind in (
+            ChargeType.CONVERT,
+            ChargeType.MOVE_QUANTITY,
+        ):
+            _take(batches, pair.line.quantity)
 
-    def starts_cycle(self, line: ChargeLine) -> bool:
-        cycle = self.cycle_of(line)
-        return cycle is not None and cycle.start == line.charge_start
+    def seat_change(
+        self,
+        rulebook: Rulebook,
+        window: int | None,
+        batches: list[list[Any]],
+        first: ReconRow,
+        second: ChargeLine,
+    ) -> Iterator[Finding]:
+        # A seat change credits the old quantity, then charges the new one.
+        change = second.quantity - first.line.quantity
+        day = second.order_date
+        if change > 0:
+            batches.append([day, change])
+            return
+        for added, _count in _take(batches, -change):
+            since = (day - added).days
+            if window is not None and since > window:
+                yield _finding(
+                    first,
+                    Rule.REDUCTION_WINDOW,
+                    f"{-change} seat(s) removed {since} days after the newest of them were "
+                    f"added on {added}; the {rulebook.name} window is {window} days",
+                )
+                return
+
+    def refund(self, rulebook: Rulebook, row: ReconRow, term_start: dt.date) -> Iterator[Finding]:
+        line = row.line
+        full_days = rulebook.full_refund_days_for(line.billing)
+        refund_days = max(full_days, rulebook.prorated_refund_days)
+        since = (line.order_date - term_start).days
+        if since >= refund_days:
+            yield _finding(
+                row,
+                Rule.REFUND_WINDOW,
+                f"a refund {since} days after the term started on {term_start}; "
+                f"{rulebook.name} refunds only within {refund_days} days",
+            )
+        elif since >= full_days and line.charge_start < line.order_date:
+            yield _finding(
+                row,
+                Rule.REFUND_WINDOW,
+                f"a full refund from {line.charge_start}, {since} days after the term "
+                f"started on {term_start}; {rulebook.name} refunds in full only within "
+                f"{full_days} days",
+            )
+
+
+def _take(batches: list[list[Any]], seats: int) -> list[tuple[dt.date, int]]:
+    """Take *seats* from the newest *batches* first; return (day added, seats) taken."""
+    taken = []
+    while seats > 0 and batches:
+        day, count = batches[-1]
+        used = min(count, seats)
+        taken.append((day, used))
+        seats -= used
+        if used == count:
+            batches.pop()
+        else:
+            batches[-1][1] = count - used
+    return taken
 
 
 _DAY: Final = dt.timedelta(days=1)
@@ -750,7 +1029,7 @@ _DAY: Final = dt.timedelta(days=1)
 # Reconciling --------------------------------------------------------------------------------
 
 
-class DifferenceKind(FastEnum):
+class DifferenceKind(enum.Enum):
     """How a received line differs from the expected ones."""
 
     #: Expected, but not in the file.

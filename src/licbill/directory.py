@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from ._validators import flag, identifier
+from ._validators import flag, identifier, of_type
 from .errors import (
     DirectoryError,
     EditRefusedError,
@@ -26,8 +26,8 @@ from .errors import (
     InvalidValueError,
     UnknownUserError,
 )
-from .periods import check_date
-from .seats import Month, MonthState, Revision, cut_history
+from .periods import Month, check_date
+from .seats import MonthState, Revision, cut_history
 from .workspace import Group, User, UserStatus, Workspace
 
 __all__ = [
@@ -77,8 +77,11 @@ def _on(_instance: Any, _attribute: Any, value: Any) -> None:
 
 
 def _status(_instance: Any, _attribute: Any, value: Any) -> None:
-    if value not in (UserStatus.ACTIVE, UserStatus.INACTIVE):
-        raise InvalidTypeError(f"status must be UserStatus.ACTIVE or INACTIVE, not {value!r}")
+    if not isinstance(value, UserStatus):
+        raise InvalidTypeError(f"status must be a licbill.UserStatus, not {value!r}")
+    if value is UserStatus.DELETED:
+        # A value problem, not a type one: deletion is an event of its own (HardDelete).
+        raise InvalidValueError(f"status must be UserStatus.ACTIVE or INACTIVE, not {value!r}")
 
 
 @attrs.frozen(kw_only=True)
@@ -157,7 +160,7 @@ class StartSync:
 class SetStatusSource:
     """The sync tool's status option changes."""
 
-    source: StatusSource = attrs.field(validator=attrs.validators.instance_of(StatusSource))
+    source: StatusSource = attrs.field(validator=of_type(StatusSource))
     on: dt.date | None = attrs.field(default=None, kw_only=True, validator=_on)
 
 
@@ -224,10 +227,10 @@ class Directory:
     once.
     """
 
-    workspace: Workspace = attrs.field(validator=attrs.validators.instance_of(Workspace))
-    provisioning: Provisioning = attrs.field(validator=attrs.validators.instance_of(Provisioning))
+    workspace: Workspace = attrs.field(validator=of_type(Workspace))
+    provisioning: Provisioning = attrs.field(validator=of_type(Provisioning))
     status_source: StatusSource = attrs.field(
-        default=StatusSource.DIRECTORY, validator=attrs.validators.instance_of(StatusSource)
+        default=StatusSource.DIRECTORY, validator=of_type(StatusSource)
     )
     scim_default_status: UserStatus = attrs.field(default=UserStatus.ACTIVE, validator=_status)
     syncing: bool = attrs.field(default=True, validator=flag)

@@ -30,8 +30,8 @@ class Explanation:
     ``licbill.proration.EUP_PLACES`` places), ``rounded_unit_price`` the same after a per-unit
     policy rounded it (``None`` under a per-line policy), ``amount`` the unsigned amount the
     policy gives and ``total`` the line's signed total. ``reverses`` names what a credit gives
-    back; ``refund`` marks a full refund of the cycle, whose amount is what the cycle had
-    charged.
+    back; ``refund`` marks a line of a full refund, which reverses the one line of its cycle
+    that ``reverses`` names: the same days, seats and price, the opposite total.
     """
 
     unit_price: Money
@@ -93,7 +93,12 @@ def explain_line(line: ChargeLine) -> Explanation:
             f" -> {amount.amount} ({policy.name}) = {amount}"
         )
     if basis.refund:
-        text = f"full refund, reversing the line's charge in full = {line.total}"
+        # A full refund reverses one line of its cycle: the same days, seats and price.
+        what = "credit" if line.total.amount > 0 else "charge"
+        text = (
+            f"full refund of the cycle from {basis.cycle_start}, reversing the {what} of "
+            f"{text}: {line.total}"
+        )
     elif line.total.amount < 0:
         text = f"credit of {text}: {line.total}"
     if "Trial" in line.product_qualifiers:

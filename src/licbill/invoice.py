@@ -14,8 +14,9 @@ from .errors import CurrencyMismatchError, InvalidTypeError, InvalidValueError, 
 from .legacy import LicenceModel, ModuleTrial, licence_model
 from .lines import ChargeLine, ChargeType, ChargeTypeName
 from .money import Money, RoundingMode, amount_of, round_div
+from .periods import Month
 from .proration import Rounding, RoundingScope, effective_unit_price, prorate
-from .seats import Counting, Month, Product, Revision, SeatKey, count_seats, month_end_seats
+from .seats import Counting, Product, Revision, SeatKey, count_seats, month_end_seats
 from .workspace import BillingInfo, Group, LegacyEdition, Module, User, UserKind, Workspace
 
 __all__ = ["Invoice", "InvoiceLine", "PriceList", "monthly_invoice"]

@@ -9,11 +9,11 @@ docs/workspace.md.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Final
 
 import attrs
 
-from ._enums import FastEnum
 from .errors import InvalidTypeError
 from .periods import check_date
 from .workspace import (
@@ -31,7 +31,7 @@ __all__ = ["MODULES_FROM", "LicenceModel", "ModuleTrial", "licence_model", "seat
 _MODULES: Final = tuple(Module)
 
 
-class LicenceModel(FastEnum):
+class LicenceModel(enum.Enum):
     """How a workspace is licensed."""
 
     LEGACY = "legacy"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import TYPE_CHECKING, NamedTuple
 
 import attrs
 
-from ._enums import FastEnum
 from ._validators import flag, whole
 from .errors import InvalidTypeError, InvalidValueError
 from .models import Billing, Term
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["RECORD_FIELDS", "Basis", "ChargeLine", "ChargeType", "ChargeTypeName"]
 
 
-class ChargeType(FastEnum):
+class ChargeType(enum.Enum):
     """The kinds of charge line; how each is spelled depends on the rulebook in force."""
 
     NEW = "new"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Any
 
 import attrs
 
-from ._enums import FastEnum
 from ._validators import MAX_QUANTITY, flag, identifier, shown, whole
 from .errors import InvalidTypeError, InvalidValueError
 from .money import Money
@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 
-class Term(FastEnum):
+class Term(enum.Enum):
     """The commitment a subscription is bought for (ISO 8601 durations)."""
 
     P1M = 1
@@ -44,7 +44,7 @@ class Term(FastEnum):
         return self.value
 
 
-class Billing(FastEnum):
+class Billing(enum.Enum):
     """How often a term is charged: every month, every year, or once for the whole term."""
 
     MONTHLY = "monthly"
@@ -60,7 +60,7 @@ class Billing(FastEnum):
         return term.months
 
 
-class SkuKind(FastEnum):
+class SkuKind(enum.Enum):
     """What a SKU's quantity means."""
 
     #: Quantity is a number of licences (seats).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import enum
 import threading
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
@@ -12,7 +13,6 @@ from typing import Any, Final
 import attrs
 from babel.numbers import get_currency_precision, list_currencies
 
-from ._enums import FastEnum
 from ._validators import shown
 from .errors import CurrencyMismatchError, InvalidTypeError, InvalidValueError, UnknownCurrencyError
 
@@ -147,7 +147,7 @@ def minor_units(currency: str) -> int:
         raise UnknownCurrencyError(f"unknown ISO 4217 currency code {currency!r}") from None
 
 
-class RoundingMode(FastEnum):
+class RoundingMode(enum.Enum):
     """How an amount is brought to a currency's minor unit."""
 
     #: Toward zero: the spreadsheet ``ROUNDDOWN`` of the published examples.

@@ -11,7 +11,7 @@ from . import _calendar
 from ._validators import shown, whole
 from .errors import InvalidTypeError, InvalidValueError
 
-__all__ = ["Period", "add_months", "check_date", "cycle", "inclusive_days", "period_end"]
+__all__ = ["Month", "Period", "add_months", "check_date", "cycle", "inclusive_days", "period_end"]
 
 
 def check_date(value: Any, what: str) -> dt.date:
@@ -98,3 +98,45 @@ def cycle(*, anchor: dt.date, index: int, months: int) -> Period:
             f"a cycle needs months >= 1 and index >= 0, not {shown(months)}, {shown(index)}"
         )
     return Period(add_months(anchor, index * months), period_end(anchor, (index + 1) * months))
+
+
+@attrs.frozen(order=True)
+class Month:
+    """A calendar month, ``Month(2024, 5)``."""
+
+    year: int = attrs.field()
+    month: int = attrs.field()
+
+    @year.validator
+    def _check_year(self, _attribute: Any, value: Any) -> None:
+        if not 1 <= whole(value, "a year") <= 9999:
+            raise InvalidValueError(f"a year must lie in 1..9999, not {shown(value)}")
+
+    @month.validator
+    def _check_month(self, _attribute: Any, value: Any) -> None:
+        if not 1 <= whole(value, "a month") <= 12:
+            raise InvalidValueError(f"a month must lie in 1..12, not {shown(value)}")
+
+    @classmethod
+    def of(cls, day: dt.date) -> Month:
+        """The month *day* falls in."""
+        check_date(day, "day")
+        return cls(day.year, day.month)
+
+    @property
+    def first(self) -> dt.date:
+        """The month's first day."""
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def last(self) -> dt.date:
+        """The month's last day."""
+        return _calendar.period_end(self.first, 1)
+
+    @property
+    def days(self) -> int:
+        """Days in the month."""
+        return self.last.day
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"

@@ -7,7 +7,8 @@ can push a total across a cent.
 
 from __future__ import annotations
 
-from ._enums import FastEnum
+import enum
+
 from ._validators import MAX_QUANTITY, shown, whole
 from .errors import InvalidTypeError, InvalidValueError
 from .money import MINOR_UNITS, Money, RoundingMode, amount_of, round_div, unchecked_money
@@ -25,14 +26,14 @@ __all__ = [
 EUP_PLACES = 10
 
 
-class RoundingScope(FastEnum):
+class RoundingScope(enum.Enum):
     """Where a policy rounds: the prorated price of one unit, or the whole line."""
 
     PER_UNIT = "per-unit"
     PER_LINE = "per-line"
 
 
-class Rounding(FastEnum):
+class Rounding(enum.Enum):
     """A proration rounding policy: where to round and how.
 
     - ``PER_UNIT_DOWN``: ``ROUNDDOWN(EUP, minor) * quantity``, the recon-file field definition;

@@ -7,13 +7,13 @@ Each is a frozen value; derive a variant with ``attrs.evolve``::
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
 import attrs
 
-from ._enums import FastEnum
 from ._validators import flag, identifier, shown, text
 from .errors import InvalidTypeError, InvalidValueError
 from .lines import ChargeType, ChargeTypeName
@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 
-class TrialConversion(FastEnum):
+class TrialConversion(enum.Enum):
     """How a free trial that ends with auto-renew on becomes paid."""
 
     #: One ``renew`` line at the paid price (the 2019 marketplace page, seed table 1).

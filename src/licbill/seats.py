@@ -20,11 +20,9 @@ from typing import Any
 
 import attrs
 
-from ._calendar import period_end as _period_end
-from ._validators import shown
 from .errors import InvalidTypeError, InvalidValueError, UnknownGroupError
 from .legacy import seat_products
-from .periods import check_date
+from .periods import Month, check_date
 from .workspace import (
     Group,
     LegacyEdition,
@@ -40,7 +38,6 @@ from .workspace import (
 
 __all__ = [
     "Counting",
-    "Month",
     "MonthState",
     "Product",
     "Revision",
@@ -54,48 +51,6 @@ __all__ = [
 #: What an invoice line bills: a module, or a legacy edition.
 Product = Module | LegacyEdition
 SeatKey = tuple[Product, UserKind]
-
-
-@attrs.frozen(order=True)
-class Month:
-    """A calendar month, ``Month(2024, 5)``."""
-
-    year: int = attrs.field()
-    month: int = attrs.field()
-
-    @year.validator
-    def _check_year(self, _attribute: Any, value: Any) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 9999:
-            raise InvalidValueError(f"a year must be an int in 1..9999, not {shown(value)}")
-
-    @month.validator
-    def _check_month(self, _attribute: Any, value: Any) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 12:
-            raise InvalidValueError(f"a month must be an int in 1..12, not {shown(value)}")
-
-    @classmethod
-    def of(cls, day: dt.date) -> Month:
-        """The month *day* falls in."""
-        check_date(day, "day")
-        return cls(day.year, day.month)
-
-    @property
-    def first(self) -> dt.date:
-        """The month's first day."""
-        return dt.date(self.year, self.month, 1)
-
-    @property
-    def last(self) -> dt.date:
-        """The month's last day."""
-        return _period_end(self.first, 1)
-
-    @property
-    def days(self) -> int:
-        """Days in the month."""
-        return self.last.day
-
-    def __str__(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
 
 
 class Counting(enum.Enum):
@@ -541,7 +496,7 @@ def _active_seats(
     # 100-user workspace of bench/billing_run.py, two interleaved rounds), then 0.46 -> 0.50
     # of the hand-loop floor with the constant module table and group masks on first lookup
     # (`python bench/billing_run.py --workspaces 2000`). It compares the status by identity
-    # and hashes no enum, so it needs neither FastEnum nor comparisons on status values.
+    # and hashes no enum, so it needs no identity-hashed enum nor comparisons on status values.
     masks = _GroupMasks(groups, active, users)
     holders = Counter(
         map(

@@ -51,8 +51,8 @@ from .models import (
     Term,
 )
 from .money import MINOR_UNITS, Money, amount_of
-from .periods import add_months
-from .seats import Month, Revision
+from .periods import Month, add_months
+from .seats import Revision
 from .workspace import (
     BillingInfo,
     Group,

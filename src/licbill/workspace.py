@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 import attrs
 
-from ._enums import FastEnum
 from ._validators import flag, identifier, text
 from .errors import InvalidTypeError, InvalidValueError, UnknownGroupError
 from .periods import check_date
@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 
-class Module(FastEnum):
+class Module(enum.Enum):
     """The modules of the current licence model."""
 
     HYBRID = "Hybrid"
@@ -35,7 +35,7 @@ class Module(FastEnum):
     UNIFY = "Unify"
 
 
-class LegacyEdition(FastEnum):
+class LegacyEdition(enum.Enum):
     """The environment-wide editions of the legacy licence model."""
 
     SIMPLIFY = "Simplify"
@@ -43,7 +43,7 @@ class LegacyEdition(FastEnum):
     BOOST = "Boost"
 
 
-class LegacySeats(FastEnum):
+class LegacySeats(enum.Enum):
     """Which active users of a legacy workspace hold a seat of its edition (docs/workspace.md).
 
     The seed bases the monthly invoice on active users "with one or more modules assigned";
@@ -56,14 +56,14 @@ class LegacySeats(FastEnum):
     EVERY_ACTIVE_USER = "every-active-user"
 
 
-class UserKind(FastEnum):
+class UserKind(enum.Enum):
     """Regular users and guests are priced and counted apart."""
 
     REGULAR = "regular"
     GUEST = "guest"
 
 
-class UserStatus(FastEnum):
+class UserStatus(enum.Enum):
     """A user's status: only active users hold a billable seat."""
 
     ACTIVE = "active"

@@ -43,7 +43,7 @@ from ..errors import InvalidTypeError, InvalidValueError, LicbillError
 from ..invoice import Invoice, monthly_invoice
 from ..legacy import ModuleTrial
 from ..lines import ChargeLine
-from ..seats import Month
+from ..periods import Month
 from . import recon
 from .demo import run_demo
 from .display import line_record

@@ -12,8 +12,9 @@ from ..legacy import ModuleTrial
 from ..lines import ChargeLine
 from ..models import Billing, Cancel, ChangeQuantity, ConvertSku, Event, Purchase, Sku
 from ..money import Money
+from ..periods import Month
 from ..proration import Rounding
-from ..seats import Counting, Month, Revision
+from ..seats import Counting, Revision
 from ..seeds import SCENARIOS
 from ..workspace import (
     BillingInfo,

@@ -14,8 +14,9 @@ import attrs
 from ..errors import InvalidTypeError, InvalidValueError
 from ..invoice import PriceList, monthly_invoice
 from ..legacy import ModuleTrial, licence_model
+from ..periods import Month
 from ..proration import Rounding
-from ..seats import Counting, Month, Revision, count_seats, keyed, month_end_state
+from ..seats import Counting, Revision, count_seats, keyed, month_end_state
 from ..workspace import (
     Group,
     LegacyEdition,

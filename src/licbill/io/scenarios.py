@@ -461,7 +461,7 @@ def _top(reader: _Reader, key: str, kind: Any, default: Any = ...) -> Any:
 
 def _rulebook(reader: _Reader) -> Rulebook:
     name = reader.data.get("rulebook")
-    if name not in RULEBOOKS:
+    if not isinstance(name, str) or name not in RULEBOOKS:  # a list or table is no name
         message = f"choose one of {', '.join(sorted(RULEBOOKS))}, not {name!r}"
         raise reader.fail(None, 0, "rulebook", "missing" if name is None else message)
     return RULEBOOKS[name]
@@ -500,7 +500,7 @@ def load_charges(source: Source) -> ChargeScenario:
     events: list[Event] = []
     for n, entry in enumerate(reader.entries("event")):
         kind = entry.get("type")
-        if kind not in EVENT_KINDS:
+        if not isinstance(kind, str) or kind not in EVENT_KINDS:
             choices = ", ".join(EVENT_KINDS)
             message = f"{kind!r}: choose {choices}" if "type" in entry else "missing"
             raise reader.fail("event", n, "type", message)
