@@ -12,7 +12,7 @@ from .charges import ChargeLines
 from .errors import InvalidTypeError, InvalidValueError
 from .lines import ChargeLine
 from .money import Money
-from .seats import Month
+from .periods import Month
 
 __all__ = ["CustomerStatement", "customer_statements"]
 
