@@ -19,8 +19,9 @@ EDGE_PACKAGES = ("licbill.io",)
 EDGE_MODULES = frozenset({"licbill.__main__", "licbill.arrow", "licbill.audit", "licbill.dask"})
 #: Test support: depends on the rules, and nothing in the library imports it.
 SUPPORT_MODULES = frozenset({"licbill.strategies"})
-#: A result type may delegate a view to an edge (or optional extra) from inside these methods.
-DELEGATING_METHODS = ("to_", "_repr_html_")
+#: A result type may delegate a view (or reading itself from a format: ``from_json``) to an
+#: edge (or optional extra) from inside these methods.
+DELEGATING_METHODS = ("to_", "from_", "_repr_html_")
 
 
 @attrs.frozen

@@ -376,3 +376,50 @@ def test_commands_are_one_entry_each(
     monkeypatch.setitem(COMMANDS, "say", Command("say a word", arguments, run))
     assert main(["say", "hello"]) == 3
     assert capsys.readouterr().out == "said hello\n"
+
+
+def test_partner_id_fills_the_partner_column_of_the_charges_csv(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``charges --format csv --partner-id P-7`` writes P-7 in every row's PartnerId."""
+    assert main(["charges", str(SEATS), "--format", "csv", "--partner-id", "P-7"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out, newline="")))
+    assert len(rows) > 1
+    assert {r["PartnerId"] for r in rows} == {"P-7"}
+
+
+def test_partner_id_fills_the_partner_column_of_the_invoice_csv(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``invoice --format csv --partner-id P-7`` writes P-7 in every row's PartnerId."""
+    args = ["invoice", str(WORKSPACES), "--month", "2024-05", "--format", "csv"]
+    assert main([*args, "--partner-id", "P-7"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out, newline="")))
+    assert len(rows) > 1
+    assert {r["PartnerId"] for r in rows} == {"P-7"}
+
+
+def test_partner_id_outside_the_csv_format_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--partner-id`` with a table is an error naming the option, not silently dropped."""
+    assert main(["charges", str(SEATS), "--partner-id", "P-7"]) == 1
+    assert "--partner-id 'P-7' fills the PartnerId column of --format csv" in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_scenario_customer_is_the_csv_customer_of_its_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A purchase's ``customer_id`` in a scenario file is the CustomerId of its subscription's
+    rows, and of the rows of the subscription a partial upgrade made from it."""
+    text = (EXAMPLES / "partial-upgrade.toml").read_text(encoding="utf-8")
+    path = tmp_path / "customer.toml"
+    path.write_text(
+        text.replace("quantity = 300\n", 'quantity = 300\ncustomer_id = "C-9"\n', 1),
+        encoding="utf-8",
+    )
+    assert main(["charges", str(path), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out, newline="")))
+    assert {(r["SubscriptionId"], r["CustomerId"]) for r in rows} == {("S", "C-9"), ("S2", "C-9")}

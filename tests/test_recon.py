@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 
+import attrs
 import pytest
 
 import licbill as lb
@@ -172,3 +173,40 @@ def test_lines_must_be_an_iterable_of_lines() -> None:
     """A string or a number in place of the lines is refused."""
     with pytest.raises(lb.InvalidTypeError, match="lines must be"):
         lb.recon.rows("lines")  # type: ignore[arg-type]
+
+
+def _with_customer(customer_id: str) -> tuple[lb.ChargeLine, ...]:
+    scenario = SCENARIOS[2]
+    events = [
+        attrs.evolve(e, customer_id=customer_id) if isinstance(e, lb.Purchase) else e
+        for e in scenario.events
+    ]
+    return lb.charge_lines(events, through=scenario.through, rulebook=scenario.rulebook)
+
+
+def test_customer_id_comes_from_the_line() -> None:
+    """A purchase's customer_id is every row's CustomerId, with no customers mapping given."""
+    out = io.StringIO(newline="")
+    lb.recon.write_csv(_with_customer("C-7"), out)
+    assert [(r["CustomerId"], r["CustomerName"]) for r in _read(out.getvalue())] == [
+        ("C-7", ""), ("C-7", ""), ("C-7", ""),
+    ]  # fmt: skip
+
+
+def test_customers_keyed_by_customer_id_supply_the_names() -> None:
+    """``customers`` keyed by the lines' customer id fills CustomerName."""
+    out = io.StringIO(newline="")
+    lb.recon.write_csv(
+        _with_customer("C-7"), out, customers={"C-7": lb.recon.Customer("C-7", "Contoso")}
+    )
+    assert {(r["CustomerId"], r["CustomerName"]) for r in _read(out.getvalue())} == {
+        ("C-7", "Contoso")
+    }
+
+
+def test_a_customer_that_contradicts_the_line_is_refused() -> None:
+    """A Customer under a line's subscription id with another id than the line's is refused."""
+    with pytest.raises(lb.InvalidValueError, match=r"charge line 0: customers\['S3'\].*'C-7'"):
+        lb.recon.write_csv(
+            _with_customer("C-7"), io.StringIO(), customers={"S3": lb.recon.Customer("C-9")}
+        )

@@ -176,3 +176,9 @@ def test_one_recon_file_holds_subscription_and_workspace_charges() -> None:
     assert {r["TermAndBillingCycle"] for r in workspace_rows} == {"1 Month - Monthly Billing"}
     subtotal = sum(Decimal(r["Subtotal"]) for r in workspace_rows)
     assert subtotal == invoice.total.amount
+
+
+def test_workspace_lines_carry_the_workspace_as_customer() -> None:
+    """Every line of ``Invoice.charge_lines()`` has the workspace id as its customer id."""
+    invoice = _month_end_invoice()
+    assert {line.customer_id for line in invoice.charge_lines()} == {invoice.workspace_id}

@@ -25,6 +25,7 @@ from .errors import (
     ReservedEventIdError,
     SameSkuError,
     ScenarioError,
+    StateVersionError,
     SubscriptionEndedError,
     TrialError,
     UnknownCurrencyError,
@@ -69,6 +70,8 @@ from .seats import (
     cut_history,
     month_end_state,
 )
+from .state import BillingState
+from .statements import CustomerStatement, customer_statements
 from .workspace import (
     BillingInfo,
     Group,
@@ -87,6 +90,7 @@ __all__ = [
     "Basis",
     "Billing",
     "BillingInfo",
+    "BillingState",
     "Cancel",
     "ChangeBillingPlan",
     "ChangeQuantity",
@@ -99,6 +103,7 @@ __all__ = [
     "ConvertTrial",
     "Counting",
     "CurrencyMismatchError",
+    "CustomerStatement",
     "Descriptions",
     "DirectoryError",
     "DuplicateEventError",
@@ -145,6 +150,7 @@ __all__ = [
     "SetAutoRenew",
     "Sku",
     "SkuKind",
+    "StateVersionError",
     "SubscriptionEndedError",
     "Term",
     "TrialConversion",
@@ -161,6 +167,7 @@ __all__ = [
     "audit",
     "charge_lines",
     "count_seats",
+    "customer_statements",
     "cut_history",
     "cycle",
     "directory",

@@ -298,6 +298,7 @@ EVENT_COLUMNS: Final[Mapping[type, tuple[EventColumn, ...]]] = MappingProxyType(
             EventColumn("trial", "trial", _BOOL),
             EventColumn("auto_renew", "auto_renew", _BOOL),
             EventColumn("custom_term_end", "custom_term_end", _DATE),
+            EventColumn("customer_id", "customer_id", _STR),
         ),
         ConvertSku: (
             EventColumn("to", "to_sku_id", _SKU),

@@ -55,7 +55,14 @@ from .periods import check_date
 from .proration import unchecked_effective_unit_price, unchecked_prorate
 from .rulebooks import Rulebook, TrialConversion
 
-__all__ = ["ChargeLines", "charge_lines", "iter_charge_lines"]
+__all__ = [
+    "ChargeLines",
+    "RunState",
+    "SubscriptionState",
+    "charge_lines",
+    "continue_charge_lines",
+    "iter_charge_lines",
+]
 
 _ONE_DAY = dt.timedelta(days=1)
 _EVENT_TYPES = (
@@ -159,6 +166,161 @@ def iter_charge_lines(
     return _Engine(rulebook, through, _purchase_dates(events)).run(_checked_events(events))
 
 
+def _state_error(what: str) -> InvalidValueError:
+    return InvalidValueError(f"not a consistent subscription state: {what}")
+
+
+def _a(value: Any, kind: type | tuple[type, ...], what: str) -> None:
+    if (isinstance(value, bool) and kind is int) or not isinstance(value, kind):
+        raise InvalidTypeError(f"{what} must be a {getattr(kind, '__name__', kind)}, not {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class SubscriptionState:
+    """One live subscription between two runs, as plain values (docs/state.md).
+
+    What the engine keeps of a subscription: its SKU and the unit price locked for the term,
+    seats and the days their batches were added (for the reduction window), the cycle and term
+    it is in (counted in months from ``anchor``, so every later boundary is computed as in one
+    run), ``share`` (the part of the unit price a short cycle costs), a scheduled change and a
+    pending billing-plan change, the count of references generated, and the lines of the
+    current cycle (what a full refund reverses). Made by :func:`continue_charge_lines`; read
+    back from JSON by ``BillingState.from_json``.
+    """
+
+    subscription_id: str
+    customer_id: str | None = None
+    sku: Sku
+    price: Money
+    quantity: int
+    auto_renew: bool
+    cancelled: bool = False
+    trial: bool = False
+    started: dt.date
+    anchor: dt.date
+    cycle_start: dt.date
+    cycle_end: dt.date
+    next_months: int
+    term_start: dt.date
+    term_end: dt.date
+    term_end_months: int
+    share: tuple[int, int] = (1, 1)
+    references: int
+    batches: tuple[tuple[dt.date, int], ...]
+    pending_quantity: int | None = None
+    pending_sku: Sku | None = None
+    pending_plan: Sku | None = None
+    cycle_lines: tuple[ChargeLine, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        name = f"subscription state {self.subscription_id!r}"
+        _a(self.subscription_id, str, "subscription_id")
+        _a(self.customer_id, (str, type(None)), f"{name}: customer_id")
+        for what in ("sku", "pending_sku", "pending_plan"):
+            value = getattr(self, what)
+            if value is not None or what == "sku":
+                _a(value, Sku, f"{name}: {what}")
+        _a(self.price, Money, f"{name}: price")
+        for what in ("quantity", "next_months", "term_end_months", "references"):
+            _a(getattr(self, what), int, f"{name}: {what}")
+        for what in ("auto_renew", "cancelled", "trial"):
+            _a(getattr(self, what), bool, f"{name}: {what}")
+        for what in ("started", "anchor", "cycle_start", "cycle_end", "term_start", "term_end"):
+            check_date(getattr(self, what), f"{name}: {what}")
+        if self.price.currency != self.sku.unit_price.currency:
+            raise _state_error(f"{name}: price {self.price} is not in the SKU's currency")
+        if not (self.cycle_start <= self.cycle_end and self.term_start <= self.term_end):
+            raise _state_error(f"{name}: a cycle or term ends before it starts")
+        num, den = self.share
+        if not (type(num) is int and type(den) is int and 0 < num <= den):
+            raise _state_error(f"{name}: share {self.share!r} is not a part of a cycle")
+        if not all(isinstance(line, ChargeLine) for line in self.cycle_lines):
+            raise InvalidTypeError(f"{name}: cycle_lines must be licbill.ChargeLine values")
+        if sum(seats for _, seats in self.batches) != self.quantity:
+            raise _state_error(f"{name}: the seat batches do not add up to {self.quantity}")
+
+
+@attrs.frozen(kw_only=True)
+class RunState:
+    """What a billing run must remember to go on (docs/state.md): the live subscriptions, and
+    the ids that must stay refused.
+
+    ``ended`` maps the id of every subscription that ended to why (a new purchase under it is
+    a :class:`~licbill.DuplicateSubscriptionError`, any other event a
+    :class:`~licbill.SubscriptionEndedError`); ``event_ids`` holds every event id applied (a
+    second event with one is a :class:`~licbill.DuplicateEventError`). Both are text only; the
+    full state is kept for live subscriptions alone.
+    """
+
+    subscriptions: tuple[SubscriptionState, ...] = ()
+    ended: tuple[tuple[str, str], ...] = ()
+    event_ids: frozenset[str] = frozenset()
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.subscriptions, tuple) or not all(
+            isinstance(sub, SubscriptionState) for sub in self.subscriptions
+        ):
+            raise InvalidTypeError(
+                f"subscriptions must be a tuple of SubscriptionState, not {self.subscriptions!r}"
+            )
+        if not isinstance(self.ended, tuple) or not all(
+            isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(t, str) for t in pair)
+            for pair in self.ended
+        ):
+            raise InvalidTypeError(f"ended must be a tuple of (id, why) pairs, not {self.ended!r}")
+        if not isinstance(self.event_ids, frozenset) or not all(
+            isinstance(event_id, str) for event_id in self.event_ids
+        ):
+            raise InvalidTypeError(f"event_ids must be a frozenset of str, not {self.event_ids!r}")
+        ids = [sub.subscription_id for sub in self.subscriptions]
+        if len(set(ids)) != len(ids):
+            raise _state_error("a subscription id is live twice")
+        both = set(ids) & {sub_id for sub_id, _ in self.ended}
+        if both:
+            raise _state_error(f"subscriptions {sorted(both)!r} are both live and ended")
+
+
+def continue_charge_lines(
+    events: Iterable[Event],
+    *,
+    state: RunState,
+    since: dt.date | None,
+    through: dt.date,
+    rulebook: Rulebook,
+) -> tuple[ChargeLines, RunState]:
+    """Bill *events* dated after *since* and up to *through* from *state*; return the lines and
+    the state to go on from (``BillingState.advance`` is the public way in, docs/state.md).
+
+    *state* is what a run through *since* left (an empty :class:`RunState` and ``since=None``
+    at the start). The lines are exactly those that one run over all the events through
+    *through* adds to a run through *since*. Raises :class:`~licbill.EventOrderError` for an
+    event dated on or before *since* (already billed) or after *through* (for a later run),
+    and whatever :func:`charge_lines` raises for the events.
+    """
+    _check_run(through, rulebook)
+    if not isinstance(state, RunState):
+        raise InvalidTypeError(f"state must be a licbill.charges.RunState, not {state!r}")
+    if since is not None:
+        check_date(since, "since")
+        if through < since:
+            raise InvalidValueError(f"through {through} is before the state's date {since}")
+    ordered = sorted(_checked_events(events), key=_event_day)
+    for event in ordered:
+        if since is not None and event.on <= since:
+            raise EventOrderError(
+                f"event dated on or before {since}, which the state has already billed",
+                event=event,
+            )
+        if event.on > through:
+            raise EventOrderError(
+                f"event dated after through ({through}): give it to a later run", event=event
+            )
+    engine = _Engine(rulebook, through, _purchase_dates(ordered))
+    engine.restore(state)
+    lines = ChargeLines(engine.run(iter(ordered)))
+    return lines, engine.snapshot()
+
+
 def _purchase_dates(events: Iterable[Event]) -> dict[str, dt.date]:
     # Knowing every purchase date lets an event that precedes its purchase say so; a stream
     # that can only be read once keeps its laziness and says "unknown subscription" instead.
@@ -205,6 +367,7 @@ class _Sub:
         "auto_renew",
         "batches",
         "cancelled",
+        "customer_id",
         "cycle_end",
         "cycle_lines",
         "cycle_months",
@@ -215,7 +378,6 @@ class _Sub:
         "pending",
         "pending_plan",
         "price",
-        "purchase",
         "quantity",
         "refs",
         "share",
@@ -230,7 +392,7 @@ class _Sub:
 
     def __init__(self, purchase: Purchase, trial_months: int) -> None:
         self.id = purchase.subscription_id
-        self.purchase = purchase
+        self.customer_id = purchase.customer_id
         self.started = purchase.on
         self.set_sku(purchase.sku, purchase.on)
         self.quantity = purchase.quantity
@@ -249,6 +411,61 @@ class _Sub:
             self.first_cycle(purchase, trial_months)
         except (OutOfCalendarError, OverflowError) as error:
             raise self.past_calendar(error) from None
+
+    @classmethod
+    def restore(cls, state: SubscriptionState) -> _Sub:
+        """The subscription *state* describes, as the engine holds it."""
+        sub = cls.__new__(cls)
+        sub.id = state.subscription_id
+        sub.customer_id = state.customer_id
+        sub.started = state.started
+        sub.set_sku(state.sku, state.term_start)
+        sub.price = state.price
+        sub.quantity = state.quantity
+        sub.auto_renew = state.auto_renew
+        sub.cancelled = state.cancelled
+        sub.trial = state.trial
+        sub.refs = state.references
+        sub.cycle_lines = list(state.cycle_lines)
+        sub.batches = [[day, seats] for day, seats in state.batches]
+        quantity, to = state.pending_quantity, state.pending_sku
+        sub.pending = None if quantity is None and to is None else (quantity, to)
+        sub.pending_plan = state.pending_plan
+        sub.share = state.share
+        sub.anchor = state.anchor
+        sub.cycle_start, sub.cycle_end = state.cycle_start, state.cycle_end
+        sub.term_start, sub.term_end = state.term_start, state.term_end
+        sub.next_months, sub.term_end_months = state.next_months, state.term_end_months
+        return sub
+
+    def snapshot(self) -> SubscriptionState:
+        """The subscription as a plain value (``full_total`` is a cache, made again)."""
+        quantity, to = self.pending if self.pending is not None else (None, None)
+        return SubscriptionState(
+            subscription_id=self.id,
+            customer_id=self.customer_id,
+            sku=self.sku,
+            price=self.price,
+            quantity=self.quantity,
+            auto_renew=self.auto_renew,
+            cancelled=self.cancelled,
+            trial=self.trial,
+            started=self.started,
+            anchor=self.anchor,
+            cycle_start=self.cycle_start,
+            cycle_end=self.cycle_end,
+            next_months=self.next_months,
+            term_start=self.term_start,
+            term_end=self.term_end,
+            term_end_months=self.term_end_months,
+            share=self.share,
+            references=self.refs,
+            batches=tuple((day, seats) for day, seats in self.batches),
+            pending_quantity=quantity,
+            pending_sku=to,
+            pending_plan=self.pending_plan,
+            cycle_lines=tuple(self.cycle_lines),
+        )
 
     def past_calendar(self, error: Exception) -> OutOfCalendarError:
         # A cycle or term that would end after 9999-12-31 is refused, never clipped: its
@@ -374,6 +591,23 @@ class _Engine:
         self.days: list[int] = []
         self.due: dict[int, list[str]] = {}
         self.out: list[ChargeLine] = []
+
+    def restore(self, state: RunState) -> None:
+        """Take up a run where *state* left it: the boundary heap holds each live
+        subscription's next boundary (the stale entries a run may carry never act)."""
+        for sub_state in state.subscriptions:
+            sub = _Sub.restore(sub_state)
+            self.subs[sub.id] = sub
+            self.schedule(sub)
+        self.ended = dict(state.ended)
+        self.event_ids = set(state.event_ids)
+
+    def snapshot(self) -> RunState:
+        return RunState(
+            subscriptions=tuple(self.subs[sub_id].snapshot() for sub_id in sorted(self.subs)),
+            ended=tuple(sorted(self.ended.items())),
+            event_ids=frozenset(self.event_ids),
+        )
 
     # The run --------------------------------------------------------------------------------
 
@@ -841,9 +1075,15 @@ class _Engine:
         source.full_total = None
         if target is None:
             # A new subscription, coterminous with the source; it inherits the source's
-            # cancellation window (the cancellation policy page).
+            # cancellation window (the cancellation policy page) and customer.
             target = _Sub(
-                Purchase(subscription_id=target_id, on=event.on, sku=new, quantity=moved),
+                Purchase(
+                    subscription_id=target_id,
+                    on=event.on,
+                    sku=new,
+                    quantity=moved,
+                    customer_id=source.customer_id,
+                ),
                 self.rulebook.trial_months,
             )
             for name in ("anchor", "next_months", "term_end_months", "share"):
@@ -978,14 +1218,14 @@ class _Engine:
     def trial_line(self, sub: _Sub, kind: ChargeType, day: dt.date, ref: str) -> ChargeLine:
         # Every line of a trial mirrors the trial itself: its days, its seats, amount zero.
         zero = Money.zero(sub.sku.unit_price.currency)
-        end = period_end(sub.purchase.on, self.rulebook.trial_months)
-        days = inclusive_days(sub.purchase.on, end)
+        end = period_end(sub.started, self.rulebook.trial_months)
+        days = inclusive_days(sub.started, end)
         return ChargeLine(
             subscription_id=sub.id,
             order_date=day,
             sku_id=sub.sku.id,
             sku_name=sub.sku.name,
-            charge_start=sub.purchase.on,
+            charge_start=sub.started,
             charge_end=end,
             unit_price=zero,
             effective_unit_price=zero,
@@ -998,10 +1238,11 @@ class _Engine:
             product_id=sub.sku.product_id,
             term=sub.sku.term,
             billing=sub.sku.billing,
-            subscription_start=sub.purchase.on,
+            subscription_start=sub.started,
             subscription_end=sub.term_end,
+            customer_id=sub.customer_id,
             basis=Basis(
-                cycle_start=sub.purchase.on,
+                cycle_start=sub.started,
                 cycle_days=days,
                 billing_days=days,
                 rounding=self.rounding,
@@ -1049,6 +1290,7 @@ class _Engine:
             billing=sku.billing,
             subscription_start=sub.started,
             subscription_end=sub.term_end,
+            customer_id=sub.customer_id,
             basis=basis,
         )
         sub.cycle_lines.append(line)

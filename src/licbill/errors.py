@@ -30,6 +30,7 @@ __all__ = [
     "ReservedEventIdError",
     "SameSkuError",
     "ScenarioError",
+    "StateVersionError",
     "SubscriptionEndedError",
     "TrialError",
     "UnknownCurrencyError",
@@ -100,6 +101,15 @@ class ConversionError(InvalidValueError, InvalidTypeError):
         name = getattr(target, "__name__", None) or repr(target)
         lines = [f"{path or '(value)'}: {message}" for path, message in self.problems]
         super().__init__(f"cannot read a {name}: " + "; ".join(lines))
+
+
+class StateVersionError(ConversionError):
+    """Stored billing state in a format version this licbill does not read
+    (``BillingState.from_json``); ``version`` holds the version found."""
+
+    def __init__(self, problems: list[tuple[str, str]], target: Any, version: object) -> None:
+        super().__init__(problems, target)
+        self.version = version
 
 
 class OutOfCalendarError(InvalidValueError):

@@ -165,9 +165,9 @@ class Invoice:
         ``cycleCharge`` of subscription ``workspace_id`` over the whole month, ordered on the
         month's last day (seats are billed in arrears); the SKU is the product and user kind
         (id ``"Hybrid-regular"``, name ``"Hybrid (regular users)"``, product id ``"Hybrid"``);
-        the reference id is ``"<workspace>-<month>-<product>-<kind>"``; the description names
-        the company (or the workspace) and the month. Totals are the invoice lines' totals, so
-        the lines add up exactly to :attr:`total`.
+        the reference id is ``"<workspace>-<month>-<product>-<kind>"`` and the customer id the
+        workspace id; the description names the company (or the workspace) and the month.
+        Totals are the invoice lines' totals, so the lines add up exactly to :attr:`total`.
 
         A whole count of seats is the quantity, at the unit price. A daily-prorated line's
         quantity is its seat-days (users times the days each held a seat; the invoice shows
@@ -215,6 +215,7 @@ class Invoice:
                     description=f"{who}: {product}, {kind} users, {self.month} ({what})",
                     reference_id=f"{self.workspace_id}-{self.month}-{product}-{kind}",
                     product_id=product,
+                    customer_id=self.workspace_id,
                 )
             )
         return ChargeLines(out)

@@ -108,7 +108,9 @@ class ChargeLine(NamedTuple):
     for display (negative on credit lines under rulebooks with ``signed_credit_prices``).
     ``subscription_start`` and ``subscription_end`` are the term in force when the line was made
     (the trial, for trial lines). ``reverses`` is the reference id of the line a full refund
-    reverses (``None`` on every other line).
+    reverses (``None`` on every other line). ``customer_id`` is the customer the subscription
+    belongs to (``Purchase.customer_id``; a workspace invoice's lines: the workspace id), or
+    ``None`` when the purchase named none.
     """
 
     subscription_id: str
@@ -131,6 +133,7 @@ class ChargeLine(NamedTuple):
     subscription_start: dt.date | None = None
     subscription_end: dt.date | None = None
     reverses: str | None = None
+    customer_id: str | None = None
     basis: Basis | None = None
 
     @property

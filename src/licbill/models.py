@@ -275,7 +275,9 @@ class Purchase:
     ``auto_renew`` (default on) decides whether the term renews, and whether a trial becomes paid.
     ``custom_term_end`` ends the first term early, on that date (aligned with a calendar month
     or with another subscription); the first charge is prorated by days and later terms are
-    standard (see ``docs/operations.md``).
+    standard (see ``docs/operations.md``). ``customer_id`` names the customer the subscription
+    belongs to: every line of the subscription carries it (``ChargeLine.customer_id``), and so
+    does the new subscription of a partial upgrade (docs/customers.md).
     """
 
     subscription_id: str = attrs.field(validator=identifier)
@@ -288,6 +290,9 @@ class Purchase:
     custom_term_end: dt.date | None = attrs.field(
         default=None,
         validator=lambda _i, _a, v: v is None or check_date(v, "custom_term_end"),
+    )
+    customer_id: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(identifier)
     )
 
 

@@ -209,6 +209,19 @@ def _common(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--format", choices=FORMATS, default="table")
     parser.add_argument("--locale", type=_locale, help="localise tables: nl-NL (or nl_NL)")
     parser.add_argument("--output", type=Path, help="write here instead of standard output")
+    parser.add_argument(
+        "--partner-id", default="", help="the PartnerId column of --format csv (the recon file)"
+    )
+
+
+def _partner_id(args: argparse.Namespace) -> str:
+    """The ``--partner-id`` given, refused outside the recon CSV it fills."""
+    if args.partner_id and args.format != "csv":
+        raise InvalidValueError(
+            f"--partner-id {args.partner_id!r} fills the PartnerId column of --format csv, "
+            f"not of --format {args.format}"
+        )
+    return str(args.partner_id)
 
 
 def _demo_arguments(_parser: argparse.ArgumentParser) -> None:
@@ -227,6 +240,7 @@ def _charges_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _charges(args: argparse.Namespace, _files: dict[Path, str]) -> Output:
+    partner_id = _partner_id(args)
     scenario = load_charges(_source(args.file))
     produced = _with_progress(scenario.iter_charge_lines(through=args.through))
     if args.format == "jsonl":
@@ -234,7 +248,7 @@ def _charges(args: argparse.Namespace, _files: dict[Path, str]) -> Output:
     lines = ChargeLines(produced)
     if args.format == "csv":
         out = io.StringIO(newline="")
-        recon.write_csv(lines, out)
+        recon.write_csv(lines, out, partner_id=partner_id)
         return out.getvalue()
     if args.format == "json":
         return json.dumps(lines.to_records(), default=_plain, indent=2) + "\n"
@@ -256,6 +270,7 @@ def _invoice_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _invoice(args: argparse.Namespace, files: dict[Path, str]) -> str:
     """The invoices in the chosen format; the users CSVs go into *files*, by path."""
+    partner_id = _partner_id(args)
     scenario = load_workspaces(_source(args.file))
     invoices: list[Invoice] = []
     lines: list[ChargeLine] = []
@@ -298,7 +313,7 @@ def _invoice(args: argparse.Namespace, files: dict[Path, str]) -> str:
             write_users_csv(entry.users, out, groups=entry.groups)
             files[args.users_csv / name] = out.getvalue()
     if args.format == "csv":
-        return _invoices_csv(invoices, lines)
+        return _invoices_csv(invoices, lines, partner_id=partner_id)
     records = [record for invoice in invoices for record in invoice.to_records()]
     if args.format == "json":
         return json.dumps(records, default=_plain, indent=2) + "\n"
@@ -310,9 +325,12 @@ def _invoice(args: argparse.Namespace, files: dict[Path, str]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def _invoices_csv(invoices: Sequence[Invoice], lines: Sequence[ChargeLine]) -> str:
-    """The recon CSV of the invoices' charge *lines*; each workspace is its own customer,
-    named by its company (docs/workspace.md, "The invoice as charge lines")."""
+def _invoices_csv(
+    invoices: Sequence[Invoice], lines: Sequence[ChargeLine], *, partner_id: str
+) -> str:
+    """The recon CSV of the invoices' charge *lines*; each workspace is its own customer (the
+    lines' customer id), named by its company (docs/workspace.md, "The invoice as charge
+    lines")."""
     customers = {
         invoice.workspace_id: recon.Customer(
             id=invoice.workspace_id, name=invoice.billing.company_name
@@ -320,7 +338,7 @@ def _invoices_csv(invoices: Sequence[Invoice], lines: Sequence[ChargeLine]) -> s
         for invoice in invoices
     }
     out = io.StringIO(newline="")
-    recon.write_csv(lines, out, customers=customers)
+    recon.write_csv(lines, out, partner_id=partner_id, customers=customers)
     return out.getvalue()
 
 

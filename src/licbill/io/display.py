@@ -144,6 +144,10 @@ def check_line(line: object, *, index: int | None = None) -> ChargeLine:
         value = getattr(line, field)
         if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
             raise refuse(field, "a datetime.date")
+    for field in ("reverses", "customer_id"):
+        value = getattr(line, field)
+        if value is not None and not isinstance(value, str):
+            raise refuse(field, "text (str) or None")
     for field in ("subscription_start", "subscription_end"):
         value = getattr(line, field)
         if value is not None and (isinstance(value, dt.datetime) or not isinstance(value, dt.date)):

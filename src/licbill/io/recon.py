@@ -14,7 +14,7 @@ from typing import Final, TextIO
 
 import attrs
 
-from ..errors import CurrencyMismatchError, InvalidTypeError
+from ..errors import CurrencyMismatchError, InvalidTypeError, InvalidValueError
 from ..lines import ChargeLine
 from ..models import Billing, Term
 from ..money import Money
@@ -70,14 +70,17 @@ def _text(_instance: object, attribute: attrs.Attribute[str], value: object) -> 
 
 @attrs.frozen
 class Customer:
-    """The customer a subscription belongs to, as the recon file names it (both text)."""
+    """A customer as the recon file names it (both text): ``CustomerId`` and ``CustomerName``."""
 
     id: str = attrs.field(validator=_text)
     name: str = attrs.field(default="", validator=_text)
 
 
 def check_customers(customers: object) -> Mapping[str, Customer]:
-    """Return *customers* if it maps subscription ids (``str``) to :class:`Customer` values.
+    """Return *customers* if it maps ids (``str``) to :class:`Customer` values.
+
+    Keys are customer ids (``ChargeLine.customer_id``), or, for lines without a customer id,
+    subscription ids (see :func:`rows`).
 
     ``None`` means no customers (an empty mapping). Anything else, such as ``{"S1": "Contoso"}``
     (a name where a ``Customer`` belongs), raises :class:`InvalidTypeError` naming the entry.
@@ -86,12 +89,12 @@ def check_customers(customers: object) -> Mapping[str, Customer]:
         return {}
     if not isinstance(customers, Mapping):
         raise InvalidTypeError(
-            f"customers must map subscription ids to recon.Customer values, not {customers!r}"
+            f"customers must map customer ids to recon.Customer values, not {customers!r}"
         )
     for key, value in customers.items():
         if not isinstance(key, str) or not isinstance(value, Customer):
             raise InvalidTypeError(
-                f"customers[{key!r}] must be a recon.Customer under a subscription id (str), "
+                f"customers[{key!r}] must be a recon.Customer under a customer id (str), "
                 f"not {value!r}: write Customer(id=..., name=...)"
             )
     return customers
@@ -114,12 +117,16 @@ def rows(
 ) -> Iterable[dict[str, str]]:
     """Yield one dict per line, keyed by :data:`COLUMNS`.
 
-    *customers* maps subscription ids to their :class:`Customer`; *tax* returns a line's tax.
-    Without them those cells stay empty (licbill never invents a tax or a customer), and so
-    does ``Total``, which includes tax. Raises :class:`InvalidTypeError` for wrong customers
-    (:func:`check_customers`), partner or invoice numbers that are not text, a tax function
-    that is not callable, and for a line that is not a well-formed :class:`ChargeLine`
-    (:func:`licbill.io.display.check_line`, naming the line's index and field).
+    ``CustomerId`` is the line's own ``customer_id`` (``Purchase.customer_id``); *customers*
+    then only supplies names, keyed by customer id. A line without a customer id takes its
+    customer from *customers* by subscription id, as before customers were on the lines.
+    *tax* returns a line's tax. Without them those cells stay empty (licbill never invents a
+    tax or a customer), and so does ``Total``, which includes tax. Raises
+    :class:`InvalidTypeError` for wrong customers (:func:`check_customers`), partner or invoice
+    numbers that are not text, a tax function that is not callable, and for a line that is not
+    a well-formed :class:`ChargeLine` (:func:`licbill.io.display.check_line`, naming the line's
+    index and field); :class:`~licbill.InvalidValueError` (when that line is reached) for a
+    :class:`Customer` whose id is not the customer id of the line it names.
     """
     known = check_customers(customers)
     for name, value in (("partner_id", partner_id), ("invoice_number", invoice_number)):
@@ -141,7 +148,7 @@ def _rows(
 ) -> Iterator[dict[str, str]]:
     for index, line in enumerate(lines):
         check_line(line, index=index)
-        customer = customers.get(line.subscription_id, Customer(""))
+        customer = _customer(line, index, customers)
         tax_total = total = ""
         if tax is not None:
             amount = tax(line)
@@ -186,6 +193,25 @@ def _rows(
             SubscriptionEndDate=_iso(line.subscription_end),
         )
         yield {column: row[column] for column in COLUMNS}
+
+
+_NOBODY: Final = Customer("")
+
+
+def _customer(line: ChargeLine, index: int, customers: Mapping[str, Customer]) -> Customer:
+    own = line.customer_id
+    if own is None:
+        return customers.get(line.subscription_id, _NOBODY)
+    key = own if own in customers else line.subscription_id
+    entry = customers.get(key)
+    if entry is None:
+        return Customer(own)
+    if entry.id != own:
+        raise InvalidValueError(
+            f"charge line {index}: customers[{key!r}] is {entry!r}, but the line's customer "
+            f"is {own!r}"
+        )
+    return entry
 
 
 def write_csv(

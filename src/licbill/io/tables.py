@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -9,9 +10,24 @@ from collections.abc import Iterable, Sequence
 from ..errors import InvalidTypeError, InvalidValueError
 from ..invoice import Invoice
 from ..lines import ChargeLine
-from .display import charge_type_label, check_line, format_date, format_money, invoice_rows
+from ..statements import CustomerStatement
+from .display import (
+    charge_type_label,
+    check_line,
+    format_date,
+    format_money,
+    html_table,
+    invoice_rows,
+)
 
-__all__ = ["LINE_COLUMNS", "LINE_NUMERIC", "line_cells", "render"]
+__all__ = [
+    "LINE_COLUMNS",
+    "LINE_NUMERIC",
+    "line_cells",
+    "render",
+    "statement_html",
+    "statement_table",
+]
 
 #: The columns of a charge-line table: the seed tables' columns plus the subscription and SKU.
 LINE_COLUMNS = (
@@ -140,3 +156,36 @@ def invoice_table(invoice: Invoice, *, locale: str | None = None) -> str:
     head += [f"{label + ':':<{width + 1}} {value or '-'}" for label, value in details]
     header = ("product", "users", "quantity", "unit", "total")
     return "\n".join(head) + "\n\n" + render(header, invoice_rows(invoice, locale=locale))
+
+
+def _statement_sums(statement: CustomerStatement, locale: str | None) -> list[tuple[str, str]]:
+    return [
+        (label, str(money.amount) if locale is None else format_money(money, locale=locale))
+        for label, money in (
+            ("charges", statement.charges),
+            ("credits", statement.credits),
+            ("total", statement.total),
+        )
+    ]
+
+
+def statement_table(statement: CustomerStatement, *, locale: str | None = None) -> str:
+    """``CustomerStatement.to_table``: customer and month, the lines, then the totals."""
+    who = statement.customer_id or "(no customer)"
+    head = f"Statement {who} {statement.month} ({statement.currency})"
+    rows = [line_cells(line, locale=locale) for line in statement.lines]
+    sums = _statement_sums(statement, locale)
+    width = max(len(label) for label, _ in sums)
+    amount = max(len(text) for _, text in sums)
+    foot = [f"{label + ':':<{width + 1}} {text:>{amount}}" for label, text in sums]
+    return "\n".join([head, "", render(LINE_COLUMNS, rows, numeric=LINE_NUMERIC), "", *foot])
+
+
+def statement_html(statement: CustomerStatement, *, locale: str | None = None) -> str:
+    """``CustomerStatement.to_html``: customer and month, a table of the lines, the totals."""
+    who = statement.customer_id or "(no customer)"
+    title = html.escape(f"{who} · {statement.month} · {statement.currency}")
+    rows = [line_cells(line, locale=locale) for line in statement.lines]
+    lines = html_table(LINE_COLUMNS, rows, numeric=LINE_NUMERIC)
+    sums = html_table(("", "amount"), _statement_sums(statement, locale), numeric=(1,))
+    return f"<p><b>{title}</b></p>{lines}{sums}"
