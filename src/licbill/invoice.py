@@ -11,8 +11,8 @@ from typing import Any
 import attrs
 
 from .charges import ChargeLines
-from .explain import SeatExplanation
 from .errors import CurrencyMismatchError, InvalidTypeError, InvalidValueError, MissingPriceError
+from .explain import SeatExplanation
 from .legacy import LicenceModel, ModuleTrial, licence_model
 from .lines import ChargeLine, ChargeType, ChargeTypeName
 from .money import Money, RoundingMode, amount_of, round_div
@@ -128,7 +128,7 @@ class InvoiceLine:
     ``quantity`` is a whole number of seats, or, under ``DAILY_PRORATED``, seat-days divided by
     the month's days shown to four places. A module of a legacy workspace inside its trial has a
     zero price. ``inputs`` are what :func:`monthly_invoice` counted from (``None`` for a line
-    made by hand); they take no part in comparisons.
+    made by hand or read from a file); they take no part in comparisons.
     """
 
     product: Product
@@ -136,7 +136,8 @@ class InvoiceLine:
     quantity: Decimal
     unit_price: Money
     total: Money
-    inputs: InvoiceInputs | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
+    # Not an argument: only monthly_invoice sets it (_with_inputs), and file formats leave it out.
+    inputs: InvoiceInputs | None = attrs.field(init=False, default=None, eq=False, repr=False)
 
     def explain(self) -> SeatExplanation:
         """Which users the line bills, on which days, under which policy, times the price.
@@ -412,9 +413,8 @@ def monthly_invoice(
             quantity = Decimal(count)
             total = _whole_total(price, count, rounding, product, kind)
         if quantity or total.amount:
-            lines.append(
-                InvoiceLine(product, kind, quantity, price, total, inputs=line_inputs[product, kind])
-            )
+            line = InvoiceLine(product, kind, quantity, price, total)
+            lines.append(_with_inputs(line, line_inputs[product, kind]))
     return Invoice(
         workspace_id=workspace.id,
         billing=workspace.billing,
@@ -450,7 +450,8 @@ def _month_end_invoice(
             total = price * count
         else:
             total = _whole_total(price, count, rounding, product, kind)
-        lines.append(InvoiceLine(product, kind, Decimal(count), price, total, inputs=inputs))
+        line = InvoiceLine(product, kind, Decimal(count), price, total)
+        lines.append(_with_inputs(line, inputs))
     return Invoice(
         workspace_id=workspace.id,
         billing=workspace.billing,
@@ -460,6 +461,12 @@ def _month_end_invoice(
         currency=prices.currency,
         lines=tuple(lines),
     )
+
+
+def _with_inputs(line: InvoiceLine, inputs: InvoiceInputs) -> InvoiceLine:
+    # The line made by monthly_invoice keeps what it was counted from, for explain().
+    object.__setattr__(line, "inputs", inputs)
+    return line
 
 
 def _month_end_only(

@@ -13,12 +13,11 @@ import enum
 import functools
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
+from decimal import Decimal
 from functools import reduce
 from itertools import compress, filterfalse, repeat
 from operator import attrgetter, is_, mul, or_
 from typing import Any
-
-from decimal import Decimal
 
 import attrs
 
@@ -497,10 +496,7 @@ def explain_seats(
             on_day = detail.holders_on(other)
             if len(on_day) > len(users):
                 day, users = other, on_day
-        body = (
-            f"{_users(users)} active with the {what} on {day}, the most on one day"
-            f"{_ids(users)}"
-        )
+        body = f"{_users(users)} active with the {what} on {day}, the most on one day{_ids(users)}"
         seats = Decimal(len(users))
     else:
         users = tuple(sorted(held))
