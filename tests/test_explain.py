@@ -327,3 +327,12 @@ def test_every_invoice_line_explains_its_own_quantity_and_total(
         assert explanation.seats == line.quantity
         assert (explanation.unit_price, explanation.total) == (line.unit_price, line.total)
         assert str(explanation).endswith(f"= {line.total}")
+
+
+def test_explaining_under_something_not_a_counting_policy_is_refused() -> None:
+    """SeatCount.explain refuses a counting that is no licbill.Counting, naming it."""
+    (count,) = lb.count_seats(
+        _WS, users=_USERS, month=_MAY, history=_HISTORY, explain=True
+    ).values()
+    with pytest.raises(lb.InvalidTypeError, match="'month-end'"):
+        count.explain(counting="month-end")  # type: ignore[arg-type]
