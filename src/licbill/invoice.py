@@ -121,6 +121,10 @@ class InvoiceInputs:
     since: dt.date | None = None
 
 
+#: InvoiceInputs' fields in order, as a line keeps them.
+_Source = tuple[Workspace, Any, Any, Any, Month, Counting, Rounding | None, "dt.date | None"]
+
+
 @attrs.frozen
 class InvoiceLine:
     """One product and user kind on an invoice.
@@ -136,8 +140,20 @@ class InvoiceLine:
     quantity: Decimal
     unit_price: Money
     total: Money
-    # Not an argument: only monthly_invoice sets it (_with_inputs), and file formats leave it out.
-    inputs: InvoiceInputs | None = attrs.field(init=False, default=None, eq=False, repr=False)
+    # Not an argument: only monthly_invoice sets it (_with_inputs), and file formats leave it
+    # out. A plain tuple, made once per invoice: InvoiceInputs is built only when asked for.
+    _source: _Source | None = attrs.field(init=False, default=None, eq=False, repr=False)
+
+    @property
+    def inputs(self) -> InvoiceInputs | None:
+        """What :func:`monthly_invoice` counted this line's seats from, or ``None``."""
+        if self._source is None:
+            return None
+        workspace, users, groups, history, month, counting, rounding, since = self._source
+        return InvoiceInputs(
+            workspace=workspace, users=users, groups=groups, history=history, month=month,
+            counting=counting, rounding=rounding, since=since,
+        )  # fmt: skip
 
     def explain(self) -> SeatExplanation:
         """Which users the line bills, on which days, under which policy, times the price.
@@ -350,10 +366,7 @@ def monthly_invoice(
         raise InvalidValueError("DAILY_PRORATED counting needs an explicit rounding policy")
     model = licence_model(workspace)
     users, groups, history = _listed(users), _listed(groups), _listed(history)
-    inputs = InvoiceInputs(
-        workspace=workspace, users=users, groups=groups, history=history, month=month,
-        counting=counting, rounding=rounding,
-    )  # fmt: skip
+    inputs: _Source = (workspace, users, groups, history, month, counting, rounding, None)
     if counting is Counting.MONTH_END and _month_end_only(
         workspace, model=model, month=month, prices=prices, rounding=rounding, trial=trial
     ):
@@ -368,7 +381,7 @@ def monthly_invoice(
         )  # fmt: skip
     seats = count_seats(workspace, users=users, groups=groups, month=month, history=history)
     free: frozenset[SeatKey] = frozenset()
-    line_inputs = dict.fromkeys(seats, inputs)
+    line_inputs: dict[SeatKey, _Source] = dict.fromkeys(seats, inputs)
     if model is LicenceModel.LEGACY:
         module_keys = frozenset(key for key in seats if isinstance(key[0], Module))
         if module_keys and trial is None:
@@ -389,7 +402,7 @@ def monthly_invoice(
                     history=history,
                     since=trial.first_paid_day,
                 )
-                paid_inputs = attrs.evolve(inputs, since=trial.first_paid_day)
+                paid_inputs = (*inputs[:-1], trial.first_paid_day)
                 for key in module_keys:
                     if key in paid:
                         seats[key] = paid[key]
@@ -435,7 +448,7 @@ def _month_end_invoice(
     rounding: Rounding | None,
     trial: ModuleTrial | None,
     held: Mapping[SeatKey, int],
-    inputs: InvoiceInputs,
+    inputs: _Source,
 ) -> Invoice:
     # A MONTH_END invoice from the seats held on the month's last day (see _month_end_only).
     # A legacy workspace's modules are free when the trial covers the month.
@@ -463,9 +476,9 @@ def _month_end_invoice(
     )
 
 
-def _with_inputs(line: InvoiceLine, inputs: InvoiceInputs) -> InvoiceLine:
+def _with_inputs(line: InvoiceLine, inputs: _Source) -> InvoiceLine:
     # The line made by monthly_invoice keeps what it was counted from, for explain().
-    object.__setattr__(line, "inputs", inputs)
+    object.__setattr__(line, "_source", inputs)
     return line
 
 
