@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 import io
 import json
@@ -226,14 +227,22 @@ def test_seed_tables_audit_clean(name: str) -> None:
     "name",
     [
         "nce-monthly-new-and-renew.csv",
+        "nce-annual-term-cycle-charge.csv",
+        "nce-prepaid-annual.csv",
         "nce-refund-within-seven-days.csv",
         "nce-trial-converted.csv",
+        "nce-billing-plan-annual-to-monthly.csv",
+        "nce-billing-plan-monthly-to-annual.csv",
+        "nce-full-upgrade.csv",
+        "nce-partial-upgrade.csv",
     ],
 )
 def test_published_new_commerce_tables_audit_clean(name: str) -> None:
     """Partner Center "Billing scenarios for one-time and select recurring purchases in new
-    commerce" (sections: recurring charges, refunds within seven days, trial conversion) audit
-    clean under the new-commerce rulebook."""
+    commerce" (sections: "How are one-time and recurring charges calculated?" tables 1 to 4,
+    refunds within seven days, trial conversion, "How do I reconcile transactions after changing
+    billing plans?" both tables, "How should I reconcile and link upgraded transactions?" full
+    and partial upgrade) audit clean under the new-commerce rulebook."""
     rows = lb.audit.read_recon(DATA / name)
     assert lb.audit.check(rows, rulebook=lb.rulebooks.NEW_COMMERCE) == ()
 
@@ -252,6 +261,54 @@ def test_published_seat_changes_audit_clean_under_a_per_line_rulebook() -> None:
     rows = lb.audit.read_recon(DATA / "nce-add-then-remove-seats.csv")
     per_line = attrs.evolve(lb.rulebooks.NEW_COMMERCE, rounding=lb.Rounding.PER_LINE_DOWN)
     assert lb.audit.check(rows, rulebook=per_line) == ()
+
+
+def test_published_seat_count_table_is_per_line_and_reported_under_per_unit() -> None:
+    """Partner Center "Billing scenarios for one-time and select recurring purchases in new
+    commerce", section "How do I calculate the total number of seats/licenses after multiple
+    changes during a billing period?": each line is rounded down once (112.258 -> 112.25), so
+    new commerce's per-unit policy reports every prorated line but the 12 March pair, where
+    the two policies agree; a per-line rulebook, and no rulebook, find it clean."""
+    rows = lb.audit.read_recon(DATA / "nce-seats-after-multiple-changes.csv")
+    findings = lb.audit.check(rows, rulebook=lb.rulebooks.NEW_COMMERCE)
+    assert [(f.row, f.rule) for f in findings] == [
+        (row, Rule.AMOUNT) for row in (3, 4, 5, 6, 9, 10, 11, 12)
+    ]
+    assert "the total -112.25 EUR" in findings[0].message
+    assert "PER_UNIT_DOWN gives 112.20" in findings[0].message
+    per_line = attrs.evolve(lb.rulebooks.NEW_COMMERCE, rounding=lb.Rounding.PER_LINE_DOWN)
+    assert lb.audit.check(rows, rulebook=per_line) == ()
+    assert lb.audit.check(rows) == ()
+
+
+def test_published_partial_upgrade_needs_its_term_end_to_audit_clean() -> None:
+    """Partner Center "Billing scenarios for one-time and select recurring purchases in new
+    commerce", "Partial upgrade": the page's table has no subscription end date; without it the
+    new subscription's line (a cycle of its source) is no cycle end of its own, and is reported."""
+    with (DATA / "nce-partial-upgrade.csv").open(newline="", encoding="utf-8") as typed:
+        table = list(csv.reader(typed))
+    assert table[0][-1] == "Subscription End Date"
+    out = io.StringIO(newline="")
+    csv.writer(out).writerows(row[:-1] for row in table)  # the page's own columns
+    bare = lb.audit.read_recon(io.StringIO(out.getvalue()))
+    (finding,) = lb.audit.check(bare, rulebook=lb.rulebooks.NEW_COMMERCE)
+    assert (finding.row, finding.rule, finding.subscription_id) == (
+        4,
+        Rule.PERIOD,
+        "6759acd5-a8a9-4402-94b7-803baa64a78e",
+    )
+    assert "ends 2021-07-17, which is no cycle end counted from 2021-06-25" in finding.message
+
+
+def test_published_upgrades_follow_the_per_unit_policy_not_the_per_line_one() -> None:
+    """Partner Center "Billing scenarios for one-time and select recurring purchases in new
+    commerce", "Full upgrade": -7.72 x 300 = -2316 is a truncated unit price times the seats;
+    a per-line rulebook (which gives 2318.40) reports both prorated lines."""
+    rows = lb.audit.read_recon(DATA / "nce-full-upgrade.csv")
+    per_line = attrs.evolve(lb.rulebooks.NEW_COMMERCE, rounding=lb.Rounding.PER_LINE_DOWN)
+    findings = lb.audit.check(rows, rulebook=per_line)
+    assert [(f.row, f.rule) for f in findings] == [(3, Rule.AMOUNT), (4, Rule.AMOUNT)]
+    assert "PER_LINE_DOWN gives 2318.40" in findings[0].message
 
 
 def test_licbill_lines_check_without_a_file() -> None:

@@ -7,6 +7,7 @@ names the reference ids of the charges it gives back. See docs/audit.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -16,10 +17,13 @@ from .errors import InvalidValueError
 from .money import Money
 from .proration import Rounding, RoundingScope, effective_unit_price, prorate
 
-if TYPE_CHECKING:  # lines.py imports this module inside ChargeLine.explain
+if TYPE_CHECKING:  # lines.py imports this module inside ChargeLine.explain; seats.py at the top
     from .lines import ChargeLine
+    from .periods import Month
+    from .seats import Counting, Product
+    from .workspace import UserKind
 
-__all__ = ["Explanation", "explain_line", "plain"]
+__all__ = ["Explanation", "SeatExplanation", "explain_line", "plain"]
 
 
 @attrs.frozen(kw_only=True)
@@ -49,6 +53,44 @@ class Explanation:
 
     def __str__(self) -> str:
         return self.text
+
+
+@attrs.frozen(kw_only=True)
+class SeatExplanation:
+    """Which users a seat count holds, on which days, under which counting policy.
+
+    Made by :meth:`licbill.SeatCount.explain` and :meth:`licbill.InvoiceLine.explain`;
+    ``str()`` gives :attr:`text`. ``users`` are the ids the count holds (under
+    ``DAILY_PRORATED`` every user holding a seat on some counted day), ``held_days`` maps each
+    user holding a seat on some counted day to its number of days, ``seats`` is the count (a
+    daily-prorated one: seat-days over the month's days). ``unit_price``, ``rounding`` and
+    ``total`` are an invoice line's (``None`` for a bare seat count, ``rounding`` also when
+    the invoice names none).
+    """
+
+    product: Product
+    user_kind: UserKind
+    month: Month
+    counting: Counting
+    users: tuple[str, ...]
+    held_days: Mapping[str, int]
+    seats: Decimal
+    unit_price: Money | None
+    rounding: Rounding | None
+    total: Money | None
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def to_html(self) -> str:
+        """An HTML document part: the text, then a table of the users and their days."""
+        from .io.display import seat_explanation_html
+
+        return seat_explanation_html(self)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
 
 
 def plain(amount: Decimal) -> str:

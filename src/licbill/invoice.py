@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
@@ -11,15 +12,24 @@ import attrs
 
 from .charges import ChargeLines
 from .errors import CurrencyMismatchError, InvalidTypeError, InvalidValueError, MissingPriceError
+from .explain import SeatExplanation
 from .legacy import LicenceModel, ModuleTrial, licence_model
 from .lines import ChargeLine, ChargeType, ChargeTypeName
 from .money import Money, RoundingMode, amount_of, round_div
 from .periods import Month
 from .proration import Rounding, RoundingScope, effective_unit_price, prorate
-from .seats import Counting, Product, Revision, SeatKey, count_seats, month_end_seats
+from .seats import (
+    Counting,
+    Product,
+    Revision,
+    SeatKey,
+    count_seats,
+    explain_seats,
+    month_end_seats,
+)
 from .workspace import BillingInfo, Group, LegacyEdition, Module, User, UserKind, Workspace
 
-__all__ = ["Invoice", "InvoiceLine", "PriceList", "monthly_invoice"]
+__all__ = ["Invoice", "InvoiceInputs", "InvoiceLine", "PriceList", "monthly_invoice"]
 
 #: The billing details an invoice shows, as the seed names them, and the field holding each.
 BILLING_DETAILS = (
@@ -93,13 +103,36 @@ class PriceList:
             ) from None
 
 
+@attrs.frozen(kw_only=True)
+class InvoiceInputs:
+    """What :func:`monthly_invoice` counted a line's seats from, kept for
+    :meth:`InvoiceLine.explain`: the seats are counted again, user by user, only when asked.
+
+    ``since`` is the first counted day of a legacy module whose trial ends inside the month.
+    """
+
+    workspace: Workspace
+    users: Iterable[User]
+    groups: Iterable[Group]
+    history: Iterable[Revision]
+    month: Month
+    counting: Counting
+    rounding: Rounding | None
+    since: dt.date | None = None
+
+
+#: InvoiceInputs' fields in order, as a line keeps them.
+_Source = tuple[Workspace, Any, Any, Any, Month, Counting, Rounding | None, "dt.date | None"]
+
+
 @attrs.frozen
 class InvoiceLine:
     """One product and user kind on an invoice.
 
     ``quantity`` is a whole number of seats, or, under ``DAILY_PRORATED``, seat-days divided by
     the month's days shown to four places. A module of a legacy workspace inside its trial has a
-    zero price.
+    zero price. ``inputs`` are what :func:`monthly_invoice` counted from (``None`` for a line
+    made by hand or read from a file); they take no part in comparisons.
     """
 
     product: Product
@@ -107,6 +140,55 @@ class InvoiceLine:
     quantity: Decimal
     unit_price: Money
     total: Money
+    # Not an argument: only monthly_invoice sets it (_with_inputs), and file formats leave it
+    # out. A plain tuple, made once per invoice: InvoiceInputs is built only when asked for.
+    _source: _Source | None = attrs.field(init=False, default=None, eq=False, repr=False)
+
+    @property
+    def inputs(self) -> InvoiceInputs | None:
+        """What :func:`monthly_invoice` counted this line's seats from, or ``None``."""
+        if self._source is None:
+            return None
+        workspace, users, groups, history, month, counting, rounding, since = self._source
+        return InvoiceInputs(
+            workspace=workspace, users=users, groups=groups, history=history, month=month,
+            counting=counting, rounding=rounding, since=since,
+        )  # fmt: skip
+
+    def explain(self) -> SeatExplanation:
+        """Which users the line bills, on which days, under which policy, times the price.
+
+        ``str()`` of the result is one line of text, e.g. ``Hybrid, regular users, 2024-05,
+        MONTH_END: 3 users active with the module on 2024-05-31 (u1, u2, u7) x 5.00 EUR =
+        15.00 EUR``. The seats are counted again from the invoice's inputs, user by user.
+        Raises :class:`~licbill.InvalidValueError` for a line not made by
+        :func:`monthly_invoice`.
+        """
+        inputs = self.inputs
+        if inputs is None:
+            raise InvalidValueError(
+                f"the {self.product.value} ({self.user_kind.value}) line carries no inputs: "
+                "only lines made by monthly_invoice can explain themselves"
+            )
+        counts = count_seats(
+            inputs.workspace,
+            users=inputs.users,
+            groups=inputs.groups,
+            month=inputs.month,
+            history=inputs.history,
+            since=inputs.since,
+            explain=True,
+        )
+        detail = counts[self.product, self.user_kind].detail
+        assert detail is not None  # counted with explain=True
+        return explain_seats(
+            detail,
+            counting=inputs.counting,
+            unit_price=self.unit_price,
+            rounding=inputs.rounding,
+            total=self.total,
+            quantity=self.quantity,
+        )
 
 
 @attrs.frozen
@@ -285,6 +367,7 @@ def monthly_invoice(
         raise InvalidValueError("DAILY_PRORATED counting needs an explicit rounding policy")
     model = licence_model(workspace)
     users, groups, history = _listed(users), _listed(groups), _listed(history)
+    inputs: _Source = (workspace, users, groups, history, month, counting, rounding, None)
     if counting is Counting.MONTH_END and _month_end_only(
         workspace, model=model, month=month, prices=prices, rounding=rounding, trial=trial
     ):
@@ -295,10 +378,11 @@ def monthly_invoice(
         held = month_end_seats(workspace, users=users, groups=groups, month=month, history=history)
         return _month_end_invoice(
             workspace, model=model, month=month, prices=prices, rounding=rounding, trial=trial,
-            held=held,
+            held=held, inputs=inputs,
         )  # fmt: skip
     seats = count_seats(workspace, users=users, groups=groups, month=month, history=history)
     free: frozenset[SeatKey] = frozenset()
+    line_inputs: dict[SeatKey, _Source] = dict.fromkeys(seats, inputs)
     if model is LicenceModel.LEGACY:
         module_keys = frozenset(key for key in seats if isinstance(key[0], Module))
         if module_keys and trial is None:
@@ -319,9 +403,11 @@ def monthly_invoice(
                     history=history,
                     since=trial.first_paid_day,
                 )
+                paid_inputs = (*inputs[:-1], trial.first_paid_day)
                 for key in module_keys:
                     if key in paid:
                         seats[key] = paid[key]
+                        line_inputs[key] = paid_inputs
                     else:
                         del seats[key]
     currency, days = prices.currency, month.days
@@ -341,7 +427,8 @@ def monthly_invoice(
             quantity = Decimal(count)
             total = _whole_total(price, count, rounding, product, kind)
         if quantity or total.amount:
-            lines.append(InvoiceLine(product, kind, quantity, price, total))
+            line = InvoiceLine(product, kind, quantity, price, total)
+            lines.append(_with_inputs(line, line_inputs[product, kind]))
     return Invoice(
         workspace_id=workspace.id,
         billing=workspace.billing,
@@ -362,6 +449,7 @@ def _month_end_invoice(
     rounding: Rounding | None,
     trial: ModuleTrial | None,
     held: Mapping[SeatKey, int],
+    inputs: _Source,
 ) -> Invoice:
     # A MONTH_END invoice from the seats held on the month's last day (see _month_end_only).
     # A legacy workspace's modules are free when the trial covers the month.
@@ -376,7 +464,8 @@ def _month_end_invoice(
             total = price * count
         else:
             total = _whole_total(price, count, rounding, product, kind)
-        lines.append(InvoiceLine(product, kind, Decimal(count), price, total))
+        line = InvoiceLine(product, kind, Decimal(count), price, total)
+        lines.append(_with_inputs(line, inputs))
     return Invoice(
         workspace_id=workspace.id,
         billing=workspace.billing,
@@ -386,6 +475,12 @@ def _month_end_invoice(
         currency=prices.currency,
         lines=tuple(lines),
     )
+
+
+def _with_inputs(line: InvoiceLine, inputs: _Source) -> InvoiceLine:
+    # The line made by monthly_invoice keeps what it was counted from, for explain().
+    object.__setattr__(line, "_source", inputs)
+    return line
 
 
 def _month_end_only(

@@ -13,6 +13,7 @@ import enum
 import functools
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
+from decimal import Decimal
 from functools import reduce
 from itertools import compress, filterfalse, repeat
 from operator import attrgetter, is_, mul, or_
@@ -21,8 +22,11 @@ from typing import Any
 import attrs
 
 from .errors import InvalidTypeError, InvalidValueError, UnknownGroupError
+from .explain import SeatExplanation, plain
 from .legacy import seat_products
+from .money import Money
 from .periods import Month, check_date
+from .proration import Rounding, RoundingScope
 from .workspace import (
     Group,
     LegacyEdition,
@@ -42,8 +46,10 @@ __all__ = [
     "Product",
     "Revision",
     "SeatCount",
+    "SeatDetail",
     "count_seats",
     "cut_history",
+    "explain_seats",
     "month_end_seats",
     "month_end_state",
 ]
@@ -83,11 +89,44 @@ class Revision:
             raise InvalidTypeError(f"a revision holds a licbill.User or Group, not {value!r}")
 
 
+@attrs.frozen(kw_only=True)
+class SeatDetail:
+    """Who held the seats of one product and user kind in one month, and on which days.
+
+    ``spans`` maps each user id holding a seat on some counted day to the stretches of days it
+    held it, each ``(first, last)`` inclusive, in date order; ``first_day`` is the first day
+    counted (the month's first day, or a later creation or ``since`` day).
+    """
+
+    product: Product
+    user_kind: UserKind
+    month: Month
+    first_day: dt.date
+    spans: Mapping[str, tuple[tuple[dt.date, dt.date], ...]]
+
+    @property
+    def counted_days(self) -> int:
+        """The number of days counted, from ``first_day`` to the month's last day."""
+        return (self.month.last - self.first_day).days + 1
+
+    def holders_on(self, day: dt.date) -> tuple[str, ...]:
+        """The ids of the users holding a seat on *day*, sorted."""
+        return tuple(
+            sorted(u for u, spans in self.spans.items() if any(a <= day <= b for a, b in spans))
+        )
+
+    def held(self, user_id: str) -> int:
+        """The number of days *user_id* held a seat."""
+        return sum((b - a).days + 1 for a, b in self.spans.get(user_id, ()))
+
+
 @attrs.frozen
 class SeatCount:
     """The seats of one product and user kind in one month, under every counting policy.
 
     ``held_days`` maps a number of days to how many users held the seat that many days.
+    ``detail`` says which users held a seat on which days; :func:`count_seats` records it
+    only when asked (``explain=True``), and it takes no part in comparisons.
     """
 
     month_end: int
@@ -95,6 +134,19 @@ class SeatCount:
     peak: int
     seat_days: int
     held_days: Mapping[int, int]
+    detail: SeatDetail | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
+
+    def explain(self, *, counting: Counting = Counting.MONTH_END) -> SeatExplanation:
+        """Which users the count under *counting* holds, and on which days.
+
+        Needs the ``detail`` of ``count_seats(..., explain=True)``; raises
+        :class:`~licbill.InvalidValueError` for a count without it.
+        """
+        if self.detail is None:
+            raise InvalidValueError(
+                "this seat count carries no detail: count with count_seats(..., explain=True)"
+            )
+        return explain_seats(self.detail, counting=counting)
 
     def count(self, counting: Counting) -> int:
         """The whole number of seats under *counting*: ``MONTH_END``, ``ANY_DAY`` or ``PEAK``.
@@ -133,6 +185,7 @@ def keyed(values: Iterable[Any], kind: type, what: str) -> dict[str, Any]:
     return keyed
 
 
+_DAY = dt.timedelta(days=1)
 _ID = attrgetter("id")
 _ON = attrgetter("on")
 _GROUPS = attrgetter("groups")
@@ -168,6 +221,8 @@ class _Holdings:
         self.since: dict[str, dt.date] = {}
         self.held: Counter[tuple[str, SeatKey]] = Counter()
         self.delta: Counter[SeatKey] = Counter()
+        #: The stretches of days each user held each seat, recorded when explaining.
+        self.spans: dict[tuple[str, SeatKey], list[list[dt.date]]] | None = None
 
     def seats(self, user: User | None) -> frozenset[SeatKey]:
         if user is None:
@@ -190,10 +245,17 @@ class _Holdings:
             self.delta[key] -= 1
 
     def close(self, user_id: str, day: dt.date) -> None:
-        days = (day - self.since.get(user_id, day)).days
+        since = self.since.get(user_id, day)
+        days = (day - since).days
         if days:
             for key in self.current.get(user_id, ()):
                 self.held[user_id, key] += days
+                if self.spans is not None:
+                    stretches = self.spans.setdefault((user_id, key), [])
+                    if stretches and stretches[-1][1] == since - _DAY:
+                        stretches[-1][1] = day - _DAY
+                    else:
+                        stretches.append([since, day - _DAY])
 
 
 def _prepared(
@@ -279,6 +341,7 @@ def count_seats(
     month: Month,
     history: Iterable[Revision] = (),
     since: dt.date | None = None,
+    explain: bool = False,
 ) -> dict[SeatKey, SeatCount]:
     """Count the seats of *workspace* in *month*, per product and user kind.
 
@@ -290,7 +353,13 @@ def count_seats(
     later of the two. Raises :class:`~licbill.InvalidValueError` for a month that ends before
     the workspace was created, :class:`~licbill.UnknownGroupError` for a membership of a group
     not given, and licbill type or value errors for malformed input.
+
+    With ``explain=True`` each count carries its :class:`SeatDetail` (which users held a seat
+    on which days, for :meth:`SeatCount.explain`): every user is then followed day by day,
+    which is slower, so it is only done when asked. The counts are the same either way.
     """
+    if not isinstance(explain, bool):
+        raise InvalidTypeError(f"explain must be True or False, not {explain!r}")
     start, user_map, group_map, inside = _prepared(workspace, users, groups, month, history, since)
     last = month.last
 
@@ -300,11 +369,15 @@ def count_seats(
     touched = {r.value.id for rs in inside.values() for r in rs if isinstance(r.value, User)}
     if changed_groups:
         touched.update(u.id for u in user_map.values() if u.groups & changed_groups)
+    if explain:  # every user is followed, so each one's days are known
+        touched.update(user_map)
 
     steady: Collection[User] = user_map.values()
     if touched:
         steady = list(map(user_map.__getitem__, filterfalse(touched.__contains__, user_map)))
     holdings = _Holdings(workspace.edition, workspace.legacy_seats, group_map)
+    if explain:
+        holdings.spans = {}
     # Users that do not change all month count once, grouped by what decides their seats.
     counts = Counter(_active_seats(workspace, _active(steady), group_map, user_map))
 
@@ -357,8 +430,121 @@ def count_seats(
             peak=peak[key],
             seat_days=sum(days * n for days, n in held.items()),
             held_days=dict(sorted(held.items())),
+            detail=_detail(key, month, start, holdings.spans),
         )
     return {key: count for key, count in result.items() if count.any_day}
+
+
+def _detail(
+    key: SeatKey,
+    month: Month,
+    start: dt.date,
+    spans: Mapping[tuple[str, SeatKey], list[list[dt.date]]] | None,
+) -> SeatDetail | None:
+    if spans is None:
+        return None
+    return SeatDetail(
+        product=key[0],
+        user_kind=key[1],
+        month=month,
+        first_day=start,
+        spans={
+            user_id: tuple((a, b) for a, b in stretches)
+            for (user_id, k), stretches in sorted(spans.items(), key=lambda item: item[0][0])
+            if k == key
+        },
+    )
+
+
+def explain_seats(
+    detail: SeatDetail,
+    *,
+    counting: Counting,
+    unit_price: Money | None = None,
+    rounding: Rounding | None = None,
+    total: Money | None = None,
+    quantity: Decimal | None = None,
+) -> SeatExplanation:
+    """The :class:`~licbill.explain.SeatExplanation` of *detail* under *counting*.
+
+    With *unit_price* and *total* (an invoice line's, :meth:`~licbill.InvoiceLine.explain`)
+    the text goes on to the price and the total; *rounding* is the invoice's policy, if any,
+    and *quantity* the line's quantity (a daily-prorated line's seats to four places).
+    """
+    if not isinstance(counting, Counting):
+        raise InvalidTypeError(f"counting must be a licbill.Counting, not {counting!r}")
+    product, kind, month = detail.product, detail.user_kind, detail.month
+    what = "module" if isinstance(product, Module) else "edition"
+    head = f"{product.value}, {kind.value} users, {month}, {counting.name}: "
+    days = month.days
+    held = {user_id: detail.held(user_id) for user_id in detail.spans}
+    if counting is Counting.MONTH_END:
+        users = detail.holders_on(month.last)
+        body = f"{_users(users)} active with the {what} on {month.last}{_ids(users)}"
+        seats = Decimal(len(users))
+    elif counting is Counting.ANY_DAY:
+        users = tuple(sorted(held))
+        body = (
+            f"{_users(users)} active with the {what} on some day from {detail.first_day} to "
+            f"{month.last}{_ids(users)}"
+        )
+        seats = Decimal(len(users))
+    elif counting is Counting.PEAK:
+        day, users = detail.first_day, detail.holders_on(detail.first_day)
+        for n in range(1, detail.counted_days):
+            other = detail.first_day + dt.timedelta(days=n)
+            on_day = detail.holders_on(other)
+            if len(on_day) > len(users):
+                day, users = other, on_day
+        body = f"{_users(users)} active with the {what} on {day}, the most on one day{_ids(users)}"
+        seats = Decimal(len(users))
+    else:
+        users = tuple(sorted(held))
+        seat_days = sum(held.values())
+        each = ", ".join(f"{u} {held[u]}{_stretches(detail, u)}" for u in users)
+        seats = quantity if quantity is not None else Decimal(seat_days) / days
+        body = (
+            f"{seat_days} seat-days of {_users(users)} ({each}) / {days} days = "
+            f"{plain(seats)} seats"
+        )
+    text = head + body
+    if unit_price is not None and total is not None:
+        if counting is Counting.DAILY_PRORATED and rounding is not None:
+            per = "each user's share" if rounding.scope is RoundingScope.PER_UNIT else "the sum"
+            text += f" x {unit_price}, rounding {per} ({rounding.name}) = {total}"
+        elif rounding is not None:
+            text += f" x {unit_price} ({rounding.name}) = {total}"
+        else:
+            text += f" x {unit_price} = {total}"
+    return SeatExplanation(
+        product=product,
+        user_kind=kind,
+        month=month,
+        counting=counting,
+        users=users,
+        held_days=held,
+        seats=seats,
+        unit_price=unit_price,
+        rounding=rounding,
+        total=total,
+        text=text,
+    )
+
+
+def _users(users: Collection[str]) -> str:
+    return f"{len(users)} user" if len(users) == 1 else f"{len(users)} users"
+
+
+def _ids(users: Collection[str]) -> str:
+    return f" ({', '.join(users)})" if users else ""
+
+
+def _stretches(detail: SeatDetail, user_id: str) -> str:
+    # A user holding the seat all the counted days needs no dates.
+    spans = detail.spans[user_id]
+    if spans == ((detail.first_day, detail.month.last),):
+        return ""
+    return " (" + ", ".join(f"{a}..{b}" if a != b else f"{a}" for a, b in spans) + ")"
 
 
 @attrs.frozen(kw_only=True)

@@ -22,6 +22,7 @@ from babel.dates import format_date as _babel_date
 from babel.numbers import format_currency
 
 from ..errors import InvalidTypeError, InvalidValueError, MissingDependencyError
+from ..explain import SeatExplanation
 from ..invoice import Invoice
 from ..lines import RECORD_FIELDS, ChargeLine, ChargeType, ChargeTypeName
 from ..models import Billing, Term
@@ -302,3 +303,14 @@ def invoice_html(invoice: Invoice, *, locale: str | None = None) -> str:
     header = ("product", "users", "quantity", "unit price", "total")
     lines = html_table(header, invoice_rows(invoice, locale=locale), numeric=(2, 3, 4))
     return f"<p><b>{title}</b></p>{details}{lines}"
+
+
+def seat_explanation_html(explanation: SeatExplanation) -> str:
+    """``SeatExplanation.to_html``: the text, then the users with their days and whether the
+    count holds them."""
+    rows = (
+        (user, days, "yes" if user in explanation.users else "no")
+        for user, days in explanation.held_days.items()
+    )
+    table = html_table(("user", "days held", "counted"), rows, numeric=(1,))
+    return f"<p>{html.escape(explanation.text)}</p>{table}"
