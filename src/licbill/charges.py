@@ -1128,7 +1128,9 @@ class _Engine:
                 cycle_days=den,
                 billing_days=num,
                 rounding=self.rounding,
-                unit="months",
+                # A custom first term's share counts days of a standard period (28 or more);
+                # a billing-plan change's counts months of the cycle (1, 12 or 36).
+                unit="months" if den == sub.cycle_months else "days",
             )
         self.line(
             sub,
@@ -1162,7 +1164,7 @@ class _Engine:
             # In a short cycle a day costs what it costs in the cycle's share of the price.
             billing_days *= num
             cycle_days *= den
-            unit = f"days x {num}/{den} months"
+            unit = "weighted days"
         price, rounding = sub.price, self.rounding
         total = unchecked_prorate(
             price, sub.quantity, billing_days, cycle_days, rounding, -1 if credit else 1

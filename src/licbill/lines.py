@@ -65,8 +65,10 @@ class Basis:
     rounding: Rounding
     reverses: tuple[str, ...] = ()
     refund: bool = False
-    #: What ``cycle_days`` and ``billing_days`` count: ``"days"``, or ``"months"`` for a cycle
-    #: billed as a share of whole months (a billing-plan change, docs/operations.md).
+    #: What ``cycle_days`` and ``billing_days`` count: ``"days"``; ``"months"`` for a cycle
+    #: billed as a share of whole months (a billing-plan change, docs/operations.md); or
+    #: ``"weighted days"`` for a line inside such a short cycle, where both counts are days
+    #: times the cycle's share of the price (its numerator and its denominator).
     unit: str = "days"
 
     def __attrs_post_init__(self) -> None:
