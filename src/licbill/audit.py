@@ -590,9 +590,11 @@ class _Subscription:
         """The cycle of a one-day (custom-meter) line; ``None`` when no cycle holds it."""
         months = line.billing.cycle_months(line.term)
         day = line.charge_start
-        grid = self.term_grid(line)
-        if grid is not None and day <= line.charge_end:
-            anchor, n = grid
+        grids = self.term_grids(line) if day <= line.charge_end else []
+        # Of the grids that reach the term end, the latest anchor on or before the day rules
+        # (two grids meet where a month end clamps: 2024-01-30 + 13 months is 2025-02-28).
+        before = sorted((grid for grid in grids if grid[0] <= day), reverse=True)
+        for anchor, n in before + [grid for grid in grids if grid[0] > day]:
             for k in range(1, line.term.months // months + 1):
                 start = add_months(anchor, n - k * months)
                 if start <= day:
@@ -608,29 +610,39 @@ class _Subscription:
                 return cycle
         return None
 
-    def term_grid(self, line: ChargeLine) -> tuple[dt.date, int] | None:
-        """The anchor whose month grid the term of *line* is counted on, and its end's index.
+    def term_grids(self, line: ChargeLine) -> list[tuple[dt.date, int]]:
+        """The anchors whose month grids reach the term end of *line*, with the end's index.
 
-        The cycles of a term count back from its end, on the grid of the first anchor that
-        reaches the end: the subscription start, a new term's first day, a coterminous
-        subscription's, or the day after the end (a custom first term) (docs/operations.md).
-        ``None`` when the line names no term end.
+        The cycles of a term count back from its end, on the grid of an anchor that reaches
+        the end: the subscription start, a new term's first day, a coterminous subscription's,
+        or the day after the end (a custom first term) (docs/operations.md). Where month ends
+        clamp, several grids reach one end (2024-01-30 + 13 months and 2024-02-29 + 12 months
+        both end 2025-02-27): each is kept, and a period any of them explains is accepted.
+        Empty when the line names no term end.
         """
         end = line.subscription_end
         if end is None or end >= dt.date.max or end < line.charge_start:
-            return None
-        for anchor in self.anchors:
-            n = _grid_months(anchor, end)
-            if n is not None:
-                return anchor, n
-        return None  # pragma: no cover - the day after the end always reaches it
+            return []
+        grids: list[tuple[dt.date, int]] = []
+        # The day after the end always reaches it: it counts only when no other anchor does.
+        for anchors in (
+            [a for a in self.anchors if a not in self.after_ends],
+            [a for a in self.anchors if a in self.after_ends],
+        ):
+            for anchor in anchors:
+                n = _grid_months(anchor, end)
+                if n is not None:
+                    grids.append((anchor, n))
+            if grids:
+                return grids
+        return grids  # pragma: no cover - the day after the end always reaches it
 
     def grid_starts(self, line: ChargeLine) -> list[dt.date]:
         """The first days of the standard cycles, counted from an anchor, that end with *line*."""
         months = line.billing.cycle_months(line.term)
         found = []
-        grid = self.term_grid(line)
-        for anchor in self.anchors if grid is None else (grid[0],):
+        grids = self.term_grids(line)
+        for anchor in [grid[0] for grid in grids] or self.anchors:
             n = _grid_months(anchor, line.charge_end)
             if n is not None:
                 try:
