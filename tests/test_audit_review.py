@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import decimal
+import io
 from datetime import date
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 import licbill as lb
+from licbill.io.recon import write_csv
+from licbill.strategies import event_histories
 
 NC = lb.rulebooks.NEW_COMMERCE
 
@@ -66,3 +73,68 @@ def test_three_year_monthly_converted_to_annual_is_clean() -> None:
         rulebook=NC,
     )
     assert lb.audit.check(lines, rulebook=NC) == ()
+
+
+# 3. The caller's decimal context ---------------------------------------------------------------
+
+_SKU = lb.Sku.monthly(id="m", name="M", unit_price=_usd("12345.67"))
+_EVENTS = [
+    lb.Purchase(subscription_id="C", on=date(2024, 1, 10), sku=_SKU, quantity=3),
+    lb.ChangeQuantity(subscription_id="C", on=date(2024, 1, 25), quantity=7),
+]
+
+
+def _clean_rows() -> tuple[lb.audit.ReconRow, ...]:
+    lines = lb.charge_lines(_EVENTS, through=date(2024, 4, 30), rulebook=NC)
+    text = io.StringIO()
+    write_csv(lines, text)
+    text.seek(0)
+    return lb.audit.read_recon(text)
+
+
+def test_a_clean_file_stays_clean_under_a_two_digit_round_up_context() -> None:
+    """Under the caller's prec=2, ROUND_UP context, a clean file still has no findings."""
+    rows = _clean_rows()
+    assert lb.audit.check(rows, rulebook=NC) == ()
+    with decimal.localcontext(prec=2, rounding=decimal.ROUND_UP):
+        assert lb.audit.check(rows, rulebook=NC) == ()
+
+
+_SIGNALS = sorted(decimal.Context().flags, key=lambda signal: signal.__name__)
+#: Caller contexts drawn as tests/test_context.py draws them.
+_CONTEXTS = st.builds(
+    decimal.Context,
+    prec=st.integers(1, 40),
+    rounding=st.sampled_from(
+        [
+            decimal.ROUND_UP,
+            decimal.ROUND_DOWN,
+            decimal.ROUND_CEILING,
+            decimal.ROUND_FLOOR,
+            decimal.ROUND_HALF_UP,
+            decimal.ROUND_HALF_DOWN,
+            decimal.ROUND_HALF_EVEN,
+            decimal.ROUND_05UP,
+        ]
+    ),
+    Emax=st.integers(0, 30),
+    Emin=st.integers(-30, 0),
+    clamp=st.integers(0, 1),
+    traps=st.lists(st.sampled_from(_SIGNALS), unique=True),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(events=event_histories(), caller=_CONTEXTS)
+def test_check_does_not_depend_on_the_callers_context(
+    events: tuple[lb.Event, ...], caller: decimal.Context
+) -> None:
+    """Property: check() finds the same under any drawn caller context."""
+    lines = lb.charge_lines(events, through=date(2027, 12, 31), rulebook=NC)
+    text = io.StringIO()
+    write_csv(lines, text)
+    text.seek(0)
+    rows = lb.audit.read_recon(text)
+    expected = lb.audit.check(rows, rulebook=NC)
+    with decimal.localcontext(caller):
+        assert lb.audit.check(rows, rulebook=NC) == expected

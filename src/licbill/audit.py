@@ -22,7 +22,6 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
-from fractions import Fraction
 from pathlib import Path
 from typing import Any, Final, TextIO
 
@@ -31,9 +30,9 @@ import attrs
 from .errors import InvalidTypeError, LicbillError
 from .lines import ChargeLine, ChargeType, ChargeTypeName
 from .models import Billing, Term
-from .money import Money, RoundingMode, round_div
+from .money import Money, RoundingMode, decimal_context, round_div
 from .periods import Period, add_months, inclusive_days, period_end
-from .proration import Rounding, prorate
+from .proration import Rounding, effective_unit_price, prorate
 from .rulebooks import Rulebook
 
 __all__ = [
@@ -476,17 +475,25 @@ def _cycle_containing(anchor: dt.date, months: int, day: dt.date, offset: int) -
 
 
 def _eup_matches(given: Money, unit_price: Money, billing_days: int, cycle_days: int) -> bool:
-    # The file may show the prorated price exactly, or rounded to the places it prints.
-    exact = Fraction(unit_price.amount) * billing_days / cycle_days
-    shown = abs(given.amount)
-    if Fraction(shown) == exact:
+    # The file may show licbill's effective unit price, the exact prorated price, or the price
+    # rounded to the places it prints. Exact integers only: no caller's context rounds here.
+    if (
+        given.amount.copy_abs()
+        == effective_unit_price(
+            unit_price=unit_price, billing_days=billing_days, cycle_days=cycle_days
+        ).amount
+    ):
         return True
-    places = max(-int(shown.as_tuple().exponent), 0)
-    scaled = exact * 10**places
-    target = int(shown.scaleb(places))
-    return any(
-        round_div(scaled.numerator, scaled.denominator, mode) == target for mode in RoundingMode
-    )
+    _sign, digits, exponent = given.amount.as_tuple()
+    assert isinstance(exponent, int)  # a Money amount is finite
+    target = int("".join(map(str, digits)) or "0") * 10 ** max(exponent, 0)
+    places = max(-exponent, 0)
+    numerator, denominator = unit_price.amount.as_integer_ratio()
+    numerator *= billing_days * 10**places
+    denominator *= cycle_days
+    if numerator == target * denominator:
+        return True
+    return any(round_div(numerator, denominator, mode) == target for mode in RoundingMode)
 
 
 #: Lines dated on the first day of the cycle they charge.
@@ -693,6 +700,7 @@ class _Subscription:
     # Amounts and credits ------------------------------------------------------------------------
 
     def amounts_and_credits(self) -> Iterator[Finding]:
+        ctx = decimal_context()  # licbill's context, never the caller's
         net: dict[Any, Decimal] = {}
         charged: dict[Any, list[Decimal]] = {}
         for row in self.rows:
@@ -704,11 +712,12 @@ class _Subscription:
             before = net.get(key, Decimal(0))
             amount = line.total.amount
             # A full refund reverses each line of its cycle with a line of the opposite total.
-            reversal = amount < 0 and (-amount == before or -amount in charged.get(key, ()))
+            back = amount.copy_negate()
+            reversal = amount < 0 and (back == before or back in charged.get(key, ()))
             if line.charge_start <= line.charge_end and not reversal:
                 yield from self.amount(row)
             charged.setdefault(key, []).append(amount)
-            net[key] = before + amount
+            net[key] = ctx.add(before, amount)
             if amount < 0 and net[key] < 0:
                 yield _finding(
                     row,
