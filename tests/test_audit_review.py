@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import csv
 import decimal
 import io
 from datetime import date
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import licbill as lb
+from licbill.io.cli import main
 from licbill.io.recon import write_csv
 from licbill.strategies import event_histories
 
@@ -138,3 +142,47 @@ def test_check_does_not_depend_on_the_callers_context(
     expected = lb.audit.check(rows, rulebook=NC)
     with decimal.localcontext(caller):
         assert lb.audit.check(rows, rulebook=NC) == expected
+
+
+# 4. Error messages -------------------------------------------------------------------------------
+
+
+def _file_with(tmp_path: Path, field: str, value: str) -> Path:
+    """A one-line recon file of licbill's own lines, with *field* of row 2 set to *value*."""
+    lines = lb.charge_lines(_EVENTS[:1], through=date(2024, 1, 31), rulebook=NC)
+    text = io.StringIO()
+    write_csv(lines, text)
+    rows = list(csv.DictReader(io.StringIO(text.getvalue())))
+    rows[0][field] = value
+    path = tmp_path / "recon.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_a_subtotal_beyond_the_supported_amounts_names_line_and_field(tmp_path: Path) -> None:
+    """A Subtotal of 1e999999 is refused naming the file, line 2 and the Subtotal field."""
+    path = _file_with(tmp_path, "Subtotal", "1e999999")
+    with pytest.raises(lb.audit.ReconFileError, match=r"recon\.csv:2: Subtotal: ") as caught:
+        lb.audit.read_recon(path)
+    assert (caught.value.line, caught.value.field) == (2, "Subtotal")
+
+
+def test_a_huge_quantity_is_refused_by_read_recon(tmp_path: Path) -> None:
+    """A Quantity of 99999999999999999999999 is refused on reading, naming file, line, field."""
+    path = _file_with(tmp_path, "Quantity", "99999999999999999999999")
+    with pytest.raises(lb.audit.ReconFileError, match=r"recon\.csv:2: Quantity: .*0\.\.") as caught:
+        lb.audit.read_recon(path)
+    assert (caught.value.line, caught.value.field) == (2, "Quantity")
+
+
+def test_the_cli_names_the_file_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`licbill audit empty.csv` says `empty.csv: header: the file is empty`, the name once."""
+    (tmp_path / "empty.csv").write_text("", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["audit", "empty.csv"]) == 1
+    assert capsys.readouterr().err == "licbill: error: empty.csv: header: the file is empty\n"

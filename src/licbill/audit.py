@@ -27,6 +27,7 @@ from typing import Any, Final, TextIO
 
 import attrs
 
+from ._validators import MAX_QUANTITY, shown
 from .errors import InvalidTypeError, LicbillError
 from .lines import ChargeLine, ChargeType, ChargeTypeName
 from .models import Billing, Term
@@ -168,6 +169,8 @@ def read_recon(file: str | os.PathLike[str] | TextIO) -> tuple[ReconRow, ...]:
         try:
             with Path(file).open(encoding="utf-8-sig", newline="") as handle:
                 return _read(handle, path)
+        except ReconFileError:
+            raise  # already names the file (a ValueError, so caught before the one below)
         except OSError as error:
             raise ReconFileError(path, None, "file", error.strerror or str(error)) from None
         except UnicodeDecodeError as error:
@@ -266,13 +269,22 @@ class _Row:
         return self.date(field) if self.raw(field) else None
 
     def money(self, field: str, currency: str) -> Money:
-        return Money(self.decimal(field), currency)
+        try:
+            return Money(self.decimal(field), currency)
+        except ReconFileError:
+            raise
+        except LicbillError as error:  # an amount outside licbill's supported range
+            raise self.fail(field, str(error)) from None
 
     def quantity(self) -> int:
         field = "Quantity" if self.raw("Quantity") else "BillableQuantity"
         amount = self.decimal(field)
-        if amount != amount.to_integral_value() or amount < 0:
-            raise self.fail(field, f"not a whole number of units >= 0: {self.raw(field)!r}")
+        if amount < 0 or amount > MAX_QUANTITY:
+            raise self.fail(
+                field, f"not a number of units in 0..{MAX_QUANTITY}: {shown(self.raw(field))}"
+            )
+        if amount != amount.to_integral_value(context=decimal_context()):
+            raise self.fail(field, f"not a whole number of units >= 0: {shown(self.raw(field))}")
         return int(amount)
 
     def charge_type(self) -> ChargeTypeName:
