@@ -186,3 +186,61 @@ def test_the_cli_names_the_file_once(
     monkeypatch.chdir(tmp_path)
     assert main(["audit", "empty.csv"]) == 1
     assert capsys.readouterr().err == "licbill: error: empty.csv: header: the file is empty\n"
+
+
+# 2. Workspace invoice lines ----------------------------------------------------------------------
+
+_WS = lb.Workspace(id="w1", created_on=date(2024, 1, 1))
+_PRICES = lb.PriceList(
+    {
+        (lb.Module.HYBRID, lb.UserKind.REGULAR): lb.Money("6.00", "EUR"),
+        (lb.Module.HYBRID, lb.UserKind.GUEST): lb.Money("1.00", "EUR"),
+        (lb.Module.ENGAGE, lb.UserKind.REGULAR): lb.Money("4.00", "EUR"),
+    }
+)
+_USERS = [
+    lb.User(id="u1", username="u1", modules={lb.Module.HYBRID, lb.Module.ENGAGE}),
+    lb.User(id="u2", username="u2", modules={lb.Module.HYBRID}),
+    lb.User(id="g1", username="g1", modules={lb.Module.HYBRID}, guest=True),
+]
+
+
+@pytest.mark.parametrize("counting", list(lb.Counting))
+def test_workspace_invoice_lines_are_clean(counting: lb.Counting) -> None:
+    """An invoice's charge lines (several products under one workspace id) have no findings."""
+    rounding = lb.Rounding.PER_LINE_HALF_UP if counting is lb.Counting.DAILY_PRORATED else None
+    invoice = lb.monthly_invoice(
+        _WS,
+        users=_USERS,
+        month=lb.Month(2024, 5),
+        prices=_PRICES,
+        counting=counting,
+        rounding=rounding,
+    )
+    lines = invoice.charge_lines()
+    assert len({line.sku_id for line in lines}) == 3
+    assert lb.audit.check(lines) == ()
+
+
+def test_the_example_workspace_invoice_csv_audits_clean(tmp_path: Path) -> None:
+    """`licbill invoice examples/workspaces.toml --month 2024-05 --format csv` audits clean."""
+    out = tmp_path / "w.csv"
+    assert main(["invoice", "examples/workspaces.toml", "--month", "2024-05", "--format", "csv",
+                 "--output", str(out)]) == 0  # fmt: skip
+    assert lb.audit.check(lb.audit.read_recon(out)) == ()
+
+
+def test_a_workspace_line_with_a_wrong_total_is_found() -> None:
+    """A workspace line whose total is not seats (or seat-days) times its price is a finding."""
+    invoice = lb.monthly_invoice(_WS, users=_USERS, month=lb.Month(2024, 5), prices=_PRICES)
+    line = invoice.charge_lines()[0]
+    wrong = line._replace(total=line.total + lb.Money("0.05", "EUR"))
+    assert [f.rule for f in lb.audit.check([wrong])] == [lb.audit.Rule.AMOUNT]
+
+
+def test_two_workspace_lines_for_one_product_and_kind_are_found() -> None:
+    """A second line for one product and user kind in one month is an overlap finding."""
+    invoice = lb.monthly_invoice(_WS, users=_USERS, month=lb.Month(2024, 5), prices=_PRICES)
+    line = invoice.charge_lines()[0]
+    again = line._replace(quantity=line.quantity + 1, total=line.total + line.unit_price)
+    assert [f.rule for f in lb.audit.check([line, again])] == [lb.audit.Rule.OVERLAP]

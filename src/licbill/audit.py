@@ -35,6 +35,7 @@ from .money import Money, RoundingMode, decimal_context, round_div
 from .periods import Period, add_months, inclusive_days, period_end
 from .proration import Rounding, effective_unit_price, prorate
 from .rulebooks import Rulebook
+from .workspace import UserKind
 
 __all__ = [
     "FINDING_COLUMNS",
@@ -508,6 +509,21 @@ def _eup_matches(given: Money, unit_price: Money, billing_days: int, cycle_days:
     return any(round_div(numerator, denominator, mode) == target for mode in RoundingMode)
 
 
+def _is_workspace_line(line: ChargeLine) -> bool:
+    """Whether *line* is a workspace invoice line (docs/workspace.md, "The invoice as charge
+    lines"): a ``cycleCharge`` over one whole calendar month, SKU ``<product>-<kind>`` of a user
+    kind, reference id ``<workspace>-<YYYY-MM>-<product>-<kind>``."""
+    start, end = line.charge_start, line.charge_end
+    return (
+        line.charge_type.kind is ChargeType.CYCLE_CHARGE
+        and start.day == 1
+        and (end + _DAY).day == 1
+        and (start.year, start.month) == (end.year, end.month)
+        and any(line.sku_id == f"{line.product_id}-{kind.value}" for kind in UserKind)
+        and line.reference_id == f"{line.subscription_id}-{start:%Y-%m}-{line.sku_id}"
+    )
+
+
 #: Lines dated on the first day of the cycle they charge.
 _OPENS: Final = frozenset(
     {ChargeType.NEW, ChargeType.RENEW, ChargeType.CYCLE_CHARGE, ChargeType.CHANGE_BILLING_PLAN}
@@ -588,6 +604,7 @@ class _Subscription:
             yield from self.period(row)
         yield from self.amounts_and_credits()
         yield from self.overlaps()
+        yield from self.workspace_lines()
         yield from self.after_cancel()
         if self.rulebook is not None:
             yield from self.windows(self.rulebook)
@@ -798,15 +815,22 @@ class _Subscription:
         line = row.line
         price, quantity = line.unit_price, line.quantity
         candidates = self.spans(line)
+        policies = self.policies
+        if _is_workspace_line(line):
+            # Seats at the unit price, or seat-days at the price of one seat-day (its
+            # effective unit price); the invoice's own rounding policy may be any.
+            days = line.charge_end.day
+            candidates = [_Span(1, 1, "whole seats"), _Span(1, days, f"seat-days of {days}")]
+            policies = tuple(Rounding)
         if not candidates:
             return
         want = abs(line.total)
         tried: list[str] = []
         matched: list[_Span] = []
         for span in candidates:
-            days = {"billing_days": span.billing_days, "cycle_days": span.cycle_days}
-            for policy in self.policies:
-                got = prorate(unit_price=price, quantity=quantity, rounding=policy, **days)
+            span_days = {"billing_days": span.billing_days, "cycle_days": span.cycle_days}
+            for policy in policies:
+                got = prorate(unit_price=price, quantity=quantity, rounding=policy, **span_days)
                 if got == want:
                     matched.append(span)
                     break
@@ -840,6 +864,8 @@ class _Subscription:
             line = row.line
             if line.unit_price.amount == 0 or line.charge_end < line.charge_start:
                 continue
+            if _is_workspace_line(line):
+                continue  # seats per product and kind: checked by workspace_lines
             start, end = line.charge_start, line.charge_end
             if start == end:
                 # A one-day (custom-meter) line charges its whole cycle at the full price.
@@ -895,6 +921,23 @@ class _Subscription:
                         f"{seats} seats are charged for {first}..{after - _DAY} after this "
                         f"line, not {expected}",
                     )
+
+    def workspace_lines(self) -> Iterator[Finding]:
+        """A workspace invoice has one line per product and user kind a month."""
+        seen: dict[tuple[str, dt.date], ReconRow] = {}
+        for row in self.rows:
+            line = row.line
+            if not _is_workspace_line(line):
+                continue
+            key = (line.sku_id, line.charge_start)
+            first = seen.setdefault(key, row)
+            if first is not row and first.line._replace(basis=None) != line._replace(basis=None):
+                yield _finding(
+                    row,
+                    Rule.OVERLAP,
+                    f"a second {line.sku_id} line for {line.charge_start:%Y-%m} (the first is "
+                    f"row {first.row}); a workspace invoice has one per product and user kind",
+                )
 
     def moves(self) -> set[int]:
         """The rows that move seats between subscriptions (docs/operations.md).
