@@ -22,19 +22,20 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
-from fractions import Fraction
 from pathlib import Path
 from typing import Any, Final, TextIO
 
 import attrs
 
+from ._validators import MAX_QUANTITY, shown
 from .errors import InvalidTypeError, LicbillError
 from .lines import ChargeLine, ChargeType, ChargeTypeName
 from .models import Billing, Term
-from .money import Money, RoundingMode, round_div
+from .money import Money, RoundingMode, decimal_context, round_div
 from .periods import Period, add_months, inclusive_days, period_end
-from .proration import Rounding, prorate
+from .proration import Rounding, effective_unit_price, prorate
 from .rulebooks import Rulebook
+from .workspace import UserKind
 
 __all__ = [
     "FINDING_COLUMNS",
@@ -169,6 +170,8 @@ def read_recon(file: str | os.PathLike[str] | TextIO) -> tuple[ReconRow, ...]:
         try:
             with Path(file).open(encoding="utf-8-sig", newline="") as handle:
                 return _read(handle, path)
+        except ReconFileError:
+            raise  # already names the file (a ValueError, so caught before the one below)
         except OSError as error:
             raise ReconFileError(path, None, "file", error.strerror or str(error)) from None
         except UnicodeDecodeError as error:
@@ -267,13 +270,22 @@ class _Row:
         return self.date(field) if self.raw(field) else None
 
     def money(self, field: str, currency: str) -> Money:
-        return Money(self.decimal(field), currency)
+        try:
+            return Money(self.decimal(field), currency)
+        except ReconFileError:
+            raise
+        except LicbillError as error:  # an amount outside licbill's supported range
+            raise self.fail(field, str(error)) from None
 
     def quantity(self) -> int:
         field = "Quantity" if self.raw("Quantity") else "BillableQuantity"
         amount = self.decimal(field)
-        if amount != amount.to_integral_value() or amount < 0:
-            raise self.fail(field, f"not a whole number of units >= 0: {self.raw(field)!r}")
+        if amount < 0 or amount > MAX_QUANTITY:
+            raise self.fail(
+                field, f"not a number of units in 0..{MAX_QUANTITY}: {shown(self.raw(field))}"
+            )
+        if amount != amount.to_integral_value(context=decimal_context()):
+            raise self.fail(field, f"not a whole number of units >= 0: {shown(self.raw(field))}")
         return int(amount)
 
     def charge_type(self) -> ChargeTypeName:
@@ -476,16 +488,39 @@ def _cycle_containing(anchor: dt.date, months: int, day: dt.date, offset: int) -
 
 
 def _eup_matches(given: Money, unit_price: Money, billing_days: int, cycle_days: int) -> bool:
-    # The file may show the prorated price exactly, or rounded to the places it prints.
-    exact = Fraction(unit_price.amount) * billing_days / cycle_days
-    shown = abs(given.amount)
-    if Fraction(shown) == exact:
+    # The file may show licbill's effective unit price, the exact prorated price, or the price
+    # rounded to the places it prints. Exact integers only: no caller's context rounds here.
+    if (
+        given.amount.copy_abs()
+        == effective_unit_price(
+            unit_price=unit_price, billing_days=billing_days, cycle_days=cycle_days
+        ).amount
+    ):
         return True
-    places = max(-int(shown.as_tuple().exponent), 0)
-    scaled = exact * 10**places
-    target = int(shown.scaleb(places))
-    return any(
-        round_div(scaled.numerator, scaled.denominator, mode) == target for mode in RoundingMode
+    _sign, digits, exponent = given.amount.as_tuple()
+    assert isinstance(exponent, int)  # a Money amount is finite
+    target = int("".join(map(str, digits)) or "0") * 10 ** max(exponent, 0)
+    places = max(-exponent, 0)
+    numerator, denominator = unit_price.amount.as_integer_ratio()
+    numerator *= billing_days * 10**places
+    denominator *= cycle_days
+    if numerator == target * denominator:
+        return True
+    return any(round_div(numerator, denominator, mode) == target for mode in RoundingMode)
+
+
+def _is_workspace_line(line: ChargeLine) -> bool:
+    """Whether *line* is a workspace invoice line (docs/workspace.md, "The invoice as charge
+    lines"): a ``cycleCharge`` over one whole calendar month, SKU ``<product>-<kind>`` of a user
+    kind, reference id ``<workspace>-<YYYY-MM>-<product>-<kind>``."""
+    start, end = line.charge_start, line.charge_end
+    return (
+        line.charge_type.kind is ChargeType.CYCLE_CHARGE
+        and start.day == 1
+        and (end + _DAY).day == 1
+        and (start.year, start.month) == (end.year, end.month)
+        and any(line.sku_id == f"{line.product_id}-{kind.value}" for kind in UserKind)
+        and line.reference_id == f"{line.subscription_id}-{start:%Y-%m}-{line.sku_id}"
     )
 
 
@@ -569,6 +604,7 @@ class _Subscription:
             yield from self.period(row)
         yield from self.amounts_and_credits()
         yield from self.overlaps()
+        yield from self.workspace_lines()
         yield from self.after_cancel()
         if self.rulebook is not None:
             yield from self.windows(self.rulebook)
@@ -590,9 +626,11 @@ class _Subscription:
         """The cycle of a one-day (custom-meter) line; ``None`` when no cycle holds it."""
         months = line.billing.cycle_months(line.term)
         day = line.charge_start
-        grid = self.term_grid(line)
-        if grid is not None and day <= line.charge_end:
-            anchor, n = grid
+        grids = self.term_grids(line) if day <= line.charge_end else []
+        # Of the grids that reach the term end, the latest anchor on or before the day rules
+        # (two grids meet where a month end clamps: 2024-01-30 + 13 months is 2025-02-28).
+        before = sorted((grid for grid in grids if grid[0] <= day), reverse=True)
+        for anchor, n in before + [grid for grid in grids if grid[0] > day]:
             for k in range(1, line.term.months // months + 1):
                 start = add_months(anchor, n - k * months)
                 if start <= day:
@@ -608,29 +646,39 @@ class _Subscription:
                 return cycle
         return None
 
-    def term_grid(self, line: ChargeLine) -> tuple[dt.date, int] | None:
-        """The anchor whose month grid the term of *line* is counted on, and its end's index.
+    def term_grids(self, line: ChargeLine) -> list[tuple[dt.date, int]]:
+        """The anchors whose month grids reach the term end of *line*, with the end's index.
 
-        The cycles of a term count back from its end, on the grid of the first anchor that
-        reaches the end: the subscription start, a new term's first day, a coterminous
-        subscription's, or the day after the end (a custom first term) (docs/operations.md).
-        ``None`` when the line names no term end.
+        The cycles of a term count back from its end, on the grid of an anchor that reaches
+        the end: the subscription start, a new term's first day, a coterminous subscription's,
+        or the day after the end (a custom first term) (docs/operations.md). Where month ends
+        clamp, several grids reach one end (2024-01-30 + 13 months and 2024-02-29 + 12 months
+        both end 2025-02-27): each is kept, and a period any of them explains is accepted.
+        Empty when the line names no term end.
         """
         end = line.subscription_end
         if end is None or end >= dt.date.max or end < line.charge_start:
-            return None
-        for anchor in self.anchors:
-            n = _grid_months(anchor, end)
-            if n is not None:
-                return anchor, n
-        return None  # pragma: no cover - the day after the end always reaches it
+            return []
+        grids: list[tuple[dt.date, int]] = []
+        # The day after the end always reaches it: it counts only when no other anchor does.
+        for anchors in (
+            [a for a in self.anchors if a not in self.after_ends],
+            [a for a in self.anchors if a in self.after_ends],
+        ):
+            for anchor in anchors:
+                n = _grid_months(anchor, end)
+                if n is not None:
+                    grids.append((anchor, n))
+            if grids:
+                return grids
+        return grids  # pragma: no cover - the day after the end always reaches it
 
     def grid_starts(self, line: ChargeLine) -> list[dt.date]:
         """The first days of the standard cycles, counted from an anchor, that end with *line*."""
         months = line.billing.cycle_months(line.term)
         found = []
-        grid = self.term_grid(line)
-        for anchor in self.anchors if grid is None else (grid[0],):
+        grids = self.term_grids(line)
+        for anchor in [grid[0] for grid in grids] or self.anchors:
             n = _grid_months(anchor, line.charge_end)
             if n is not None:
                 try:
@@ -681,6 +729,7 @@ class _Subscription:
     # Amounts and credits ------------------------------------------------------------------------
 
     def amounts_and_credits(self) -> Iterator[Finding]:
+        ctx = decimal_context()  # licbill's context, never the caller's
         net: dict[Any, Decimal] = {}
         charged: dict[Any, list[Decimal]] = {}
         for row in self.rows:
@@ -692,11 +741,12 @@ class _Subscription:
             before = net.get(key, Decimal(0))
             amount = line.total.amount
             # A full refund reverses each line of its cycle with a line of the opposite total.
-            reversal = amount < 0 and (-amount == before or -amount in charged.get(key, ()))
+            back = amount.copy_negate()
+            reversal = amount < 0 and (back == before or back in charged.get(key, ()))
             if line.charge_start <= line.charge_end and not reversal:
                 yield from self.amount(row)
             charged.setdefault(key, []).append(amount)
-            net[key] = before + amount
+            net[key] = ctx.add(before, amount)
             if amount < 0 and net[key] < 0:
                 yield _finding(
                     row,
@@ -765,15 +815,22 @@ class _Subscription:
         line = row.line
         price, quantity = line.unit_price, line.quantity
         candidates = self.spans(line)
+        policies = self.policies
+        if _is_workspace_line(line):
+            # Seats at the unit price, or seat-days at the price of one seat-day (its
+            # effective unit price); the invoice's own rounding policy may be any.
+            days = line.charge_end.day
+            candidates = [_Span(1, 1, "whole seats"), _Span(1, days, f"seat-days of {days}")]
+            policies = tuple(Rounding)
         if not candidates:
             return
         want = abs(line.total)
         tried: list[str] = []
         matched: list[_Span] = []
         for span in candidates:
-            days = {"billing_days": span.billing_days, "cycle_days": span.cycle_days}
-            for policy in self.policies:
-                got = prorate(unit_price=price, quantity=quantity, rounding=policy, **days)
+            span_days = {"billing_days": span.billing_days, "cycle_days": span.cycle_days}
+            for policy in policies:
+                got = prorate(unit_price=price, quantity=quantity, rounding=policy, **span_days)
                 if got == want:
                     matched.append(span)
                     break
@@ -807,6 +864,8 @@ class _Subscription:
             line = row.line
             if line.unit_price.amount == 0 or line.charge_end < line.charge_start:
                 continue
+            if _is_workspace_line(line):
+                continue  # seats per product and kind: checked by workspace_lines
             start, end = line.charge_start, line.charge_end
             if start == end:
                 # A one-day (custom-meter) line charges its whole cycle at the full price.
@@ -862,6 +921,23 @@ class _Subscription:
                         f"{seats} seats are charged for {first}..{after - _DAY} after this "
                         f"line, not {expected}",
                     )
+
+    def workspace_lines(self) -> Iterator[Finding]:
+        """A workspace invoice has one line per product and user kind a month."""
+        seen: dict[tuple[str, dt.date], ReconRow] = {}
+        for row in self.rows:
+            line = row.line
+            if not _is_workspace_line(line):
+                continue
+            key = (line.sku_id, line.charge_start)
+            first = seen.setdefault(key, row)
+            if first is not row and first.line._replace(basis=None) != line._replace(basis=None):
+                yield _finding(
+                    row,
+                    Rule.OVERLAP,
+                    f"a second {line.sku_id} line for {line.charge_start:%Y-%m} (the first is "
+                    f"row {first.row}); a workspace invoice has one per product and user kind",
+                )
 
     def moves(self) -> set[int]:
         """The rows that move seats between subscriptions (docs/operations.md).

@@ -1,0 +1,246 @@
+"""Regression tests for the audit review's findings (docs/audit.md)."""
+
+from __future__ import annotations
+
+import csv
+import decimal
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import licbill as lb
+from licbill.io.cli import main
+from licbill.io.recon import write_csv
+from licbill.strategies import event_histories
+
+NC = lb.rulebooks.NEW_COMMERCE
+
+
+def _usd(amount: str) -> lb.Money:
+    return lb.Money(amount, "USD")
+
+
+# 1. Two month grids meet where a month end clamps ------------------------------------------
+
+
+def test_convert_to_monthly_on_a_leap_day_is_clean() -> None:
+    """An annual bought 2024-01-30, converted to monthly on 2024-02-29: the new grid counts."""
+    annual = lb.Sku.annual(id="yra", name="A", unit_price=_usd("300.00"))
+    monthly = lb.Sku.annual(
+        id="yrm2", name="M", unit_price=_usd("35.00"), billing=lb.Billing.MONTHLY
+    )
+    lines = lb.charge_lines(
+        [
+            lb.Purchase(subscription_id="S", on=date(2024, 1, 30), sku=annual, quantity=2),
+            lb.ConvertSku(subscription_id="S", on=date(2024, 2, 29), to=monthly),
+        ],
+        through=date(2024, 4, 1),
+        rulebook=NC,
+    )
+    assert lb.audit.check(lines, rulebook=NC) == ()
+
+
+def test_trial_converted_a_day_before_its_end_is_clean() -> None:
+    """A trial from 2023-12-31 converted on 2024-01-30 charges 2024-01-30..2024-02-28 cleanly."""
+    sku = lb.Sku.monthly(id="m30", name="M", unit_price=_usd("30.00"))
+    lines = lb.charge_lines(
+        [
+            lb.Purchase(
+                subscription_id="T", on=date(2023, 12, 31), sku=sku, quantity=1, trial=True
+            ),
+            lb.ConvertTrial(subscription_id="T", on=date(2024, 1, 30)),
+        ],
+        through=date(2024, 3, 1),
+        rulebook=NC,
+    )
+    assert lb.audit.check(lines, rulebook=NC) == ()
+
+
+def test_three_year_monthly_converted_to_annual_is_clean() -> None:
+    """A P3Y monthly bought 2024-01-30, converted to P3Y annual on 2024-02-28, is clean."""
+    monthly = lb.Sku(
+        id="p3m", name="P", unit_price=_usd("40.00"), term=lb.Term.P3Y, billing=lb.Billing.MONTHLY
+    )
+    annual = lb.Sku(
+        id="p3a", name="Q", unit_price=_usd("500.00"), term=lb.Term.P3Y, billing=lb.Billing.ANNUAL
+    )
+    lines = lb.charge_lines(
+        [
+            lb.Purchase(subscription_id="U", on=date(2024, 1, 30), sku=monthly, quantity=1),
+            lb.ConvertSku(subscription_id="U", on=date(2024, 2, 28), to=annual),
+        ],
+        through=date(2024, 4, 1),
+        rulebook=NC,
+    )
+    assert lb.audit.check(lines, rulebook=NC) == ()
+
+
+# 3. The caller's decimal context ---------------------------------------------------------------
+
+_SKU = lb.Sku.monthly(id="m", name="M", unit_price=_usd("12345.67"))
+_EVENTS = [
+    lb.Purchase(subscription_id="C", on=date(2024, 1, 10), sku=_SKU, quantity=3),
+    lb.ChangeQuantity(subscription_id="C", on=date(2024, 1, 25), quantity=7),
+]
+
+
+def _clean_rows() -> tuple[lb.audit.ReconRow, ...]:
+    lines = lb.charge_lines(_EVENTS, through=date(2024, 4, 30), rulebook=NC)
+    text = io.StringIO()
+    write_csv(lines, text)
+    text.seek(0)
+    return lb.audit.read_recon(text)
+
+
+def test_a_clean_file_stays_clean_under_a_two_digit_round_up_context() -> None:
+    """Under the caller's prec=2, ROUND_UP context, a clean file still has no findings."""
+    rows = _clean_rows()
+    assert lb.audit.check(rows, rulebook=NC) == ()
+    with decimal.localcontext(prec=2, rounding=decimal.ROUND_UP):
+        assert lb.audit.check(rows, rulebook=NC) == ()
+
+
+_SIGNALS = sorted(decimal.Context().flags, key=lambda signal: signal.__name__)
+#: Caller contexts drawn as tests/test_context.py draws them.
+_CONTEXTS = st.builds(
+    decimal.Context,
+    prec=st.integers(1, 40),
+    rounding=st.sampled_from(
+        [
+            decimal.ROUND_UP,
+            decimal.ROUND_DOWN,
+            decimal.ROUND_CEILING,
+            decimal.ROUND_FLOOR,
+            decimal.ROUND_HALF_UP,
+            decimal.ROUND_HALF_DOWN,
+            decimal.ROUND_HALF_EVEN,
+            decimal.ROUND_05UP,
+        ]
+    ),
+    Emax=st.integers(0, 30),
+    Emin=st.integers(-30, 0),
+    clamp=st.integers(0, 1),
+    traps=st.lists(st.sampled_from(_SIGNALS), unique=True),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(events=event_histories(), caller=_CONTEXTS)
+def test_check_does_not_depend_on_the_callers_context(
+    events: tuple[lb.Event, ...], caller: decimal.Context
+) -> None:
+    """Property: check() finds the same under any drawn caller context."""
+    lines = lb.charge_lines(events, through=date(2027, 12, 31), rulebook=NC)
+    text = io.StringIO()
+    write_csv(lines, text)
+    text.seek(0)
+    rows = lb.audit.read_recon(text)
+    expected = lb.audit.check(rows, rulebook=NC)
+    with decimal.localcontext(caller):
+        assert lb.audit.check(rows, rulebook=NC) == expected
+
+
+# 4. Error messages -------------------------------------------------------------------------------
+
+
+def _file_with(tmp_path: Path, field: str, value: str) -> Path:
+    """A one-line recon file of licbill's own lines, with *field* of row 2 set to *value*."""
+    lines = lb.charge_lines(_EVENTS[:1], through=date(2024, 1, 31), rulebook=NC)
+    text = io.StringIO()
+    write_csv(lines, text)
+    rows = list(csv.DictReader(io.StringIO(text.getvalue())))
+    rows[0][field] = value
+    path = tmp_path / "recon.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_a_subtotal_beyond_the_supported_amounts_names_line_and_field(tmp_path: Path) -> None:
+    """A Subtotal of 1e999999 is refused naming the file, line 2 and the Subtotal field."""
+    path = _file_with(tmp_path, "Subtotal", "1e999999")
+    with pytest.raises(lb.audit.ReconFileError, match=r"recon\.csv:2: Subtotal: ") as caught:
+        lb.audit.read_recon(path)
+    assert (caught.value.line, caught.value.field) == (2, "Subtotal")
+
+
+def test_a_huge_quantity_is_refused_by_read_recon(tmp_path: Path) -> None:
+    """A Quantity of 99999999999999999999999 is refused on reading, naming file, line, field."""
+    path = _file_with(tmp_path, "Quantity", "99999999999999999999999")
+    with pytest.raises(lb.audit.ReconFileError, match=r"recon\.csv:2: Quantity: .*0\.\.") as caught:
+        lb.audit.read_recon(path)
+    assert (caught.value.line, caught.value.field) == (2, "Quantity")
+
+
+def test_the_cli_names_the_file_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`licbill audit empty.csv` says `empty.csv: header: the file is empty`, the name once."""
+    (tmp_path / "empty.csv").write_text("", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["audit", "empty.csv"]) == 1
+    assert capsys.readouterr().err == "licbill: error: empty.csv: header: the file is empty\n"
+
+
+# 2. Workspace invoice lines ----------------------------------------------------------------------
+
+_WS = lb.Workspace(id="w1", created_on=date(2024, 1, 1))
+_PRICES = lb.PriceList(
+    {
+        (lb.Module.HYBRID, lb.UserKind.REGULAR): lb.Money("6.00", "EUR"),
+        (lb.Module.HYBRID, lb.UserKind.GUEST): lb.Money("1.00", "EUR"),
+        (lb.Module.ENGAGE, lb.UserKind.REGULAR): lb.Money("4.00", "EUR"),
+    }
+)
+_USERS = [
+    lb.User(id="u1", username="u1", modules={lb.Module.HYBRID, lb.Module.ENGAGE}),
+    lb.User(id="u2", username="u2", modules={lb.Module.HYBRID}),
+    lb.User(id="g1", username="g1", modules={lb.Module.HYBRID}, guest=True),
+]
+
+
+@pytest.mark.parametrize("counting", list(lb.Counting))
+def test_workspace_invoice_lines_are_clean(counting: lb.Counting) -> None:
+    """An invoice's charge lines (several products under one workspace id) have no findings."""
+    rounding = lb.Rounding.PER_LINE_HALF_UP if counting is lb.Counting.DAILY_PRORATED else None
+    invoice = lb.monthly_invoice(
+        _WS,
+        users=_USERS,
+        month=lb.Month(2024, 5),
+        prices=_PRICES,
+        counting=counting,
+        rounding=rounding,
+    )
+    lines = invoice.charge_lines()
+    assert len({line.sku_id for line in lines}) == 3
+    assert lb.audit.check(lines) == ()
+
+
+def test_the_example_workspace_invoice_csv_audits_clean(tmp_path: Path) -> None:
+    """`licbill invoice examples/workspaces.toml --month 2024-05 --format csv` audits clean."""
+    out = tmp_path / "w.csv"
+    assert main(["invoice", "examples/workspaces.toml", "--month", "2024-05", "--format", "csv",
+                 "--output", str(out)]) == 0  # fmt: skip
+    assert lb.audit.check(lb.audit.read_recon(out)) == ()
+
+
+def test_a_workspace_line_with_a_wrong_total_is_found() -> None:
+    """A workspace line whose total is not seats (or seat-days) times its price is a finding."""
+    invoice = lb.monthly_invoice(_WS, users=_USERS, month=lb.Month(2024, 5), prices=_PRICES)
+    line = invoice.charge_lines()[0]
+    wrong = line._replace(total=line.total + lb.Money("0.05", "EUR"))
+    assert [f.rule for f in lb.audit.check([wrong])] == [lb.audit.Rule.AMOUNT]
+
+
+def test_two_workspace_lines_for_one_product_and_kind_are_found() -> None:
+    """A second line for one product and user kind in one month is an overlap finding."""
+    invoice = lb.monthly_invoice(_WS, users=_USERS, month=lb.Month(2024, 5), prices=_PRICES)
+    line = invoice.charge_lines()[0]
+    again = line._replace(quantity=line.quantity + 1, total=line.total + line.unit_price)
+    assert [f.rule for f in lb.audit.check([line, again])] == [lb.audit.Rule.OVERLAP]
