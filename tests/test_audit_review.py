@@ -244,3 +244,19 @@ def test_two_workspace_lines_for_one_product_and_kind_are_found() -> None:
     line = invoice.charge_lines()[0]
     again = line._replace(quantity=line.quantity + 1, total=line.total + line.unit_price)
     assert [f.rule for f in lb.audit.check([line, again])] == [lb.audit.Rule.OVERLAP]
+
+
+def test_a_prorated_line_on_its_cycles_last_day_is_that_day_not_a_new_cycle() -> None:
+    """A conversion on the last day of a 29 February cycle bills that one day at a fraction of
+    the price; the audit takes it as that day, not as a custom-meter line over a new cycle."""
+    free = lb.Sku.annual(id="sku0", name="Sku 0", unit_price=lb.Money("0.00", "USD"),
+                         billing=lb.Billing.MONTHLY)  # fmt: skip
+    paid = lb.Sku.annual(id="sku1", name="Sku 1", unit_price=lb.Money("0.29", "USD"),
+                         billing=lb.Billing.MONTHLY)  # fmt: skip
+    events = [
+        lb.Purchase(subscription_id="S1", on=date(2020, 2, 29), sku=free),
+        lb.ConvertSku(subscription_id="S1", on=date(2020, 3, 28), to=paid),
+    ]
+    lines = lb.charge_lines(events, through=date(2020, 5, 1), rulebook=NC)
+    assert [(x.charge_start, x.charge_end) for x in lines[1:3]] == [(date(2020, 3, 28),) * 2] * 2
+    assert lb.audit.check(lines, rulebook=NC) == ()

@@ -630,6 +630,7 @@ class _Subscription:
         # Of the grids that reach the term end, the latest anchor on or before the day rules
         # (two grids meet where a month end clamps: 2024-01-30 + 13 months is 2025-02-28).
         before = sorted((grid for grid in grids if grid[0] <= day), reverse=True)
+        found: list[Period] = []
         for anchor, n in before + [grid for grid in grids if grid[0] > day]:
             for k in range(1, line.term.months // months + 1):
                 start = add_months(anchor, n - k * months)
@@ -637,7 +638,14 @@ class _Subscription:
                     if line.charge_type.kind in _OPENS:
                         start = day  # the line opens its cycle (a short one included)
                     end = add_months(anchor, n - (k - 1) * months) - _DAY
-                    return Period(max(start, self.anchor), end)
+                    found.append(Period(max(start, self.anchor), end))
+                    break
+        if found:
+            # A prorated line runs to its cycle's end: below the full price, the cycle that
+            # ends on the line's last day is its own, whichever grid has it.
+            prorated = line.effective_unit_price.amount.copy_abs() != line.unit_price.amount
+            ending = [cycle for cycle in found if cycle.end == line.charge_end]
+            return ending[0] if prorated and ending else found[0]
         # Else the latest anchor on or before the day counts the cycles the line falls in.
         for anchor in sorted((a for a in self.anchors if a <= day), reverse=True):
             offset = self.offset if anchor == self.anchor else 0
@@ -867,9 +875,11 @@ class _Subscription:
             if _is_workspace_line(line):
                 continue  # seats per product and kind: checked by workspace_lines
             start, end = line.charge_start, line.charge_end
-            if start == end:
+            full_price = line.effective_unit_price.amount.copy_abs() == line.unit_price.amount
+            if start == end and full_price:
                 # A one-day (custom-meter) line charges its whole cycle at the full price.
-                # A one-day line on its cycle's last day (a prorated seat change) is that day.
+                # A one-day line on its cycle's last day (a prorated seat change) is that day,
+                # at a fraction of the price: no cycle is 1 day long.
                 cycle = self.cycle_of(line)
                 if cycle is not None and cycle.end != end:
                     start, end = cycle.start, cycle.end
