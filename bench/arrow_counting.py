@@ -1,12 +1,13 @@
-"""Benchmark: month-end seat counting over Arrow columns, beside count_seats in the same run.
+"""Benchmark: month-end seat counting over Arrow columns, beside monthly_invoice in the same run.
 
     python -m pip install -e '.[bench,arrow]'
     python bench/arrow_counting.py [--workspaces 10000] [--users-per-workspace 100]
 
 Builds the hosting instance of ``bench/billing_run.py`` (same seed), takes each workspace's
 state on the month's last day, and times ``licbill.arrow.count_month_end`` over Arrow tables of
-it against ``licbill.count_seats`` (MONTH_END) over the licbill objects, checking that the
-counts agree. Building the tables is timed apart: it is the cost of leaving objects for columns.
+it against ``licbill.monthly_invoice`` (MONTH_END, its one-pass month-end count) over the
+licbill objects, checking that the counts agree. Building the tables is timed apart: it is
+the cost of leaving objects for columns.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import argparse
 import time
 
 import licbill as lb
-from billing_run import MONTH, Record, build, licbill_counts
+from billing_run import MONTH, Record, build, invoice_counts
 from licbill import arrow
 
 
@@ -51,7 +52,7 @@ def main() -> None:
         table = arrow.count_month_end(workspaces=workspaces, users=users, groups=groups)
         best = min(best, time.perf_counter() - began)
     began = time.perf_counter()
-    baseline = licbill_counts(records, lb.Counting.MONTH_END)
+    baseline = invoice_counts(records, lb.Counting.MONTH_END)
     baseline_s = time.perf_counter() - began
     ours = {
         (row["workspace_id"], row["product"], row["user_kind"]): row["seats"]
@@ -60,7 +61,7 @@ def main() -> None:
     agree = "agree" if ours == baseline else f"DISAGREE on {len(set(ours) ^ set(baseline))} keys"
     print(
         f"count_month_end (best of {args.repeat}) {best:6.3f} s = {rows / best:>12,.0f} users/s | "
-        f"count_seats MONTH_END {baseline_s:6.2f} s = {rows / baseline_s:>10,.0f} users/s | "
+        f"monthly_invoice MONTH_END {baseline_s:6.2f} s = {rows / baseline_s:>10,.0f} users/s | "
         f"counts {agree}"
     )
 

@@ -18,7 +18,7 @@ import time
 import licbill as lb
 from licbill import arrow
 from licbill import dask as lb_dask
-from lifecycle import SKUS, START, events
+from lifecycle import RULEBOOK, SKUS, START, events
 
 
 def report(what: str, seconds: float, lines: int) -> None:
@@ -38,7 +38,7 @@ def main() -> None:
 
     stream = list(events(args.subscriptions, args.months))
     through = lb.period_end(START, args.months)
-    book = lb.rulebooks.NEW_COMMERCE
+    book = RULEBOOK  # new commerce without the seat-reduction window, as bench/lifecycle.py
     skus = {sku.id: sku for sku in SKUS}
     print(f"{args.subscriptions:,} subscriptions, {len(stream):,} events through {through}")
 
