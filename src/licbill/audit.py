@@ -28,6 +28,7 @@ from typing import Any, Final, TextIO
 import attrs
 
 from ._validators import MAX_QUANTITY, shown
+from .charges import take_newest_seats
 from .errors import InvalidTypeError, LicbillError
 from .lines import ChargeLine, ChargeType, ChargeTypeName
 from .models import Billing, Term
@@ -1036,7 +1037,9 @@ class _Subscription:
                 batches.append([line.order_date, line.quantity])
             if pair is not None and pair is not row and not same_pair:
                 if pair.line.charge_type.kind in (ChargeType.CONVERT, ChargeType.MOVE_QUANTITY):
-                    _take(batches, pair.line.quantity)  # seats moved to another subscription
+                    take_newest_seats(
+                        batches, pair.line.quantity
+                    )  # seats moved to another subscription
                 pair = None
             if amount < 0 and kind in _CANCELS:
                 yield from self.refund(rulebook, row, term_start)
@@ -1045,7 +1048,7 @@ class _Subscription:
             ChargeType.CONVERT,
             ChargeType.MOVE_QUANTITY,
         ):
-            _take(batches, pair.line.quantity)
+            take_newest_seats(batches, pair.line.quantity)
 
     def seat_change(
         self,
@@ -1061,7 +1064,7 @@ class _Subscription:
         if change > 0:
             batches.append([day, change])
             return
-        for added, _count in _take(batches, -change):
+        for added, _count in take_newest_seats(batches, -change):
             since = (day - added).days
             if window is not None and since > window:
                 yield _finding(
@@ -1092,21 +1095,6 @@ class _Subscription:
                 f"started on {term_start}; {rulebook.name} refunds in full only within "
                 f"{full_days} days",
             )
-
-
-def _take(batches: list[list[Any]], seats: int) -> list[tuple[dt.date, int]]:
-    """Take *seats* from the newest *batches* first; return (day added, seats) taken."""
-    taken = []
-    while seats > 0 and batches:
-        day, count = batches[-1]
-        used = min(count, seats)
-        taken.append((day, used))
-        seats -= used
-        if used == count:
-            batches.pop()
-        else:
-            batches[-1][1] = count - used
-    return taken
 
 
 _DAY: Final = dt.timedelta(days=1)

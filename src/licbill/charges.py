@@ -132,6 +132,24 @@ class ChargeLines(tuple[ChargeLine, ...]):
         return self.to_html()
 
 
+def take_newest_seats(batches: list[list[Any]], seats: int) -> list[tuple[dt.date, int]]:
+    """Take *seats* from seat *batches* (``[day added, seats]``, oldest first), newest first,
+    in place; return the (day added, seats) taken. The one statement of the rule that a seat
+    reduction removes the most recently added seats (docs/operations.md); the audit uses it
+    to read a received file's batches."""
+    taken = []
+    while seats > 0 and batches:
+        day, count = batches[-1]
+        used = min(count, seats)
+        taken.append((day, used))
+        seats -= used
+        if used == count:
+            batches.pop()
+        else:
+            batches[-1][1] = count - used
+    return taken
+
+
 #: The form of generated reference ids (``S1-0003``), reserved: given event ids may not take it.
 _GENERATED_ID = re.compile(r"-[0-9]{4,}\Z")
 
@@ -549,18 +567,7 @@ class _Sub:
 
     def take_seats(self, seats: int) -> list[tuple[dt.date, int]]:
         """Remove *seats* from the newest batches first; return (day added, seats) taken."""
-        taken = []
-        batches = self.batches
-        while seats:
-            day, count = batches[-1]
-            used = min(count, seats)
-            taken.append((day, used))
-            seats -= used
-            if used == count:
-                batches.pop()
-            else:
-                batches[-1][1] = count - used
-        return taken
+        return take_newest_seats(self.batches, seats)
 
     def reference(self, event: Event | None) -> str:
         # Generated ids are "<subscription id>-<four or more digits>"; given event ids of that
