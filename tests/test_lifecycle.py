@@ -656,3 +656,19 @@ def test_seats_moved_on_the_targets_renewal_day_join_its_new_cycle() -> None:
     ]
     renewals = [x for x in lines if x.subscription_id == "T" and str(x.charge_type) == "renew"]
     assert [(x.order_date, x.quantity) for x in renewals] == [(D(2024, 2, 10), 1)]
+
+
+def test_a_run_with_a_target_renewed_in_its_sources_turn_merges_back_unchanged() -> None:
+    """merge_charge_lines accepts a run whose partial upgrade crossed its target's renewal in the
+    source's turn, and gives that run back line for line."""
+    basic = lb.Sku.monthly(id="basic", name="Basic", unit_price=lb.Money("10.00", "USD"))
+    pro = lb.Sku.monthly(id="pro", name="Pro", unit_price=lb.Money("30.00", "USD"))
+    events = [
+        lb.Purchase(subscription_id="S", on=D(2024, 1, 10), sku=basic, quantity=3),
+        lb.ConvertSku(subscription_id="S", on=D(2024, 1, 20), to=pro, quantity=1,
+                      target_subscription_id="T"),
+        lb.ConvertSku(subscription_id="S", on=D(2024, 2, 10), to=pro, quantity=1,
+                      target_subscription_id="T"),
+    ]  # fmt: skip
+    lines = lb.charge_lines(events, through=D(2024, 3, 10), rulebook=NC)
+    assert lb.merge_charge_lines(lines) == lines

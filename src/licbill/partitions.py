@@ -40,10 +40,14 @@ def merge_order(*parts: Sequence[LineKey]) -> list[tuple[int, int]]:
     for n, part in enumerate(parts):
         keys: list[tuple[dt.date, str, int, int]] = []
         previous: LineKey | None = None
-        for i, line in enumerate(part):
+        lines = list(part)
+        early = _crossed_early(lines)
+        for i, line in enumerate(lines):
             date, sub_id, ref = line
             if previous is not None and previous[0] == date and previous[2] == ref:
                 turn = keys[-1][1]  # billed in the turn of the line before: the same event
+            elif i in early:
+                turn = early[i]  # a target's renewal crossed in its source's turn
             else:
                 turn = sub_id
             if keys and (date, turn) < keys[-1][:2]:
@@ -61,6 +65,32 @@ def merge_order(*parts: Sequence[LineKey]) -> list[tuple[int, int]]:
                 )
         runs.append(keys)
     return [(n, i) for _date, _turn, n, i in heapq.merge(*runs)]
+
+
+def _crossed_early(lines: Sequence[LineKey]) -> dict[int, str]:
+    """The lines a source's turn billed for another subscription before moving seats into it.
+
+    A partial upgrade into a target that renews the same day crosses the target's boundary
+    first (charges.py): its lines come, under their own reference ids, between the source's
+    line before and the event's lines for both subscriptions. Map each to the source.
+    """
+    early: dict[int, str] = {}
+    for i in range(len(lines) - 2, 0, -1):
+        date, sub_id, _ref = lines[i]
+        after = lines[i + 1]
+        if after[0] != date or after[1] >= sub_id:
+            continue
+        shared = any(
+            later[0] == date and later[1] == sub_id and later[2] == after[2]
+            for later in lines[i + 2 :]
+        )
+        if shared:
+            early[i] = after[1]
+            for j in range(i - 1, 0, -1):  # the rest of the target's boundary lines
+                if lines[j][0] != date or lines[j][1] != sub_id or j in early:
+                    break
+                early[j] = after[1]
+    return early
 
 
 def merge_charge_lines(*parts: Iterable[ChargeLine]) -> ChargeLines:
