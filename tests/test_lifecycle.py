@@ -635,18 +635,24 @@ def test_turning_auto_renew_off_clears_a_scheduled_change() -> None:
     assert lb.charge_lines(events, through=D(2024, 5, 10), rulebook=NC)[-1].quantity == 5
 
 
-def test_seats_moved_on_the_targets_renewal_day_join_its_new_cycle() -> None:
-    """A partial upgrade into an existing target on the day both renew moves the seats into the
-    target's new cycle (its renewal comes first), for the whole cycle's days."""
+def _upgrade_into_a_target_renewing_that_day() -> list[lb.Event]:
+    """S (3 seats, bought 10 Jan) moves a seat into a new T on 20 Jan and another into T on
+    10 Feb, the day both renew."""
     basic = lb.Sku.monthly(id="basic", name="Basic", unit_price=lb.Money("10.00", "USD"))
     pro = lb.Sku.monthly(id="pro", name="Pro", unit_price=lb.Money("30.00", "USD"))
-    events = [
+    return [
         lb.Purchase(subscription_id="S", on=D(2024, 1, 10), sku=basic, quantity=3),
         lb.ConvertSku(subscription_id="S", on=D(2024, 1, 20), to=pro, quantity=1,
                       target_subscription_id="T"),
         lb.ConvertSku(subscription_id="S", on=D(2024, 2, 10), to=pro, quantity=1,
                       target_subscription_id="T"),
     ]  # fmt: skip
+
+
+def test_seats_moved_on_the_targets_renewal_day_join_its_new_cycle() -> None:
+    """A partial upgrade into an existing target on the day both renew moves the seats into the
+    target's new cycle (its renewal comes first), for the whole cycle's days."""
+    events = _upgrade_into_a_target_renewing_that_day()
     lines = lb.charge_lines(events, through=D(2024, 2, 10), rulebook=NC)
     moved = [(x.subscription_id, x.charge_start, x.charge_end, x.quantity, x.total.amount)
              for x in lines if str(x.charge_type) == "moveQuantity"]  # fmt: skip
@@ -661,14 +667,6 @@ def test_seats_moved_on_the_targets_renewal_day_join_its_new_cycle() -> None:
 def test_a_run_with_a_target_renewed_in_its_sources_turn_merges_back_unchanged() -> None:
     """merge_charge_lines accepts a run whose partial upgrade crossed its target's renewal in the
     source's turn, and gives that run back line for line."""
-    basic = lb.Sku.monthly(id="basic", name="Basic", unit_price=lb.Money("10.00", "USD"))
-    pro = lb.Sku.monthly(id="pro", name="Pro", unit_price=lb.Money("30.00", "USD"))
-    events = [
-        lb.Purchase(subscription_id="S", on=D(2024, 1, 10), sku=basic, quantity=3),
-        lb.ConvertSku(subscription_id="S", on=D(2024, 1, 20), to=pro, quantity=1,
-                      target_subscription_id="T"),
-        lb.ConvertSku(subscription_id="S", on=D(2024, 2, 10), to=pro, quantity=1,
-                      target_subscription_id="T"),
-    ]  # fmt: skip
+    events = _upgrade_into_a_target_renewing_that_day()
     lines = lb.charge_lines(events, through=D(2024, 3, 10), rulebook=NC)
     assert lb.merge_charge_lines(lines) == lines

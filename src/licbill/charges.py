@@ -159,7 +159,9 @@ def charge_lines(events: Iterable[Event], *, through: dt.date, rulebook: Ruleboo
 
     Events may come in any order: they are sorted by date (stably, so two events of one
     subscription on one day keep their order, a purchase always first). Lines are ordered by
-    date, then subscription id, then cycle boundaries before events. Events dated after
+    date, then subscription id, then cycle boundaries before events; a partial upgrade's lines
+    for its target (and a target renewal it crosses first) come in the source's turn. Events
+    dated after
     *through* are checked for type but not applied yet: a later run with a later *through*
     bills them, and produces exactly the lines of this run followed by the new ones.
 
