@@ -25,7 +25,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from decimal import ROUND_DOWN, Decimal
-from typing import Any
+from functools import partial
 
 import attrs
 
@@ -127,15 +127,16 @@ def floor(count: int) -> int:
     return len(rows)
 
 
-def best_of(repeat: int, fn: Callable[..., int], *args: Any) -> tuple[int, float]:
-    """The count and the fastest of *repeat* timings (the machine is shared and noisy)."""
-    best = float("inf")
-    count = 0
+def best_times(repeat: int, runs: dict[str, Callable[[], int]]) -> dict[str, float]:
+    """The fastest of *repeat* timings of each run, taken in turns so that a noisy moment on
+    the shared machine hurts every run alike."""
+    best = dict.fromkeys(runs, float("inf"))
     for _ in range(repeat):
-        began = time.perf_counter()
-        count = fn(*args)
-        best = min(best, time.perf_counter() - began)
-    return count, best
+        for name, run in runs.items():
+            began = time.perf_counter()
+            run()
+            best[name] = min(best[name], time.perf_counter() - began)
+    return best
 
 
 def main() -> None:
@@ -150,16 +151,22 @@ def main() -> None:
     for name, workload in WORKLOADS.items():
         stream = list(workload(subs, months))
         print(f"{name}: {subs:,} subscriptions, {months} months, {len(stream):,} events")
-        lines, lazy = best_of(repeat, lazy_run, stream, months)
-        _, eager = best_of(repeat, eager_run, stream, months)
-        _, base = best_of(repeat, floor, lines)
+        lines = lazy_run(stream, months)
+        best = best_times(
+            repeat,
+            {
+                "floor": partial(floor, lines),
+                "lazy": partial(lazy_run, stream, months),
+                "eager": partial(eager_run, stream, months),
+            },
+        )
+        base, lazy, eager = best["floor"], best["lazy"], best["eager"]
         print(f"  floor (tuples):    {lines / base:>11,.0f} rows/s")
-        print(
-            f"  iter_charge_lines: {lines / lazy:>11,.0f} lines/s = {base / lazy:.2f} of the floor"
-        )
-        print(
-            f"  charge_lines:      {lines / eager:>11,.0f} lines/s = {base / eager:.2f} of the floor"
-        )
+        for what, seconds in (("iter_charge_lines", lazy), ("charge_lines", eager)):
+            print(
+                f"  {what + ':':<18} {lines / seconds:>11,.0f} lines/s = "
+                f"{base / seconds:.2f} of the floor"
+            )
     if args.no_memory:
         return
 
@@ -173,8 +180,7 @@ def main() -> None:
     ]:
         tracemalloc.start()
         count = sum(
-            1
-            for _ in lb.iter_charge_lines(events(s, m), through=through_of(m), rulebook=RULEBOOK)
+            1 for _ in lb.iter_charge_lines(events(s, m), through=through_of(m), rulebook=RULEBOOK)
         )
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()

@@ -18,7 +18,14 @@ from .proration import Rounding
 if TYPE_CHECKING:
     from .explain import Explanation
 
-__all__ = ["RECORD_FIELDS", "Basis", "ChargeLine", "ChargeType", "ChargeTypeName"]
+__all__ = [
+    "RECORD_FIELDS",
+    "Basis",
+    "ChargeLine",
+    "ChargeType",
+    "ChargeTypeName",
+    "WholeCycleBases",
+]
 
 
 class ChargeType(enum.Enum):
@@ -99,6 +106,30 @@ class Basis:
         if not isinstance(self.unit, str):
             raise InvalidTypeError(f"unit must be a str, not {self.unit!r}")
         raise InvalidTypeError(f"reverses must be a tuple of reference ids, not {self.reverses!r}")
+
+
+class WholeCycleBases(dict[tuple[dt.date, dt.date], Basis]):
+    """The :class:`Basis` of a whole cycle, ``bases[start, end]``, one value per cycle for a
+    run's rounding policy: every subscription renewing on one day shares it (a Basis is
+    immutable), so a renewal line costs a lookup instead of a construction. Emptied when it
+    reaches ``limit`` entries, so a run's memory stays flat."""
+
+    __slots__ = ("limit", "rounding")
+
+    def __init__(self, *, rounding: Rounding, limit: int = 1 << 16) -> None:
+        super().__init__()
+        self.rounding = rounding
+        self.limit = limit
+
+    def __missing__(self, key: tuple[dt.date, dt.date]) -> Basis:
+        if len(self) >= self.limit:
+            self.clear()
+        start, end = key
+        days = (end - start).days + 1
+        basis = self[key] = Basis(
+            cycle_start=start, cycle_days=days, billing_days=days, rounding=self.rounding
+        )
+        return basis
 
 
 class ChargeLine(NamedTuple):
