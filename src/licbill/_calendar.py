@@ -12,7 +12,7 @@ import datetime as dt
 from ._validators import shown
 from .errors import OutOfCalendarError
 
-__all__ = ["PeriodEnds", "add_months", "inclusive_days", "leaves_calendar", "period_end"]
+__all__ = ["add_months", "inclusive_days", "leaves_calendar", "period_end"]
 
 _ONE_DAY = dt.timedelta(days=1)
 _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -52,25 +52,3 @@ def period_end(start: dt.date, months: int) -> dt.date:
 
 def inclusive_days(first: dt.date, last: dt.date) -> int:
     return (last - first).days + 1
-
-
-class PeriodEnds(dict[tuple[dt.date, int], dt.date]):
-    """``period_end`` remembered for one run: ``ends[anchor, months]``.
-
-    Subscriptions bought on one day share their anchor, so a run asks for the same few
-    (anchor, months) pairs again and again; a lookup costs a fraction of the arithmetic. The
-    table is emptied when it reaches ``limit`` entries, so a run's memory stays flat however
-    long its horizon.
-    """
-
-    __slots__ = ("limit",)
-
-    def __init__(self, *, limit: int = 1 << 16) -> None:
-        super().__init__()
-        self.limit = limit
-
-    def __missing__(self, key: tuple[dt.date, int]) -> dt.date:
-        if len(self) >= self.limit:
-            self.clear()
-        end = self[key] = period_end(*key)
-        return end

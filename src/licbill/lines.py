@@ -24,7 +24,6 @@ __all__ = [
     "ChargeLine",
     "ChargeType",
     "ChargeTypeName",
-    "WholeCycleBases",
 ]
 
 
@@ -78,6 +77,12 @@ class Basis:
     #: times the cycle's share of the price (its numerator and its denominator).
     unit: str = "days"
 
+    @classmethod
+    def whole_cycle(cls, *, start: dt.date, end: dt.date, rounding: Rounding) -> Basis:
+        """The basis of a line charging the whole cycle from *start* to *end* (inclusive)."""
+        days = (end - start).days + 1
+        return cls(cycle_start=start, cycle_days=days, billing_days=days, rounding=rounding)
+
     def __attrs_post_init__(self) -> None:
         # One pass for the engine's well-formed values; the slow path names what is wrong.
         if (
@@ -106,30 +111,6 @@ class Basis:
         if not isinstance(self.unit, str):
             raise InvalidTypeError(f"unit must be a str, not {self.unit!r}")
         raise InvalidTypeError(f"reverses must be a tuple of reference ids, not {self.reverses!r}")
-
-
-class WholeCycleBases(dict[tuple[dt.date, dt.date], Basis]):
-    """The :class:`Basis` of a whole cycle, ``bases[start, end]``, one value per cycle for a
-    run's rounding policy: every subscription renewing on one day shares it (a Basis is
-    immutable), so a renewal line costs a lookup instead of a construction. Emptied when it
-    reaches ``limit`` entries, so a run's memory stays flat."""
-
-    __slots__ = ("limit", "rounding")
-
-    def __init__(self, *, rounding: Rounding, limit: int = 1 << 16) -> None:
-        super().__init__()
-        self.rounding = rounding
-        self.limit = limit
-
-    def __missing__(self, key: tuple[dt.date, dt.date]) -> Basis:
-        if len(self) >= self.limit:
-            self.clear()
-        start, end = key
-        days = (end - start).days + 1
-        basis = self[key] = Basis(
-            cycle_start=start, cycle_days=days, billing_days=days, rounding=self.rounding
-        )
-        return basis
 
 
 class ChargeLine(NamedTuple):

@@ -125,9 +125,15 @@ def amount_of(units: int, places: int) -> Decimal:
     """
     if not 0 <= places <= MAX_PLACES:
         raise InvalidValueError(f"places must lie in 0..{MAX_PLACES}, not {places!r}")
-    if not -(10 ** (MAX_AMOUNT_DIGITS + places)) < units < 10 ** (MAX_AMOUNT_DIGITS + places):
+    limit = _UNIT_LIMITS[places]
+    if not -limit < units < limit:
         raise _too_big(units if places == 0 else f"{_short(units)} units of 10**-{places}")
     return Decimal(units).scaleb(-places, context=_ctx())
+
+
+#: ``10 ** (MAX_AMOUNT_DIGITS + places)`` for each number of places: computed once, not per
+#: amount (every prorated line calls :func:`amount_of`).
+_UNIT_LIMITS: Final = tuple(10 ** (MAX_AMOUNT_DIGITS + places) for places in range(MAX_PLACES + 1))
 
 
 #: Minor units (digits after the decimal point) of every ISO 4217 currency babel knows.

@@ -8,6 +8,7 @@ can push a total across a cent.
 from __future__ import annotations
 
 import enum
+from decimal import Decimal
 
 from ._validators import MAX_QUANTITY, shown, whole
 from .errors import InvalidTypeError, InvalidValueError
@@ -104,8 +105,12 @@ def prorate(
 
 # The engines' hot paths below take arguments that are already validated (not in __all__).
 
-_POLICIES = {policy: (policy.scope is RoundingScope.PER_UNIT, policy.mode) for policy in Rounding}
+# Keyed by the member's name: hashing an enum member runs Python code, a str hash is cached.
+_POLICIES = {
+    policy._name_: (policy.scope is RoundingScope.PER_UNIT, policy.mode) for policy in Rounding
+}
 _EUP_SCALE = 10**EUP_PLACES
+_SCALES = {currency: 10**places for currency, places in MINOR_UNITS.items()}
 
 
 def unchecked_prorate(
@@ -116,29 +121,51 @@ def unchecked_prorate(
     rounding: Rounding,
     sign: int = 1,
 ) -> Money:
-    numerator, denominator = unit_price.amount.as_integer_ratio()
-    places = MINOR_UNITS[unit_price.currency]
-    per_unit, mode = _POLICIES[rounding]
+    return prorated_amount(
+        unit_price.amount, unit_price.currency, quantity, billing_days, cycle_days, sign, rounding
+    )
+
+
+def prorated_amount(
+    amount: Decimal,
+    currency: str,
+    quantity: int,
+    billing_days: int,
+    cycle_days: int,
+    sign: int,
+    rounding: Rounding,
+) -> Money:
+    """:func:`unchecked_prorate` of a price given as its amount and currency (the form the
+    engine's memo keys take: a Decimal and a str hash in C, a Money in Python)."""
+    numerator, denominator = amount.as_integer_ratio()
+    per_unit, mode = _POLICIES[rounding._name_]
+    scale = _SCALES[currency]
     if per_unit:
-        units = round_div(numerator * billing_days * 10**places, denominator * cycle_days, mode)
+        units = round_div(numerator * billing_days * scale, denominator * cycle_days, mode)
         units *= quantity
     else:
         units = round_div(
-            numerator * billing_days * quantity * 10**places, denominator * cycle_days, mode
+            numerator * billing_days * quantity * scale, denominator * cycle_days, mode
         )
     # Exact integers all the way; the one Decimal is built in licbill's context, and a total
     # outside the supported amounts (price times quantity too large) is refused, naming it.
-    return unchecked_money(amount_of(sign * units, places), unit_price.currency)
+    return unchecked_money(amount_of(sign * units, MINOR_UNITS[currency]), currency)
 
 
 def unchecked_effective_unit_price(unit_price: Money, billing_days: int, cycle_days: int) -> Money:
     if billing_days == cycle_days:
         return unit_price
-    numerator, denominator = unit_price.amount.as_integer_ratio()
+    return effective_amount(unit_price.amount, unit_price.currency, billing_days, cycle_days)
+
+
+def effective_amount(amount: Decimal, currency: str, billing_days: int, cycle_days: int) -> Money:
+    """The effective unit price of a price given as its amount and currency, for
+    ``billing_days < cycle_days`` (the engine's memo key, as :func:`prorated_amount`)."""
+    numerator, denominator = amount.as_integer_ratio()
     units = round_div(
         numerator * billing_days * _EUP_SCALE, denominator * cycle_days, RoundingMode.HALF_EVEN
     )
-    return unchecked_money(amount_of(units, EUP_PLACES), unit_price.currency)
+    return unchecked_money(amount_of(units, EUP_PLACES), currency)
 
 
 def _check_price(unit_price: Money) -> None:
