@@ -760,10 +760,31 @@ class _Engine:
             self.convert_trial(sub, day, sub.reference(None))
             return
         renews = sub.cycle_end == sub.term_end
+        if renews or sub.pending_plan is not None:
+            name = self.changes_at_boundary(sub, day, renews=renews)
+            if name is None:
+                return
+        else:
+            name = self.cycle_name  # a cycle charge inside the term, the most common line
+        try:
+            sub.next_cycle()
+        except (OutOfCalendarError, OverflowError) as error:
+            raise sub.past_calendar(error) from None
+        if renews:
+            sub.reset_seats(day)
+        self.full_cycle(sub, name, day, sub.reference(None))
+        self.schedule(sub)
+
+    def changes_at_boundary(
+        self, sub: _Sub, day: dt.date, *, renews: bool
+    ) -> ChargeTypeName | None:
+        """Apply what takes effect at this boundary: the term's end, a pending billing-plan
+        change, a scheduled change; return the charge type of the boundary's line, or None when
+        the subscription ends here."""
         if renews and (sub.cancelled or not sub.auto_renew):
             why = "it was cancelled" if sub.cancelled else "auto-renew was off"
             self.end(sub, f"its term ended on {sub.term_end} and {why}")
-            return
+            return None
         name = self.renew_name if renews else self.cycle_name
         plan = sub.pending_plan
         if plan is not None:
@@ -782,11 +803,7 @@ class _Engine:
         if renews and plan is None:
             # A new-commerce price is locked for a term; a renewal takes today's catalogue price.
             sub.set_sku(sub.sku, day)
-        sub.enter_next()
-        if renews:
-            sub.reset_seats(day)
-        self.full_cycle(sub, name, day, sub.reference(None))
-        self.schedule(sub)
+        return name
 
     def convert_trial(self, sub: _Sub, day: dt.date, ref: str) -> None:
         trial_credit = self.trial_line(sub, ChargeType.CONVERT, day, ref)
