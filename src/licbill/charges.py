@@ -92,6 +92,18 @@ def _not_a_purchase(event: Event) -> bool:
     return not isinstance(event, Purchase)
 
 
+def _part_basis(
+    start: dt.date, cycle_days: int, billing_days: int, unit: str, *, rounding: Rounding
+) -> Basis:
+    return Basis(
+        cycle_start=start,
+        cycle_days=cycle_days,
+        billing_days=billing_days,
+        rounding=rounding,
+        unit=unit,
+    )
+
+
 def _whole_cycle_basis(start: dt.date, end: dt.date, *, rounding: Rounding) -> Basis:
     return Basis.whole_cycle(start=start, end=end, rounding=rounding)
 
@@ -642,6 +654,7 @@ class _Engine:
         self.bases: Memo[Basis] = Memo(partial(_whole_cycle_basis, rounding=self.rounding))
         self.prorations: Memo[Money] = Memo(partial(prorated_amount, rounding=self.rounding))
         self.eups: Memo[Money] = Memo(effective_amount)
+        self.part_bases: Memo[Basis] = Memo(partial(_part_basis, rounding=self.rounding))
 
     def restore(self, state: RunState) -> None:
         """Take up a run where *state* left it: the boundary heap holds each live
@@ -1255,16 +1268,20 @@ class _Engine:
         )
         if credit and self.rulebook.signed_credit_prices:
             eup = -eup
-        charged = (line.reference_id for line in reversed(sub.cycle_lines) if line.total.amount > 0)
-        reverses = next(charged, None) if credit else None
-        basis = Basis(
-            cycle_start=sub.cycle_start,
-            cycle_days=cycle_days,
-            billing_days=billing_days,
-            rounding=rounding,
-            reverses=() if reverses is None else (reverses,),
-            unit=unit,
-        )
+        if credit:
+            # A credit reverses the newest charge of the cycle (docs/audit.md).
+            charged = (line for line in reversed(sub.cycle_lines) if line.total.amount > 0)
+            reverses = next(charged, None)
+            basis = Basis(
+                cycle_start=sub.cycle_start,
+                cycle_days=cycle_days,
+                billing_days=billing_days,
+                rounding=rounding,
+                reverses=() if reverses is None else (reverses.reference_id,),
+                unit=unit,
+            )
+        else:
+            basis = self.part_bases[sub.cycle_start, cycle_days, billing_days, unit]
         self.line(
             sub,
             name=self.names[kind],

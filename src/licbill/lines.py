@@ -94,7 +94,7 @@ class Basis:
             and type(self.reverses) is tuple
             and type(self.refund) is bool
             and type(self.unit) is str
-            and all(type(ref) is str for ref in self.reverses)
+            and (not self.reverses or all(type(ref) is str for ref in self.reverses))
         ):
             return
         check_date(self.cycle_start, "cycle_start")
