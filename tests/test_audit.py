@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import licbill as lb
 from licbill.audit import Rule
 from licbill.io.cli import main
+from sample_prices import COMMERCE_ANNUAL, COMMERCE_MONTHLY
 
 DATA = Path(__file__).parent / "data" / "audit"
 HEADER = (
@@ -26,8 +27,20 @@ HEADER = (
 NEW = "S,R1,2021-06-18,new,10.08,10.08,10,100.80,USD,2021-06-18,2021-07-17,2021-06-18,2021-07-17"
 
 
+def _file(*lines: str) -> str:
+    """A recon file of *lines* under HEADER."""
+    return "\n".join((HEADER, *lines)) + "\n"
+
+
 def _rows(*lines: str) -> tuple[lb.audit.ReconRow, ...]:
-    return lb.audit.read_recon(io.StringIO("\n".join((HEADER, *lines)) + "\n"))
+    return lb.audit.read_recon(io.StringIO(_file(*lines)))
+
+
+def _saved(tmp_path: Path, *lines: str) -> str:
+    """The path of a recon file of *lines* written under *tmp_path*."""
+    path = tmp_path / "recon.csv"
+    path.write_text(_file(*lines), encoding="utf-8")
+    return str(path)
 
 
 def _rules(*lines: str, rulebook: lb.Rulebook | None = None) -> list[tuple[int, Rule]]:
@@ -419,9 +432,7 @@ def test_cli_audit_exits_one_with_findings_as_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """With findings ``licbill audit`` exits 1; ``--format json`` lists them."""
-    path = tmp_path / "bad.csv"
-    path.write_text(f"{HEADER}\n{NEW}\n{NEW}\n", encoding="utf-8")
-    assert main(["audit", str(path), "--format", "json"]) == 1
+    assert main(["audit", _saved(tmp_path, NEW, NEW), "--format", "json"]) == 1
     records = json.loads(capsys.readouterr().out)
     assert {r["rule"] for r in records} == {"duplicate", "overlap"}
 
@@ -430,12 +441,11 @@ def test_cli_audit_writes_csv_and_tables(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``--format csv`` writes a header and a row per finding; the table names the rule."""
-    path = tmp_path / "bad.csv"
-    path.write_text(f"{HEADER}\n{NEW.replace('100.80', '1.00')}\n", encoding="utf-8")
-    assert main(["audit", str(path), "--format", "csv"]) == 1
+    path = _saved(tmp_path, NEW.replace("100.80", "1.00"))
+    assert main(["audit", path, "--format", "csv"]) == 1
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "row,reference_id,subscription_id,rule,message"
-    assert main(["audit", str(path)]) == 1
+    assert main(["audit", path]) == 1
     assert "amount" in capsys.readouterr().out
 
 
@@ -493,22 +503,12 @@ def test_wrong_input_meets_a_licbill_error(value: object, slot: str) -> None:
 
 _STD = lb.Sku.monthly(id="std", name="Standard", unit_price=lb.Money("30.00", "USD"))
 _PRO = lb.Sku.monthly(id="pro", name="Pro", unit_price=lb.Money("60.00", "USD"))
-_MONTHLY3Y = lb.Sku(
-    id="c-m",
-    name="Commerce",
-    unit_price=lb.Money("20", "EUR"),
-    term=lb.Term.P3Y,
-    billing=lb.Billing.MONTHLY,
-)
-_ANNUAL3Y = attrs.evolve(
-    _MONTHLY3Y, id="c-a", unit_price=lb.Money("250", "EUR"), billing=lb.Billing.ANNUAL
-)
 _ANNUAL = lb.Sku.annual(id="a", name="Annual", unit_price=lb.Money("365.00", "USD"))
 _D = dt.date
 _OPERATIONS = {
     "billing-plan change (11 of 12 months)": [
-        lb.Purchase(subscription_id="S", on=_D(2021, 9, 20), sku=_MONTHLY3Y, quantity=10),
-        lb.ChangeBillingPlan(subscription_id="S", on=_D(2021, 10, 1), to=_ANNUAL3Y),
+        lb.Purchase(subscription_id="S", on=_D(2021, 9, 20), sku=COMMERCE_MONTHLY, quantity=10),
+        lb.ChangeBillingPlan(subscription_id="S", on=_D(2021, 10, 1), to=COMMERCE_ANNUAL),
         lb.ChangeQuantity(subscription_id="S", on=_D(2021, 11, 3), quantity=12),
     ],
     "custom first term": [

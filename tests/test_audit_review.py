@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import licbill as lb
+from caller_contexts import CALLER_CONTEXTS
 from licbill.io.cli import main
 from licbill.io.recon import write_csv
 from licbill.strategies import event_histories
@@ -24,6 +24,23 @@ def _usd(amount: str) -> lb.Money:
     return lb.Money(amount, "USD")
 
 
+def _findings(events: list[lb.Event], through: date) -> tuple[lb.audit.Finding, ...]:
+    """The audit findings of licbill's own new-commerce lines for *events*."""
+    lines = lb.charge_lines(events, through=through, rulebook=NC)
+    return lb.audit.check(lines, rulebook=NC)
+
+
+def _recon_rows(
+    events: list[lb.Event] | tuple[lb.Event, ...], through: date
+) -> tuple[lb.audit.ReconRow, ...]:
+    """licbill's new-commerce lines for *events*, written as a recon file and read back."""
+    lines = lb.charge_lines(events, through=through, rulebook=NC)
+    text = io.StringIO()
+    write_csv(lines, text)
+    text.seek(0)
+    return lb.audit.read_recon(text)
+
+
 # 1. Two month grids meet where a month end clamps ------------------------------------------
 
 
@@ -33,31 +50,21 @@ def test_convert_to_monthly_on_a_leap_day_is_clean() -> None:
     monthly = lb.Sku.annual(
         id="yrm2", name="M", unit_price=_usd("35.00"), billing=lb.Billing.MONTHLY
     )
-    lines = lb.charge_lines(
-        [
-            lb.Purchase(subscription_id="S", on=date(2024, 1, 30), sku=annual, quantity=2),
-            lb.ConvertSku(subscription_id="S", on=date(2024, 2, 29), to=monthly),
-        ],
-        through=date(2024, 4, 1),
-        rulebook=NC,
-    )
-    assert lb.audit.check(lines, rulebook=NC) == ()
+    events = [
+        lb.Purchase(subscription_id="S", on=date(2024, 1, 30), sku=annual, quantity=2),
+        lb.ConvertSku(subscription_id="S", on=date(2024, 2, 29), to=monthly),
+    ]
+    assert _findings(events, date(2024, 4, 1)) == ()
 
 
 def test_trial_converted_a_day_before_its_end_is_clean() -> None:
     """A trial from 2023-12-31 converted on 2024-01-30 charges 2024-01-30..2024-02-28 cleanly."""
     sku = lb.Sku.monthly(id="m30", name="M", unit_price=_usd("30.00"))
-    lines = lb.charge_lines(
-        [
-            lb.Purchase(
-                subscription_id="T", on=date(2023, 12, 31), sku=sku, quantity=1, trial=True
-            ),
-            lb.ConvertTrial(subscription_id="T", on=date(2024, 1, 30)),
-        ],
-        through=date(2024, 3, 1),
-        rulebook=NC,
-    )
-    assert lb.audit.check(lines, rulebook=NC) == ()
+    events = [
+        lb.Purchase(subscription_id="T", on=date(2023, 12, 31), sku=sku, quantity=1, trial=True),
+        lb.ConvertTrial(subscription_id="T", on=date(2024, 1, 30)),
+    ]
+    assert _findings(events, date(2024, 3, 1)) == ()
 
 
 def test_three_year_monthly_converted_to_annual_is_clean() -> None:
@@ -68,15 +75,11 @@ def test_three_year_monthly_converted_to_annual_is_clean() -> None:
     annual = lb.Sku(
         id="p3a", name="Q", unit_price=_usd("500.00"), term=lb.Term.P3Y, billing=lb.Billing.ANNUAL
     )
-    lines = lb.charge_lines(
-        [
-            lb.Purchase(subscription_id="U", on=date(2024, 1, 30), sku=monthly, quantity=1),
-            lb.ConvertSku(subscription_id="U", on=date(2024, 2, 28), to=annual),
-        ],
-        through=date(2024, 4, 1),
-        rulebook=NC,
-    )
-    assert lb.audit.check(lines, rulebook=NC) == ()
+    events = [
+        lb.Purchase(subscription_id="U", on=date(2024, 1, 30), sku=monthly, quantity=1),
+        lb.ConvertSku(subscription_id="U", on=date(2024, 2, 28), to=annual),
+    ]
+    assert _findings(events, date(2024, 4, 1)) == ()
 
 
 # 3. The caller's decimal context ---------------------------------------------------------------
@@ -88,57 +91,21 @@ _EVENTS = [
 ]
 
 
-def _clean_rows() -> tuple[lb.audit.ReconRow, ...]:
-    lines = lb.charge_lines(_EVENTS, through=date(2024, 4, 30), rulebook=NC)
-    text = io.StringIO()
-    write_csv(lines, text)
-    text.seek(0)
-    return lb.audit.read_recon(text)
-
-
 def test_a_clean_file_stays_clean_under_a_two_digit_round_up_context() -> None:
     """Under the caller's prec=2, ROUND_UP context, a clean file still has no findings."""
-    rows = _clean_rows()
+    rows = _recon_rows(_EVENTS, date(2024, 4, 30))
     assert lb.audit.check(rows, rulebook=NC) == ()
     with decimal.localcontext(prec=2, rounding=decimal.ROUND_UP):
         assert lb.audit.check(rows, rulebook=NC) == ()
 
 
-_SIGNALS = sorted(decimal.Context().flags, key=lambda signal: signal.__name__)
-#: Caller contexts drawn as tests/test_context.py draws them.
-_CONTEXTS = st.builds(
-    decimal.Context,
-    prec=st.integers(1, 40),
-    rounding=st.sampled_from(
-        [
-            decimal.ROUND_UP,
-            decimal.ROUND_DOWN,
-            decimal.ROUND_CEILING,
-            decimal.ROUND_FLOOR,
-            decimal.ROUND_HALF_UP,
-            decimal.ROUND_HALF_DOWN,
-            decimal.ROUND_HALF_EVEN,
-            decimal.ROUND_05UP,
-        ]
-    ),
-    Emax=st.integers(0, 30),
-    Emin=st.integers(-30, 0),
-    clamp=st.integers(0, 1),
-    traps=st.lists(st.sampled_from(_SIGNALS), unique=True),
-)
-
-
 @settings(max_examples=25, deadline=None)
-@given(events=event_histories(), caller=_CONTEXTS)
+@given(events=event_histories(), caller=CALLER_CONTEXTS)
 def test_check_does_not_depend_on_the_callers_context(
     events: tuple[lb.Event, ...], caller: decimal.Context
 ) -> None:
     """Property: check() finds the same under any drawn caller context."""
-    lines = lb.charge_lines(events, through=date(2027, 12, 31), rulebook=NC)
-    text = io.StringIO()
-    write_csv(lines, text)
-    text.seek(0)
-    rows = lb.audit.read_recon(text)
+    rows = _recon_rows(events, date(2027, 12, 31))
     expected = lb.audit.check(rows, rulebook=NC)
     with decimal.localcontext(caller):
         assert lb.audit.check(rows, rulebook=NC) == expected

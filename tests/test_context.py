@@ -12,9 +12,9 @@ from decimal import Decimal
 import attrs
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import licbill as lb
+from caller_contexts import CALLER_CONTEXTS
 from licbill.io.display import format_money
 from licbill.strategies import event_histories, workspace_months
 
@@ -194,43 +194,20 @@ def test_decimal_context_is_a_copy_that_traps_inexact_results() -> None:
     assert lb.Money("12345.67", "USD") * 3 == lb.Money("37037.01", "USD")
 
 
-SIGNALS = sorted(decimal.Context().flags, key=lambda signal: signal.__name__)
-
-contexts = st.fixed_dictionaries(
-    {
-        "prec": st.integers(1, 40),
-        "rounding": st.sampled_from(
-            [
-                decimal.ROUND_UP,
-                decimal.ROUND_DOWN,
-                decimal.ROUND_CEILING,
-                decimal.ROUND_FLOOR,
-                decimal.ROUND_HALF_UP,
-                decimal.ROUND_HALF_DOWN,
-                decimal.ROUND_HALF_EVEN,
-                decimal.ROUND_05UP,
-            ]
-        ),
-        "Emax": st.integers(0, 30),
-        "Emin": st.integers(-30, 0),
-        "clamp": st.integers(0, 1),
-        "traps": st.lists(st.sampled_from(SIGNALS), unique=True),
-    }
-)
-
-
 @settings(max_examples=30)
-@given(events=event_histories(), caller=contexts)
-def test_any_caller_context_bills_the_same(events: tuple[lb.Event, ...], caller: dict) -> None:  # type: ignore[type-arg]
+@given(events=event_histories(), caller=CALLER_CONTEXTS)
+def test_any_caller_context_bills_the_same(
+    events: tuple[lb.Event, ...], caller: decimal.Context
+) -> None:
     """Property: any drawn caller context (precision, rounding, exponents, traps) bills alike."""
     expected = lb.charge_lines(events, through=D(2027, 12, 31), rulebook=NC)
-    with _caller(**caller):
+    with decimal.localcontext(caller):
         assert lb.charge_lines(events, through=D(2027, 12, 31), rulebook=NC) == expected
 
 
 @settings(max_examples=30)
-@given(drawn=workspace_months(), caller=contexts)
-def test_any_caller_context_invoices_the_same(drawn: object, caller: dict) -> None:  # type: ignore[type-arg]
+@given(drawn=workspace_months(), caller=CALLER_CONTEXTS)
+def test_any_caller_context_invoices_the_same(drawn: object, caller: decimal.Context) -> None:
     """Property: any drawn caller context gives the same daily-prorated invoice."""
     from licbill.strategies import WorkspaceMonth
 
@@ -257,5 +234,5 @@ def test_any_caller_context_invoices_the_same(drawn: object, caller: dict) -> No
         )
 
     expected = bill()
-    with _caller(**caller):
+    with decimal.localcontext(caller):
         assert bill() == expected

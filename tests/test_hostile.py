@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import licbill as lb
+from licbill.io import display, tables
 from licbill.io.scenarios import load_charges
 
 D = dt.date(2024, 1, 10)
@@ -120,11 +121,11 @@ CALLS: dict[str, Callable[[Any], object]] = {
     "recon.write_csv.line.sku_name": lambda v: lb.recon.write_csv(
         [LINE._replace(sku_name=v)], io.StringIO()
     ),
-    "tables.line_cells.quantity": lambda v: lb.io.tables.line_cells(LINE._replace(quantity=v)),
-    "display.line_record.unit_price": lambda v: lb.io.display.line_record(
+    "tables.line_cells.quantity": lambda v: tables.line_cells(LINE._replace(quantity=v)),
+    "display.line_record.unit_price": lambda v: display.line_record(
         LINE._replace(unit_price=v)
     ),
-    "tables.render.cell": lambda v: lb.io.tables.render(("a",), [(v,)]),
+    "tables.render.cell": lambda v: tables.render(("a",), [(v,)]),
 }  # fmt: skip
 
 
@@ -164,6 +165,7 @@ ACCEPTS: dict[str, Callable[[Any], bool]] = {
     "prorate.billing_days": _int,
     "Rounding.bound": _int,
     "Sku.allows": _int,
+    "format_money.locale": _text,  # a locale name babel knows ("QU", Quechua) is accepted
     "recon.neutralise": _text,
     "reports.write_users_csv.groups": _empty,
     "reports.WorkspaceUsers.users": _empty,

@@ -86,6 +86,13 @@ def test_malformed_values_are_refused(build: object, error: type, message: str) 
         build()  # type: ignore[operator]
 
 
+def _upgrade(*, on: dt.date, to: lb.Sku, quantity: int) -> lb.ConvertSku:
+    """A partial upgrade on *on*: *quantity* seats of S move to subscription T on SKU *to*."""
+    return lb.ConvertSku(
+        subscription_id="S", on=on, to=to, quantity=quantity, target_subscription_id="T"
+    )
+
+
 @pytest.mark.parametrize(
     ("events", "error", "message"),
     [
@@ -105,41 +112,19 @@ def test_malformed_values_are_refused(build: object, error: type, message: str) 
             "flat",
         ),
         (
-            (
-                lb.ConvertSku(
-                    subscription_id="S",
-                    on=D(2024, 4, 20),
-                    to=YEAR,
-                    quantity=2,
-                    target_subscription_id="T",
-                ),
-            ),
+            (_upgrade(on=D(2024, 4, 20), to=YEAR, quantity=2),),
             lb.IncompatibleSkuError,
             "keeps term and billing",
         ),
         (
-            (
-                lb.ConvertSku(
-                    subscription_id="S",
-                    on=D(2024, 4, 20),
-                    to=PRO,
-                    quantity=4,
-                    target_subscription_id="T",
-                ),
-            ),
+            (_upgrade(on=D(2024, 4, 20), to=PRO, quantity=4),),
             lb.QuantityError,
             "outside the limits",
         ),
         (
             (
                 lb.Purchase(subscription_id="T", on=D(2024, 4, 10), sku=STD),
-                lb.ConvertSku(
-                    subscription_id="S",
-                    on=D(2024, 4, 20),
-                    to=PRO,
-                    quantity=1,
-                    target_subscription_id="T",
-                ),
+                _upgrade(on=D(2024, 4, 20), to=PRO, quantity=1),
             ),
             lb.IncompatibleSkuError,
             "not a live paid subscription",
@@ -147,13 +132,7 @@ def test_malformed_values_are_refused(build: object, error: type, message: str) 
         (
             (
                 lb.Purchase(subscription_id="T", on=D(2024, 4, 10), sku=PRO, auto_renew=False),
-                lb.ConvertSku(
-                    subscription_id="S",
-                    on=D(2024, 6, 20),
-                    to=PRO,
-                    quantity=1,
-                    target_subscription_id="T",
-                ),
+                _upgrade(on=D(2024, 6, 20), to=PRO, quantity=1),
             ),
             lb.SubscriptionEndedError,
             "has ended",
@@ -182,43 +161,22 @@ def test_billing_plan_change_outside_the_limits_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    ("purchase", "message"),
+    ("on", "sku", "end", "trial", "message"),
     [
-        (
-            lb.Purchase(
-                subscription_id="C",
-                on=D(2024, 4, 10),
-                sku=STD,
-                trial=True,
-                custom_term_end=D(2024, 4, 30),
-            ),
-            "trial",
-        ),
-        (
-            lb.Purchase(
-                subscription_id="C", on=D(2024, 4, 10), sku=STD, custom_term_end=D(2024, 4, 9)
-            ),
-            "within the first",
-        ),
-        (
-            lb.Purchase(
-                subscription_id="C", on=D(2024, 4, 10), sku=YEAR, custom_term_end=D(2024, 5, 9)
-            ),
-            "neither",
-        ),
-        (
-            lb.Purchase(
-                subscription_id="C", on=D(2024, 4, 12), sku=STD, custom_term_end=D(2024, 4, 29)
-            ),
-            "neither",
-        ),
+        (D(2024, 4, 10), STD, D(2024, 4, 30), True, "trial"),
+        (D(2024, 4, 10), STD, D(2024, 4, 9), False, "within the first"),
+        (D(2024, 4, 10), YEAR, D(2024, 5, 9), False, "neither"),
+        (D(2024, 4, 12), STD, D(2024, 4, 29), False, "neither"),
     ],
 )
-def test_refused_custom_term_ends(purchase: lb.Purchase, message: str) -> None:
+def test_refused_custom_term_ends(
+    on: dt.date, sku: lb.Sku, end: dt.date, trial: bool, message: str
+) -> None:
     """Custom term ends the alignment page does not allow are refused: on a trial, outside the
     first term, a yearly term aligned with a monthly one (S ends on 9 May), or a monthly term
     aligned with another's 29th that is no month end."""
     other = lb.Purchase(subscription_id="M", on=D(2024, 3, 30), sku=STD)
+    purchase = lb.Purchase(subscription_id="C", on=on, sku=sku, trial=trial, custom_term_end=end)
     with pytest.raises(lb.InvalidValueError, match=message):
         _bill(BUY, other, purchase)
 

@@ -110,3 +110,31 @@ def test_a_month_that_is_not_an_int_is_refused(year: object, month: object) -> N
     """A year or month that is not an int (a bool included) is a type error."""
     with pytest.raises(lb.InvalidTypeError, match="must be an int"):
         lb.Month(year, month)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "months"),
+    [
+        (D(2019, 6, 10), D(2019, 7, 10), 1),
+        (D(2021, 1, 31), D(2021, 3, 1), 2),
+        (D(2021, 5, 1), D(2022, 5, 1), 12),
+        (D(2024, 2, 29), D(2024, 2, 1), 0),
+        (D(2024, 3, 1), D(2023, 12, 31), -3),
+    ],
+)
+def test_months_between_counts_month_numbers(start: dt.date, end: dt.date, months: int) -> None:
+    """months_between counts calendar months by month number, ignoring the days."""
+    assert lb.periods.months_between(start=start, end=end) == months
+
+
+@given(day=anchor_dates(), months=st.integers(-400, 400))
+def test_months_between_undoes_add_months(day: dt.date, months: int) -> None:
+    """Moving a day by n months (relativedelta, the oracle) puts it n month numbers later."""
+    later = day + relativedelta(months=months)
+    assert lb.periods.months_between(start=day, end=later) == months
+
+
+def test_months_between_refuses_a_datetime() -> None:
+    """months_between takes plain dates only."""
+    with pytest.raises(lb.InvalidTypeError, match=r"end must be a datetime\.date"):
+        lb.periods.months_between(start=D(2024, 1, 1), end=dt.datetime(2024, 2, 1))

@@ -20,6 +20,7 @@ import attrs
 import pytest
 
 import licbill as lb
+from sample_prices import COMMERCE_ANNUAL, COMMERCE_MONTHLY
 
 D = dt.date
 NC = lb.rulebooks.NEW_COMMERCE
@@ -243,30 +244,20 @@ def test_trial_converted_on_its_first_day() -> None:
     assert [x.product_qualifiers for x in lines] == [("Trial",), ("Trial",), ()]
 
 
-COMMERCE_ANNUAL = lb.Sku(
-    id="d365c-a",
-    name="Dynamics 365 Commerce",
-    unit_price=lb.Money("250", EUR),
-    term=lb.Term.P3Y,
-    billing=lb.Billing.ANNUAL,
-)
-COMMERCE_MONTHLY = lb.Sku(
-    id="d365c-m",
-    name="Dynamics 365 Commerce",
-    unit_price=lb.Money("20", EUR),
-    term=lb.Term.P3Y,
-    billing=lb.Billing.MONTHLY,
-)
+def _plan_change(bought: lb.Sku, on: dt.date, to: lb.Sku, through: dt.date) -> list[lb.ChargeLine]:
+    """The page's lines: ten seats of *bought* from 20 September 2021, then the billing plan
+    of *to* asked for on *on*."""
+    events = [
+        lb.Purchase(subscription_id="S", on=D(2021, 9, 20), sku=bought, quantity=10),
+        lb.ChangeBillingPlan(subscription_id="S", on=on, to=to),
+    ]
+    return _bill(events, through)
 
 
 def test_billing_plan_annual_to_monthly() -> None:
     """P1 "How do I reconcile transactions after changing billing plans?", annual to monthly:
     the change takes effect when the paid year ends; the term's dates stay."""
-    events = [
-        lb.Purchase(subscription_id="S", on=D(2021, 9, 20), sku=COMMERCE_ANNUAL, quantity=10),
-        lb.ChangeBillingPlan(subscription_id="S", on=D(2022, 9, 19), to=COMMERCE_MONTHLY),
-    ]
-    lines = _bill(events, D(2022, 9, 30))
+    lines = _plan_change(COMMERCE_ANNUAL, D(2022, 9, 19), COMMERCE_MONTHLY, D(2022, 9, 30))
     _assert_rows(
         lines, "how-do-i-reconcile-transactions-after-changing-billing-plans__1-annual-to-monthly"
     )
@@ -276,11 +267,7 @@ def test_billing_plan_annual_to_monthly() -> None:
 def test_billing_plan_monthly_to_annual() -> None:
     """P1 "How do I reconcile transactions after changing billing plans?", monthly to annual:
     the annual charge runs to the end of the billing year, prorated by whole months (11/12)."""
-    events = [
-        lb.Purchase(subscription_id="S", on=D(2021, 9, 20), sku=COMMERCE_MONTHLY, quantity=10),
-        lb.ChangeBillingPlan(subscription_id="S", on=D(2021, 10, 1), to=COMMERCE_ANNUAL),
-    ]
-    lines = _bill(events, D(2021, 10, 31))
+    lines = _plan_change(COMMERCE_MONTHLY, D(2021, 10, 1), COMMERCE_ANNUAL, D(2021, 10, 31))
     _assert_rows(
         lines, "how-do-i-reconcile-transactions-after-changing-billing-plans__2-monthly-to-annual"
     )

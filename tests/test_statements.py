@@ -94,8 +94,8 @@ def test_statements_are_ordered_by_customer_then_month_with_no_customer_last() -
     ]  # fmt: skip
 
 
-def test_a_credit_stays_a_line_of_its_own() -> None:
-    """A seat reduction's credit is a visible line; the statement's credits are its amount."""
+def _reduced() -> lb.CustomerStatement:
+    """Customer C's January statement: 3 seats bought on the 1st, reduced to 2 on the 3rd."""
     events = [
         lb.Purchase(subscription_id="S1", on=D(2024, 1, 1), sku=SKU, quantity=3, customer_id="C"),
         lb.ChangeQuantity(subscription_id="S1", on=D(2024, 1, 3), quantity=2),
@@ -103,6 +103,12 @@ def test_a_credit_stays_a_line_of_its_own() -> None:
     (statement,) = lb.customer_statements(
         lb.charge_lines(events, through=D(2024, 1, 31), rulebook=RULES)
     )
+    return statement
+
+
+def test_a_credit_stays_a_line_of_its_own() -> None:
+    """A seat reduction's credit is a visible line; the statement's credits are its amount."""
+    statement = _reduced()
     negative = [line.total for line in statement.lines if line.total.amount < 0]
     assert negative
     assert statement.credits == lb.total(negative)
@@ -110,13 +116,7 @@ def test_a_credit_stays_a_line_of_its_own() -> None:
 
 def test_statement_table_ends_with_the_totals() -> None:
     """``to_table`` prints the lines, then charges, credits and total."""
-    events = [
-        lb.Purchase(subscription_id="S1", on=D(2024, 1, 1), sku=SKU, quantity=3, customer_id="C"),
-        lb.ChangeQuantity(subscription_id="S1", on=D(2024, 1, 3), quantity=2),
-    ]
-    (statement,) = lb.customer_statements(
-        lb.charge_lines(events, through=D(2024, 1, 31), rulebook=RULES)
-    )
+    statement = _reduced()
     table = statement.to_table()
     assert table.splitlines()[0] == "Statement C 2024-01 (EUR)"
     assert table.splitlines()[-1] == f"total:    {statement.total.amount}"

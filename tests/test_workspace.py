@@ -98,3 +98,10 @@ def test_licence_model_needs_a_workspace() -> None:
     """licence_model refuses anything but a Workspace."""
     with pytest.raises(lb.InvalidTypeError):
         lb.licence_model("w1")  # type: ignore[arg-type]
+
+
+def test_a_wrong_edition_is_named_with_what_the_field_takes() -> None:
+    """An edition that is not a LegacyEdition is a type error that says None is allowed too."""
+    expected = r"edition must be a licbill\.LegacyEdition or None, not 'Boost'"
+    with pytest.raises(lb.InvalidTypeError, match=expected):
+        lb.Workspace(id="w", created_on=dt.date(2023, 1, 1), edition="Boost")  # type: ignore[arg-type]

@@ -63,15 +63,15 @@ def shown(value: Any) -> str:
     return text if len(text) <= 80 else f"{text[:36]}...{text[-36:]} ({len(text)} characters)"
 
 
-def of_type(kind: type) -> Any:
-    """An attrs validator: the value is a *kind* (a licbill enum or value class), else a
-    licbill :class:`~licbill.InvalidTypeError` naming the field and the value."""
+def of_type(kind: type, *, or_none: bool = False) -> Any:
+    """An attrs validator: the value is a *kind* (a licbill enum or value class), or ``None``
+    with *or_none*; else a licbill :class:`~licbill.InvalidTypeError` naming the field and the
+    value."""
+    expected = f"a licbill.{kind.__name__}{' or None' if or_none else ''}"
 
     def check(_instance: Any, attribute: Any, value: Any) -> None:
-        if not isinstance(value, kind):
-            raise InvalidTypeError(
-                f"{attribute.name} must be a licbill.{kind.__name__}, not {shown(value)}"
-            )
+        if not isinstance(value, kind) and not (or_none and value is None):
+            raise InvalidTypeError(f"{attribute.name} must be {expected}, not {shown(value)}")
 
     return check
 

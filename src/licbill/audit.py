@@ -33,7 +33,7 @@ from .errors import InvalidTypeError, LicbillError
 from .lines import ChargeLine, ChargeType, ChargeTypeName
 from .models import Billing, Term
 from .money import Money, RoundingMode, decimal_context, round_div
-from .periods import Period, add_months, inclusive_days, period_end
+from .periods import Period, add_months, inclusive_days, months_between, period_end
 from .proration import Rounding, effective_unit_price, prorate
 from .rulebooks import Rulebook
 from .workspace import UserKind
@@ -457,14 +457,9 @@ def _duplicates(rows: Sequence[ReconRow]) -> Iterator[Finding]:
             seen[key] = row.row
 
 
-def _months_between(start: dt.date, after: dt.date) -> int:
-    """Calendar months from *start* to *after* (the day after a period), by month number."""
-    return (after.year - start.year) * 12 + after.month - start.month
-
-
 def _grid_months(anchor: dt.date, end: dt.date) -> int | None:
     """The *n* (any sign) with ``add_months(anchor, n) - 1 day == end``, or ``None``."""
-    guess = _months_between(anchor, end + _DAY)
+    guess = months_between(start=anchor, end=end + _DAY)
     for n in (guess, guess - 1, guess + 1):
         try:
             if add_months(anchor, n) - _DAY == end:
@@ -478,8 +473,7 @@ def _cycle_containing(anchor: dt.date, months: int, day: dt.date, offset: int) -
     """The cycle of *months* months, counted from *anchor* after *offset* months, holding *day*."""
     if day < add_months(anchor, offset):
         return None
-    elapsed = (day.year - anchor.year) * 12 + day.month - anchor.month - offset
-    k = max(elapsed // months - 1, 0)
+    k = max((months_between(start=anchor, end=day) - offset) // months - 1, 0)
     while True:
         start = add_months(anchor, offset + k * months)
         end = period_end(anchor, offset + (k + 1) * months)
@@ -595,8 +589,7 @@ class _Subscription:
         # Paid cycles of a free trial count from the anchor after the trial's months.
         self.offset = 0
         if "Trial" in first.product_qualifiers and first.charge_end >= self.anchor:
-            after = first.charge_end + _DAY
-            self.offset = (after.year - self.anchor.year) * 12 + after.month - self.anchor.month
+            self.offset = months_between(start=self.anchor, end=first.charge_end + _DAY)
         self.policies = tuple(Rounding) if rulebook is None else (rulebook.rounding,)
 
     def findings(self) -> Iterator[Finding]:
@@ -774,7 +767,7 @@ class _Subscription:
         if cycle is not None:
             # A custom-meter line of a short cycle costs the cycle's share of the price.
             months = line.billing.cycle_months(line.term)
-            share = _months_between(cycle.start, cycle.end + _DAY)
+            share = months_between(start=cycle.start, end=cycle.end + _DAY)
             if 0 < share < months:
                 one_day.append(_Span(share, months, f"{share} of {months} months"))
             standard = inclusive_days(cycle.start, period_end(cycle.start, months))
@@ -785,10 +778,10 @@ class _Subscription:
         # change's share of a billing year.
         for start, row in self.starts.get(end, ()):
             other = row.line
-            months = _months_between(start, end + _DAY)
+            months = months_between(start=start, end=end + _DAY)
             try:
                 on_grid = any(
-                    add_months(anchor, _months_between(anchor, start)) == start
+                    add_months(anchor, months_between(start=anchor, end=start)) == start
                     for anchor in self.anchors
                 )
             except LicbillError:
@@ -806,7 +799,7 @@ class _Subscription:
                 continue
             days = inclusive_days(start, end)
             spans.setdefault((billing_days, days), f"{billing_days} of {days} days")
-            share = _months_between(start, end + _DAY)
+            share = months_between(start=start, end=end + _DAY)
             if 0 < share < months:
                 spans.setdefault(
                     (billing_days * share, days * months),

@@ -76,12 +76,13 @@ def _on(_instance: Any, _attribute: Any, value: Any) -> None:
         check_date(value, "on")
 
 
-def _status(_instance: Any, _attribute: Any, value: Any) -> None:
-    if not isinstance(value, UserStatus):
-        raise InvalidTypeError(f"status must be a licbill.UserStatus, not {value!r}")
+def _not_deleted(_instance: Any, _attribute: Any, value: Any) -> None:
     if value is UserStatus.DELETED:
         # A value problem, not a type one: deletion is an event of its own (HardDelete).
         raise InvalidValueError(f"status must be UserStatus.ACTIVE or INACTIVE, not {value!r}")
+
+
+_status = attrs.validators.and_(of_type(UserStatus), _not_deleted)
 
 
 @attrs.frozen(kw_only=True)

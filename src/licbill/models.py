@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import attrs
 
-from ._validators import MAX_QUANTITY, flag, identifier, shown, whole
+from ._validators import MAX_QUANTITY, flag, identifier, of_type, shown, text, whole
 from .errors import InvalidTypeError, InvalidValueError
 from .money import Money
 from .periods import check_date
@@ -27,6 +27,7 @@ __all__ = [
     "SetAutoRenew",
     "Sku",
     "SkuKind",
+    "SkuOptions",
     "Term",
 ]
 
@@ -72,14 +73,6 @@ class SkuKind(enum.Enum):
     CUSTOM_METER = "custom-meter"
 
 
-def _instance_of(kind: type, what: str) -> Any:
-    def check(_instance: Any, _attribute: Any, value: Any) -> None:
-        if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
-            raise InvalidTypeError(f"{what} must be a {kind.__name__}, not {value!r}")
-
-    return check
-
-
 def _a_date(what: str) -> Any:
     return lambda _instance, _attribute, value: check_date(value, what)
 
@@ -101,7 +94,7 @@ class PriceChange:
     """
 
     on: dt.date = attrs.field(validator=_a_date("on"))
-    unit_price: Money = attrs.field(validator=_instance_of(Money, "a unit price"))
+    unit_price: Money = attrs.field(validator=of_type(Money))
 
     def __attrs_post_init__(self) -> None:
         if self.unit_price.amount < 0:
@@ -112,6 +105,17 @@ def _price_changes(value: Any) -> tuple[PriceChange, ...]:
     if isinstance(value, str | bytes) or not isinstance(value, tuple | list):
         raise InvalidTypeError(f"price_changes must be a tuple of PriceChange, not {value!r}")
     return tuple(value)
+
+
+class SkuOptions(TypedDict, total=False):
+    """The fields of :class:`Sku` that :meth:`Sku.monthly` and :meth:`Sku.annual` take as they
+    are (each with the default of the field)."""
+
+    kind: SkuKind
+    min_quantity: int
+    max_quantity: int | None
+    product_id: str
+    price_changes: tuple[PriceChange, ...]
 
 
 @attrs.frozen(kw_only=True)
@@ -129,13 +133,13 @@ class Sku:
 
     id: str = attrs.field(validator=identifier)
     name: str = attrs.field(validator=identifier)
-    unit_price: Money = attrs.field(validator=_instance_of(Money, "a unit price"))
-    term: Term = attrs.field(validator=_instance_of(Term, "a term"))
-    billing: Billing = attrs.field(validator=_instance_of(Billing, "a billing frequency"))
-    kind: SkuKind = attrs.field(default=SkuKind.PER_SEAT, validator=_instance_of(SkuKind, "kind"))
+    unit_price: Money = attrs.field(validator=of_type(Money))
+    term: Term = attrs.field(validator=of_type(Term))
+    billing: Billing = attrs.field(validator=of_type(Billing))
+    kind: SkuKind = attrs.field(default=SkuKind.PER_SEAT, validator=of_type(SkuKind))
     min_quantity: int = attrs.field(default=1)
     max_quantity: int | None = attrs.field(default=None)
-    product_id: str = attrs.field(default="", validator=_instance_of(str, "product_id"))
+    product_id: str = attrs.field(default="", validator=text)
     price_changes: tuple[PriceChange, ...] = attrs.field(default=(), converter=_price_changes)
 
     def __attrs_post_init__(self) -> None:
@@ -190,29 +194,16 @@ class Sku:
 
     @classmethod
     def monthly(
-        cls,
-        *,
-        id: str,
-        name: str,
-        unit_price: Money,
-        kind: SkuKind = SkuKind.PER_SEAT,
-        min_quantity: int = 1,
-        max_quantity: int | None = None,
-        product_id: str = "",
-        price_changes: tuple[PriceChange, ...] = (),
+        cls, *, id: str, name: str, unit_price: Money, **options: Unpack[SkuOptions]
     ) -> Sku:
-        """A one-month term billed monthly."""
+        """A one-month term billed monthly; *options* are the other fields of :class:`Sku`."""
         return cls(
             id=id,
             name=name,
             unit_price=unit_price,
             term=Term.P1M,
             billing=Billing.MONTHLY,
-            kind=kind,
-            min_quantity=min_quantity,
-            max_quantity=max_quantity,
-            product_id=product_id,
-            price_changes=price_changes,
+            **options,
         )
 
     @classmethod
@@ -223,24 +214,12 @@ class Sku:
         name: str,
         unit_price: Money,
         billing: Billing = Billing.ANNUAL,
-        kind: SkuKind = SkuKind.PER_SEAT,
-        min_quantity: int = 1,
-        max_quantity: int | None = None,
-        product_id: str = "",
-        price_changes: tuple[PriceChange, ...] = (),
+        **options: Unpack[SkuOptions],
     ) -> Sku:
-        """A one-year term, billed annually unless *billing* says monthly or upfront."""
+        """A one-year term, billed annually unless *billing* says monthly or upfront; *options*
+        are the other fields of :class:`Sku`."""
         return cls(
-            id=id,
-            name=name,
-            unit_price=unit_price,
-            term=Term.P1Y,
-            billing=billing,
-            kind=kind,
-            min_quantity=min_quantity,
-            max_quantity=max_quantity,
-            product_id=product_id,
-            price_changes=price_changes,
+            id=id, name=name, unit_price=unit_price, term=Term.P1Y, billing=billing, **options
         )
 
     @property
@@ -282,7 +261,7 @@ class Purchase:
 
     subscription_id: str = attrs.field(validator=identifier)
     on: dt.date = attrs.field(validator=_a_date("on"))
-    sku: Sku = attrs.field(validator=_instance_of(Sku, "sku"))
+    sku: Sku = attrs.field(validator=of_type(Sku))
     quantity: int = attrs.field(default=1, validator=lambda _i, _a, v: check_quantity(v))
     trial: bool = attrs.field(default=False, validator=flag)
     auto_renew: bool = attrs.field(default=True, validator=flag)
@@ -308,7 +287,7 @@ class ConvertSku:
 
     subscription_id: str = attrs.field(validator=identifier)
     on: dt.date = attrs.field(validator=_a_date("on"))
-    to: Sku = attrs.field(validator=_instance_of(Sku, "to"))
+    to: Sku = attrs.field(validator=of_type(Sku))
     quantity: int | None = attrs.field(
         default=None, validator=lambda _i, _a, v: v is None or check_quantity(v)
     )
@@ -340,7 +319,7 @@ class ChangeBillingPlan:
 
     subscription_id: str = attrs.field(validator=identifier)
     on: dt.date = attrs.field(validator=_a_date("on"))
-    to: Sku = attrs.field(validator=_instance_of(Sku, "to"))
+    to: Sku = attrs.field(validator=of_type(Sku))
     event_id: str | None = attrs.field(default=None, validator=_event_id)
 
 
@@ -356,9 +335,7 @@ class ScheduleChange:
     quantity: int | None = attrs.field(
         default=None, validator=lambda _i, _a, v: v is None or check_quantity(v)
     )
-    to: Sku | None = attrs.field(
-        default=None, validator=lambda _i, _a, v: v is None or _instance_of(Sku, "to")(_i, _a, v)
-    )
+    to: Sku | None = attrs.field(default=None, validator=of_type(Sku, or_none=True))
     event_id: str | None = attrs.field(default=None, validator=_event_id)
 
     def __attrs_post_init__(self) -> None:

@@ -11,7 +11,16 @@ from . import _calendar
 from ._validators import shown, whole
 from .errors import InvalidTypeError, InvalidValueError
 
-__all__ = ["Month", "Period", "add_months", "check_date", "cycle", "inclusive_days", "period_end"]
+__all__ = [
+    "Month",
+    "Period",
+    "add_months",
+    "check_date",
+    "cycle",
+    "inclusive_days",
+    "months_between",
+    "period_end",
+]
 
 
 def check_date(value: Any, what: str) -> dt.date:
@@ -140,3 +149,15 @@ class Month:
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
+
+
+def months_between(*, start: dt.date, end: dt.date) -> int:
+    """Calendar months from *start*'s month to *end*'s, by month number (days ignored).
+
+    From a period's first day to the day after its end, the period's length in months: 10 Jun
+    to 10 Jul is 1, 31 Jan to 1 Mar is 2; an earlier *end* gives a negative count.
+    Raises :class:`InvalidTypeError` for a value that is not a plain date.
+    """
+    check_date(start, "start")
+    check_date(end, "end")
+    return (end.year - start.year) * 12 + end.month - start.month

@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from ._validators import flag, identifier, shown, text, whole
+from ._validators import flag, identifier, of_type, shown, text, whole
 from .errors import InvalidTypeError, InvalidValueError
 from .lines import ChargeType, ChargeTypeName
 from .models import Billing
@@ -92,18 +92,6 @@ def _trial_months(_instance: Any, attribute: Any, value: Any) -> None:
         )
 
 
-def _a(kind: type) -> Any:
-    """A validator: the value is a *kind* (licbill's enums and value classes)."""
-
-    def check(_instance: Any, attribute: Any, value: Any) -> None:
-        if not isinstance(value, kind):
-            raise InvalidTypeError(
-                f"{attribute.name} must be a licbill.{kind.__name__}, not {shown(value)}"
-            )
-
-    return check
-
-
 def _days_or_none(instance: Any, attribute: Any, value: Any) -> None:
     if value is not None:
         _days(instance, attribute, value)
@@ -142,13 +130,15 @@ class Rulebook:
     # Every field has a validator; attrs runs them on construction and on ``attrs.evolve``.
     name: str = attrs.field(validator=identifier)
     spellings: Mapping[ChargeType, ChargeTypeName] = attrs.field(converter=_spellings)
-    trial_conversion: TrialConversion = attrs.field(validator=_a(TrialConversion))
+    trial_conversion: TrialConversion = attrs.field(validator=of_type(TrialConversion))
     trial_months: int = attrs.field(default=1, validator=_trial_months)
-    trial_cancel: ChargeType = attrs.field(default=ChargeType.CANCEL, validator=_a(ChargeType))
+    trial_cancel: ChargeType = attrs.field(default=ChargeType.CANCEL, validator=of_type(ChargeType))
     full_refund_days: int = attrs.field(validator=_days)
     prorated_refund_days: int = attrs.field(default=0, validator=_days)
-    rounding: Rounding = attrs.field(validator=_a(Rounding))
-    descriptions: Descriptions = attrs.field(default=Descriptions(), validator=_a(Descriptions))
+    rounding: Rounding = attrs.field(validator=of_type(Rounding))
+    descriptions: Descriptions = attrs.field(
+        default=Descriptions(), validator=of_type(Descriptions)
+    )
     reduction_window_days: int | None = attrs.field(default=None, validator=_days_or_none)
     annual_full_refund_days: int | None = attrs.field(default=None, validator=_days_or_none)
     signed_credit_prices: bool = attrs.field(default=False, validator=flag)

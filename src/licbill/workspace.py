@@ -9,7 +9,7 @@ from typing import Any, Final
 
 import attrs
 
-from ._validators import flag, identifier, members, text
+from ._validators import flag, identifier, members, of_type, text
 from .errors import InvalidTypeError, InvalidValueError, UnknownGroupError
 from .periods import check_date
 
@@ -107,11 +107,6 @@ class Group:
     modules: frozenset[Module] = attrs.field(default=frozenset(), converter=_modules)
 
 
-def _status(_instance: Any, _attribute: Any, value: Any) -> None:
-    if not isinstance(value, UserStatus):
-        raise InvalidTypeError(f"status must be a licbill.UserStatus, not {value!r}")
-
-
 @attrs.frozen(kw_only=True)
 class User:
     """A workspace user: its own modules, its group memberships and its status.
@@ -126,7 +121,7 @@ class User:
     last_name: str = attrs.field(default="", validator=text)
     guest: bool = attrs.field(default=False, validator=flag)
     admin: bool = attrs.field(default=False, validator=flag)
-    status: UserStatus = attrs.field(default=UserStatus.ACTIVE, validator=_status)
+    status: UserStatus = attrs.field(default=UserStatus.ACTIVE, validator=of_type(UserStatus))
     modules: frozenset[Module] = attrs.field(default=frozenset(), converter=_modules)
     groups: frozenset[str] = attrs.field(default=frozenset(), converter=_ids)
 
@@ -134,11 +129,6 @@ class User:
     def kind(self) -> UserKind:
         """Guest or regular."""
         return UserKind.GUEST if self.guest else UserKind.REGULAR
-
-
-def _edition(_instance: Any, _attribute: Any, value: Any) -> None:
-    if value is not None and not isinstance(value, LegacyEdition):
-        raise InvalidTypeError(f"edition must be a licbill.LegacyEdition or None, not {value!r}")
 
 
 #: Workspaces created on or after this date use modules; earlier ones the legacy editions
@@ -150,11 +140,6 @@ def uses_legacy_model(created_on: dt.date) -> bool:
     """Whether a workspace created on *created_on* is billed on the legacy model: the one
     place the 1 January 2024 boundary is decided (a workspace has an edition exactly then)."""
     return created_on < MODULES_FROM
-
-
-def _legacy_seats(value: Any) -> None:
-    if not isinstance(value, LegacySeats):
-        raise InvalidTypeError(f"legacy_seats must be a licbill.LegacySeats, not {value!r}")
 
 
 @attrs.frozen(kw_only=True)
@@ -171,17 +156,17 @@ class Workspace:
 
     id: str = attrs.field(validator=identifier)
     created_on: dt.date = attrs.field(validator=lambda _i, _a, v: check_date(v, "created_on"))
-    billing: BillingInfo = attrs.field(factory=BillingInfo)
-    edition: LegacyEdition | None = attrs.field(default=None, validator=_edition)
+    billing: BillingInfo = attrs.field(factory=BillingInfo, validator=of_type(BillingInfo))
+    edition: LegacyEdition | None = attrs.field(
+        default=None, validator=of_type(LegacyEdition, or_none=True)
+    )
     default_modules: frozenset[Module] = attrs.field(default=frozenset(), converter=_modules)
     admin_gets_all_modules: bool = attrs.field(default=False, validator=flag)
     legacy_seats: LegacySeats = attrs.field(
-        default=LegacySeats.NEEDS_MODULE, validator=lambda _i, _a, v: _legacy_seats(v)
+        default=LegacySeats.NEEDS_MODULE, validator=of_type(LegacySeats)
     )
 
     def __attrs_post_init__(self) -> None:
-        if not isinstance(self.billing, BillingInfo):
-            raise InvalidTypeError(f"billing must be a licbill.BillingInfo, not {self.billing!r}")
         legacy = uses_legacy_model(self.created_on)
         if legacy and self.edition is None:
             raise InvalidValueError(

@@ -48,6 +48,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
+from .._validators import is_whole
 from ..charges import ChargeLines
 from ..directory import DirectoryEvent
 from ..errors import ConversionError, InvalidTypeError, InvalidValueError
@@ -76,7 +77,7 @@ def _tagged_classes() -> frozenset[type]:
 
 
 def _structure_int(value: Any, _type: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_whole(value):
         raise InvalidTypeError(f"expected an integer, not {value!r}")
     return value
 

@@ -21,6 +21,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_currency
 
+from .._validators import is_whole
 from ..errors import InvalidTypeError, InvalidValueError, MissingDependencyError
 from ..explain import SeatExplanation
 from ..invoice import Invoice
@@ -159,7 +160,7 @@ def check_line(line: object, *, index: int | None = None) -> ChargeLine:
         value = getattr(line, field)
         if not isinstance(value, Money) or value.currency != line.total.currency:
             raise refuse(field, f"licbill.Money in {line.total.currency} (the currency of total)")
-    if isinstance(line.quantity, bool) or not isinstance(line.quantity, int):
+    if not is_whole(line.quantity):
         raise refuse("quantity", "a whole number (int)")
     if not isinstance(line.charge_type, ChargeTypeName):
         raise refuse("charge_type", "a licbill.ChargeTypeName")
