@@ -28,7 +28,6 @@ from typing import Any, Final, TextIO
 import attrs
 
 from ._validators import MAX_QUANTITY, shown
-from .charges import take_newest_seats
 from .errors import InvalidTypeError, LicbillError
 from .lines import ChargeLine, ChargeType, ChargeTypeName
 from .models import Billing, Term
@@ -36,6 +35,7 @@ from .money import Money, RoundingMode, decimal_context, round_div
 from .periods import Period, add_months, inclusive_days, months_between, period_end
 from .proration import Rounding, effective_unit_price, prorate
 from .rulebooks import Rulebook
+from .subscription import take_newest_seats
 from .workspace import UserKind
 
 __all__ = [
