@@ -22,7 +22,7 @@ class Memo(dict[tuple[Any, ...], V]):
 
     __slots__ = ("function", "limit")
 
-    def __init__(self, function: Callable[..., V], *, limit: int = 1 << 16) -> None:
+    def __init__(self, function: Callable[..., V], *, limit: int = 1 << 12) -> None:
         super().__init__()
         self.function = function
         self.limit = limit
