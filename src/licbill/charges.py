@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
 from typing import Any, SupportsIndex, overload
@@ -21,22 +20,11 @@ import attrs
 from ._calendar import period_end
 from ._memo import Memo
 from .errors import (
-    DuplicateEventError,
-    DuplicateSubscriptionError,
-    EventError,
     EventOrderError,
-    IncompatibleSkuError,
     InvalidTypeError,
     InvalidValueError,
-    OutOfCalendarError,
-    PlanAndQuantityError,
-    QuantityError,
-    ReservedEventIdError,
-    SubscriptionEndedError,
-    TrialError,
-    UnknownSubscriptionError,
 )
-from .lines import ChargeLine, ChargeType, ChargeTypeName
+from .lines import ChargeLine
 from .models import (
     Cancel,
     ChangeBillingPlan,
@@ -47,12 +35,11 @@ from .models import (
     Purchase,
     ScheduleChange,
     SetAutoRenew,
-    SkuKind,
 )
+from .operations import Book, Operations
 from .periods import check_date
 from .pricing import Pricing
-from .refusals import check_custom_end, check_family, check_seats, check_upgrade, check_window
-from .rulebooks import Rulebook, TrialConversion
+from .rulebooks import Rulebook
 from .subscription import LiveSubscription, SubscriptionState
 
 __all__ = [
@@ -278,50 +265,38 @@ def _checked_events(events: Iterable[Event]) -> Iterator[Event]:
         yield event
 
 
-#: The form of generated reference ids (``S1-0003``), reserved: given event ids may not take it.
-_GENERATED_ID = re.compile(r"-[0-9]{4,}\Z")
-
-
 class _Engine:
-    """One billing run: the boundary heap, the day loop and what each operation does. Lines
-    come from ``pricing`` (its ``out``); ``run`` hands each day's lines on."""
+    """One billing run: the day loop over date-ordered events and the boundaries between
+    them. What each event or boundary does is :class:`~licbill.operations.Operations`; the
+    lines come from ``pricing`` (its ``out``); ``run`` hands each day's lines on."""
 
     def __init__(
         self, rulebook: Rulebook, through: dt.date, purchased: dict[str, dt.date] | None = None
     ) -> None:
-        self.rulebook = rulebook
-        self.names = rulebook.spellings
-        # Looked up once: hashing an enum member runs Python code, once per line otherwise.
-        self.renew_name = self.names[ChargeType.RENEW]
-        self.cycle_name = self.names[ChargeType.CYCLE_CHARGE]
         self.through = through
-        self.purchased = purchased or {}
-        self.subs: dict[str, LiveSubscription] = {}
-        self.ended: dict[str, str] = {}
-        self.event_ids: set[str] = set()
-        # Cycle boundaries wait in one bucket per day (by ordinal), with a heap of those days:
-        # a day holds hundreds of renewals, and a bucket append is cheaper than a heap push.
-        self.days: list[int] = []
-        self.due: dict[int, list[str]] = {}
+        self.book = Book(purchased or {})
+        self.pricing = Pricing(rulebook)
         # Every subscription of the run shares the table of cycle ends (licbill._memo).
         self.ends: Memo[dt.date] = Memo(period_end)
-        self.pricing = Pricing(rulebook)
+        self.operations = Operations(rulebook, book=self.book, pricing=self.pricing, ends=self.ends)
 
     def restore(self, state: RunState) -> None:
         """Take up a run where *state* left it: the boundary heap holds each live
         subscription's next boundary (the stale entries a run may carry never act)."""
+        book = self.book
         for sub_state in state.subscriptions:
             sub = LiveSubscription.restore(sub_state, self.ends)
-            self.subs[sub.id] = sub
-            self.schedule(sub)
-        self.ended = dict(state.ended)
-        self.event_ids = set(state.event_ids)
+            book.subs[sub.id] = sub
+            book.schedule(sub)
+        book.ended = dict(state.ended)
+        book.event_ids = set(state.event_ids)
 
     def snapshot(self) -> RunState:
+        book = self.book
         return RunState(
-            subscriptions=tuple(self.subs[sub_id].snapshot() for sub_id in sorted(self.subs)),
-            ended=tuple(sorted(self.ended.items())),
-            event_ids=frozenset(self.event_ids),
+            subscriptions=tuple(book.subs[sub_id].snapshot() for sub_id in sorted(book.subs)),
+            ended=tuple(sorted(book.ended.items())),
+            event_ids=frozenset(book.event_ids),
         )
 
     # The run --------------------------------------------------------------------------------
@@ -359,7 +334,8 @@ class _Engine:
         return lines
 
     def boundaries_until(self, day: dt.date, *, inclusive: bool) -> Iterator[list[ChargeLine]]:
-        days, due, subs = self.days, self.due, self.subs
+        days, due, subs = self.book.days, self.book.due, self.book.subs
+        boundary = self.operations.boundary
         last = day.toordinal() if inclusive else day.toordinal() - 1
         while days and days[0] <= last:
             when = heapq.heappop(days)
@@ -369,7 +345,7 @@ class _Engine:
                 sub = subs.get(sub_id)
                 # A subscription whose cycle was restarted left this boundary behind.
                 if sub is not None and sub.cycle_end == eve:
-                    self.boundary(sub, on)
+                    boundary(sub, on)
             if len(self.pricing.out) >= 512:
                 yield self.flush()
         if self.pricing.out:
@@ -381,372 +357,24 @@ class _Engine:
         for event in events:
             per_sub.setdefault(event.subscription_id, []).append(event)
         today = day.toordinal()
+        book, operations = self.book, self.operations
         due: set[str] = set()
-        if self.days and self.days[0] == today:
-            heapq.heappop(self.days)
-            due.update(self.due.pop(today))
+        if book.days and book.days[0] == today:
+            heapq.heappop(book.days)
+            due.update(book.due.pop(today))
         # Only a day with boundaries has an eve to compare with (1-1-1 has none).
         eve = day - _ONE_DAY if due else None
-        subs = self.subs
+        subs = book.subs
         for sub_id in sorted(due | per_sub.keys()):
             if sub_id in due:
                 sub = subs.get(sub_id)
                 if sub is not None and sub.cycle_end == eve:
-                    self.boundary(sub, day)
+                    operations.boundary(sub, day)
             todays = per_sub.get(sub_id)
             if todays is not None:
                 # A purchase always comes first among one subscription's events of one day.
                 todays.sort(key=_not_a_purchase)
                 for event in todays:
-                    self.apply(event)
+                    operations.apply(event)
         if self.pricing.out:
             yield self.flush()
-
-    # Cycle boundaries -----------------------------------------------------------------------
-
-    def schedule(self, sub: LiveSubscription) -> None:
-        when = sub.cycle_end.toordinal() + 1
-        bucket = self.due.get(when)
-        if bucket is None:
-            self.due[when] = [sub.id]
-            heapq.heappush(self.days, when)
-        else:
-            bucket.append(sub.id)
-
-    def end(self, sub: LiveSubscription, why: str) -> None:
-        del self.subs[sub.id]
-        self.ended[sub.id] = why
-
-    def boundary(self, sub: LiveSubscription, day: dt.date) -> None:
-        """Cross the boundary at the end of *sub*'s cycle, which ended the day before *day*."""
-        if sub.trial:
-            if not sub.auto_renew:
-                self.end(sub, f"its free trial ended on {sub.cycle_end} without auto-renew")
-                return
-            self.convert_trial(sub, day, sub.reference(None))
-            return
-        renews = sub.cycle_end == sub.term_end
-        if renews or sub.pending_plan is not None:
-            name = self.changes_at_boundary(sub, day, renews=renews)
-            if name is None:
-                return
-        else:
-            name = self.cycle_name  # a cycle charge inside the term, the most common line
-        try:
-            sub.next_cycle()
-        except (OutOfCalendarError, OverflowError) as error:
-            raise sub.past_calendar(error) from None
-        if renews:
-            sub.reset_seats(day)
-        self.pricing.full_cycle(sub, name, day, sub.reference(None))
-        self.schedule(sub)
-
-    def changes_at_boundary(
-        self, sub: LiveSubscription, day: dt.date, *, renews: bool
-    ) -> ChargeTypeName | None:
-        """Apply what takes effect at this boundary: the term's end, a pending billing-plan
-        change, a scheduled change; return the charge type of the boundary's line, or None when
-        the subscription ends here."""
-        if renews and (sub.cancelled or not sub.auto_renew):
-            why = "it was cancelled" if sub.cancelled else "auto-renew was off"
-            self.end(sub, f"its term ended on {sub.term_end} and {why}")
-            return None
-        name = self.renew_name if renews else self.cycle_name
-        plan = sub.pending_plan
-        if plan is not None:
-            # A billing-plan change takes effect at the end of the paid cycle (docs/operations.md).
-            sub.pending_plan = None
-            sub.set_sku(plan, day)
-            name = self.names[ChargeType.CHANGE_BILLING_PLAN]
-        if renews and sub.pending is not None:
-            quantity, to = sub.pending
-            sub.pending = None
-            if to is not None:
-                sub.set_sku(to, day)
-            if quantity is not None:
-                sub.quantity = quantity
-                sub.full_total = None
-        if renews and plan is None:
-            # A new-commerce price is locked for a term; a renewal takes today's catalogue price.
-            sub.set_sku(sub.sku, day)
-        return name
-
-    def convert_trial(self, sub: LiveSubscription, day: dt.date, ref: str) -> None:
-        trial_credit = self.pricing.trial_line(sub, ChargeType.CONVERT, day, ref)
-        sub.trial = False
-        sub.set_sku(sub.sku, day)
-        if day <= sub.cycle_end:
-            # Converted before the trial ends: the paid term starts on the conversion day.
-            sub.restart(day)
-        else:
-            sub.enter_next()
-        sub.reset_seats(day)
-        if self.rulebook.trial_conversion is TrialConversion.RENEW:
-            self.pricing.full_cycle(sub, self.names[ChargeType.RENEW], day, ref)
-        else:
-            self.pricing.out.append(trial_credit)
-            self.pricing.full_cycle(sub, self.names[ChargeType.CONVERT], day, ref)
-        self.schedule(sub)
-
-    # Events ---------------------------------------------------------------------------------
-
-    def apply(self, event: Event) -> None:
-        if event.event_id is not None:
-            if event.event_id in self.event_ids:
-                raise DuplicateEventError(
-                    f"event id {event.event_id!r} was already applied", event=event
-                )
-            if _GENERATED_ID.search(event.event_id):
-                raise ReservedEventIdError(
-                    f"event id {event.event_id!r} has the form licbill reserves for generated "
-                    "references (a hyphen and four or more digits at the end); choose another",
-                    event=event,
-                )
-            self.event_ids.add(event.event_id)
-        if isinstance(event, Purchase):
-            self.purchase(event)
-            return
-        sub = self.subs.get(event.subscription_id)
-        if sub is None:
-            raise self.missing(event)
-        if sub.cancelled:
-            raise SubscriptionEndedError(
-                f"subscription {sub.id!r} was cancelled and ends on {sub.term_end}; "
-                "it cannot be changed or reactivated",
-                event=event,
-            )
-        if isinstance(event, Cancel):
-            self.cancel(sub, event)
-        elif isinstance(event, SetAutoRenew):
-            sub.auto_renew = event.enabled
-            if not event.enabled:
-                sub.pending = None  # turning auto-renew off deletes a scheduled change
-        elif isinstance(event, ConvertTrial):
-            if not sub.trial:
-                raise TrialError(f"subscription {sub.id!r} is not a free trial", event=event)
-            self.convert_trial(sub, event.on, sub.reference(event))
-        elif sub.trial:
-            raise TrialError("seats and plan of a free trial cannot change", event=event)
-        elif isinstance(event, ChangeQuantity):
-            self.change_quantity(sub, event)
-        elif isinstance(event, ScheduleChange):
-            self.schedule_change(sub, event)
-        elif isinstance(event, ChangeBillingPlan):
-            self.change_billing_plan(sub, event)
-        elif event.target_subscription_id is not None:
-            self.partial_upgrade(sub, event, event.target_subscription_id)
-        else:
-            self.convert(sub, event)
-
-    def missing(self, event: Event) -> EventError:
-        sub_id = event.subscription_id
-        if sub_id in self.ended:
-            return SubscriptionEndedError(
-                f"subscription {sub_id!r} has ended ({self.ended[sub_id]})", event=event
-            )
-        if sub_id in self.purchased:
-            return EventOrderError(
-                f"event precedes the purchase on {self.purchased[sub_id]}", event=event
-            )
-        return UnknownSubscriptionError(
-            f"no purchase of subscription {sub_id!r} precedes this event", event=event
-        )
-
-    def purchase(self, event: Purchase) -> None:
-        if event.subscription_id in self.subs or event.subscription_id in self.ended:
-            raise DuplicateSubscriptionError(
-                f"subscription {event.subscription_id!r} was already purchased", event=event
-            )
-        if not event.sku.allows(event.quantity):
-            raise QuantityError(
-                f"quantity {event.quantity} is outside the limits of SKU {event.sku.id!r}",
-                event=event,
-            )
-        if event.custom_term_end is not None:
-            check_custom_end(event, event.custom_term_end, live=self.subs.values())
-        sub = LiveSubscription(event, self.rulebook.trial_months, self.ends)
-        self.subs[sub.id] = sub
-        self.schedule(sub)
-        ref = sub.reference(event)
-        if sub.trial:
-            self.pricing.out.append(self.pricing.trial_line(sub, ChargeType.NEW, event.on, ref))
-        else:
-            self.pricing.full_cycle(sub, self.names[ChargeType.NEW], event.on, ref)
-
-    def cancel(self, sub: LiveSubscription, event: Cancel) -> None:
-        ref = sub.reference(event)
-        if sub.trial:
-            self.end(sub, f"its free trial was cancelled on {event.on}")
-            self.pricing.out.append(
-                self.pricing.trial_line(sub, self.rulebook.trial_cancel, event.on, ref)
-            )
-            return
-        since_renewal = (event.on - sub.term_start).days
-        if since_renewal < self.rulebook.full_refund_days_for(sub.sku.billing):
-            self.end(sub, f"it was cancelled with a full refund on {event.on}")
-            self.pricing.full_refund(sub, event.on, ref)
-        elif since_renewal < self.rulebook.prorated_refund_days:
-            self.end(sub, f"it was cancelled with a prorated refund on {event.on}")
-            self.pricing.prorated(sub, ChargeType.CANCEL_IMMEDIATE, event.on, ref, credit=True)
-        else:
-            # Outside every window: no refund, the paid term runs out (cycle charges included).
-            sub.cancelled = True
-
-    def change_quantity(self, sub: LiveSubscription, event: ChangeQuantity) -> None:
-        check_seats(sub, event.quantity, event)
-        up = event.quantity > sub.quantity
-        if not up:
-            window = self.rulebook.reduction_window_days
-            check_window(sub, sub.quantity - event.quantity, event, window=window)
-        kind = ChargeType.ADD_QUANTITY if up else ChargeType.REMOVE_QUANTITY
-        ref = sub.reference(event)
-        sub.pending = None  # a mid-term quantity change deletes a scheduled change
-        self.pricing.prorated(sub, kind, event.on, ref, credit=True)
-        if up:
-            sub.add_seats(event.on, event.quantity - sub.quantity)
-        else:
-            sub.take_seats(sub.quantity - event.quantity)
-        sub.quantity = event.quantity
-        sub.full_total = None
-        self.pricing.prorated(sub, kind, event.on, ref, credit=False)
-
-    def schedule_change(self, sub: LiveSubscription, event: ScheduleChange) -> None:
-        if not sub.auto_renew:
-            raise EventError(
-                f"subscription {sub.id!r} has auto-renew off: a change at renewal needs it on",
-                event=event,
-            )
-        to = event.to or sub.sku
-        quantity = sub.quantity if event.quantity is None else event.quantity
-        if event.to is not None:
-            check_family(sub.sku, to, event, same_plan=False)
-        if event.quantity is not None and to.kind is not SkuKind.PER_SEAT:
-            raise QuantityError(f"SKU {to.id!r} is {to.kind.value}: it has no seats", event=event)
-        if not to.allows(quantity):
-            raise QuantityError(
-                f"quantity {quantity} is outside the limits of SKU {to.id!r}", event=event
-            )
-        # A later scheduled change replaces the pending one.
-        sub.pending = (event.quantity, event.to)
-
-    def change_billing_plan(self, sub: LiveSubscription, event: ChangeBillingPlan) -> None:
-        old, new = sub.sku, event.to
-        check_family(old, new, event, same_plan=False)
-        if new.term is not old.term or new.billing is old.billing:
-            raise IncompatibleSkuError(
-                f"a billing-plan change keeps the term ({old.term.name}) and changes the billing "
-                f"({old.billing.value}); SKU {new.id!r} is {new.term.name} billed "
-                f"{new.billing.value}",
-                event=event,
-            )
-        if not new.allows(sub.quantity):
-            raise QuantityError(
-                f"quantity {sub.quantity} is outside the limits of SKU {new.id!r}", event=event
-            )
-        # It takes effect when the paid cycle ends; a later change replaces it.
-        sub.pending_plan = new
-
-    def convert(self, sub: LiveSubscription, event: ConvertSku) -> None:
-        old, new = sub.sku, event.to
-        check_upgrade(sub, event)
-        if event.quantity is not None and event.quantity != sub.quantity:
-            raise PlanAndQuantityError(
-                f"plan and quantity ({sub.quantity} -> {event.quantity}) cannot both change "
-                "in one event",
-                event=event,
-            )
-        if not new.allows(sub.quantity):
-            raise QuantityError(
-                f"quantity {sub.quantity} is outside the limits of SKU {new.id!r}", event=event
-            )
-        ref = sub.reference(event)
-        self.pricing.prorated(sub, ChargeType.CONVERT, event.on, ref, credit=True, rebill=True)
-        # A mid-term upgrade clears a scheduled change and a pending billing-plan change.
-        sub.pending = sub.pending_plan = None
-        sub.set_sku(new, event.on)
-        if (new.term, new.billing) != (old.term, old.billing):
-            # A longer term or another billing frequency: the new term starts today.
-            sub.restart(event.on)
-            sub.reset_seats(event.on)
-            self.schedule(sub)
-            self.pricing.full_cycle(sub, self.names[ChargeType.CONVERT], event.on, ref)
-        else:
-            self.pricing.prorated(sub, ChargeType.CONVERT, event.on, ref, credit=False)
-
-    def partial_upgrade(self, source: LiveSubscription, event: ConvertSku, target_id: str) -> None:
-        new = event.to
-        check_upgrade(source, event)
-        if (new.term, new.billing) != (source.sku.term, source.sku.billing):
-            raise IncompatibleSkuError(
-                f"a partial upgrade keeps term and billing ({source.sku.term.name}, "
-                f"{source.sku.billing.value}); SKU {new.id!r} is {new.term.name} billed "
-                f"{new.billing.value}",
-                event=event,
-            )
-        moved = event.quantity
-        assert moved is not None  # ConvertSku requires it with a target
-        left = source.quantity - moved
-        if left < 1 or not source.sku.allows(left):
-            raise QuantityError(
-                f"a partial upgrade of {moved} seat(s) must leave the source {source.id!r} "
-                f"({source.quantity} seats) a quantity SKU {source.sku.id!r} allows",
-                event=event,
-            )
-        target = self.subs.get(target_id)
-        if target is not None and target.cycle_end == event.on - _ONE_DAY:
-            # The target's own boundary falls today but comes later in id order: cross it
-            # first, so the seats move into the cycle the target is in today.
-            self.boundary(target, event.on)
-            target = self.subs.get(target_id)
-        if target is None and target_id in self.ended:
-            raise SubscriptionEndedError(
-                f"target subscription {target_id!r} has ended ({self.ended[target_id]})",
-                event=event,
-            )
-        if target is not None and (target.sku.id != new.id or target.trial or target.cancelled):
-            raise IncompatibleSkuError(
-                f"target subscription {target_id!r} is not a live paid subscription on SKU "
-                f"{new.id!r}",
-                event=event,
-            )
-        wanted = moved if target is None else target.quantity + moved
-        if not new.allows(wanted):
-            raise QuantityError(
-                f"quantity {wanted} is outside the limits of SKU {new.id!r}", event=event
-            )
-        ref = source.reference(event)
-        kind = ChargeType.CONVERT if target is None else ChargeType.MOVE_QUANTITY
-        # The source is credited for the seats that leave it, from today to its cycle end.
-        source.take_seats(moved)
-        source.quantity = moved
-        self.pricing.prorated(source, kind, event.on, ref, credit=True, rebill=target is None)
-        source.quantity = left
-        source.full_total = None
-        if target is None:
-            # A new subscription, coterminous with the source; it inherits the source's
-            # cancellation window (the cancellation policy page) and customer.
-            target = LiveSubscription(
-                Purchase(
-                    subscription_id=target_id,
-                    on=event.on,
-                    sku=new,
-                    quantity=moved,
-                    customer_id=source.customer_id,
-                ),
-                self.rulebook.trial_months,
-                self.ends,
-            )
-            for name in ("anchor", "next_months", "term_end_months", "share"):
-                setattr(target, name, getattr(source, name))
-            target.cycle_start, target.cycle_end = source.cycle_start, source.cycle_end
-            target.term_start, target.term_end = source.term_start, source.term_end
-            target.auto_renew = source.auto_renew
-            self.subs[target_id] = target
-            self.schedule(target)
-            self.pricing.prorated(target, kind, event.on, ref, credit=False)
-        else:
-            target.add_seats(event.on, moved)
-            target.quantity = moved
-            self.pricing.prorated(target, kind, event.on, ref, credit=False)
-            target.quantity = wanted
-            target.full_total = None
