@@ -41,7 +41,15 @@ from .models import (
     SkuKind,
 )
 from .pricing import Pricing
-from .refusals import check_custom_end, check_family, check_seats, check_upgrade, check_window
+from .refusals import (
+    check_custom_end,
+    check_family,
+    check_partial_upgrade,
+    check_seats,
+    check_upgrade,
+    check_upgrade_target,
+    check_window,
+)
 from .rulebooks import Rulebook, TrialConversion
 from .subscription import LiveSubscription
 
@@ -359,45 +367,16 @@ class Operations:
 
     def partial_upgrade(self, source: LiveSubscription, event: ConvertSku, target_id: str) -> None:
         new = event.to
-        check_upgrade(source, event)
-        if (new.term, new.billing) != (source.sku.term, source.sku.billing):
-            raise IncompatibleSkuError(
-                f"a partial upgrade keeps term and billing ({source.sku.term.name}, "
-                f"{source.sku.billing.value}); SKU {new.id!r} is {new.term.name} billed "
-                f"{new.billing.value}",
-                event=event,
-            )
-        moved = event.quantity
-        assert moved is not None  # ConvertSku requires it with a target
-        left = source.quantity - moved
-        if left < 1 or not source.sku.allows(left):
-            raise QuantityError(
-                f"a partial upgrade of {moved} seat(s) must leave the source {source.id!r} "
-                f"({source.quantity} seats) a quantity SKU {source.sku.id!r} allows",
-                event=event,
-            )
+        moved, left = check_partial_upgrade(source, event)
         target = self.book.subs.get(target_id)
         if target is not None and target.cycle_end == event.on - _ONE_DAY:
             # The target's own boundary falls today but comes later in id order: cross it
             # first, so the seats move into the cycle the target is in today.
             self.boundary(target, event.on)
             target = self.book.subs.get(target_id)
-        if target is None and target_id in self.book.ended:
-            raise SubscriptionEndedError(
-                f"target subscription {target_id!r} has ended ({self.book.ended[target_id]})",
-                event=event,
-            )
-        if target is not None and (target.sku.id != new.id or target.trial or target.cancelled):
-            raise IncompatibleSkuError(
-                f"target subscription {target_id!r} is not a live paid subscription on SKU "
-                f"{new.id!r}",
-                event=event,
-            )
-        wanted = moved if target is None else target.quantity + moved
-        if not new.allows(wanted):
-            raise QuantityError(
-                f"quantity {wanted} is outside the limits of SKU {new.id!r}", event=event
-            )
+        wanted = check_upgrade_target(
+            target, event, target_id=target_id, ended=self.book.ended.get(target_id)
+        )
         ref = source.reference(event)
         kind = ChargeType.CONVERT if target is None else ChargeType.MOVE_QUANTITY
         # The source is credited for the seats that leave it, from today to its cycle end.
@@ -407,24 +386,7 @@ class Operations:
         source.quantity = left
         source.full_total = None
         if target is None:
-            # A new subscription, coterminous with the source; it inherits the source's
-            # cancellation window (the cancellation policy page) and customer.
-            target = LiveSubscription(
-                Purchase(
-                    subscription_id=target_id,
-                    on=event.on,
-                    sku=new,
-                    quantity=moved,
-                    customer_id=source.customer_id,
-                ),
-                self.rulebook.trial_months,
-                self.ends,
-            )
-            for name in ("anchor", "next_months", "term_end_months", "share"):
-                setattr(target, name, getattr(source, name))
-            target.cycle_start, target.cycle_end = source.cycle_start, source.cycle_end
-            target.term_start, target.term_end = source.term_start, source.term_end
-            target.auto_renew = source.auto_renew
+            target = source.split(subscription_id=target_id, sku=new, seats=moved, on=event.on)
             self.book.subs[target_id] = target
             self.book.schedule(target)
             self.pricing.prorated(target, kind, event.on, ref, credit=False)

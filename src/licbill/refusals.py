@@ -16,6 +16,7 @@ from .errors import (
     InvalidValueError,
     QuantityError,
     SameSkuError,
+    SubscriptionEndedError,
 )
 from .models import ConvertSku, Event, Purchase, Sku, SkuKind
 from .subscription import LiveSubscription
@@ -23,8 +24,10 @@ from .subscription import LiveSubscription
 __all__ = [
     "check_custom_end",
     "check_family",
+    "check_partial_upgrade",
     "check_seats",
     "check_upgrade",
+    "check_upgrade_target",
     "check_window",
     "coterm_end",
 ]
@@ -137,3 +140,51 @@ def check_upgrade(sub: LiveSubscription, event: ConvertSku) -> None:
             f"{old.id!r} is {old.term.name}",
             event=event,
         )
+
+
+def check_partial_upgrade(source: LiveSubscription, event: ConvertSku) -> tuple[int, int]:
+    """The seats a partial upgrade moves out of *source* and the seats it leaves there."""
+    new = event.to
+    check_upgrade(source, event)
+    if (new.term, new.billing) != (source.sku.term, source.sku.billing):
+        raise IncompatibleSkuError(
+            f"a partial upgrade keeps term and billing ({source.sku.term.name}, "
+            f"{source.sku.billing.value}); SKU {new.id!r} is {new.term.name} billed "
+            f"{new.billing.value}",
+            event=event,
+        )
+    moved = event.quantity
+    assert moved is not None  # ConvertSku requires it with a target
+    left = source.quantity - moved
+    if left < 1 or not source.sku.allows(left):
+        raise QuantityError(
+            f"a partial upgrade of {moved} seat(s) must leave the source {source.id!r} "
+            f"({source.quantity} seats) a quantity SKU {source.sku.id!r} allows",
+            event=event,
+        )
+    return moved, left
+
+
+def check_upgrade_target(
+    target: LiveSubscription | None, event: ConvertSku, *, target_id: str, ended: str | None
+) -> int:
+    """The seats *target* holds after a partial upgrade moves ``event.quantity`` into it (a new
+    subscription when *target* is None); *ended* is why the target ended, if it did."""
+    new = event.to
+    if target is None and ended is not None:
+        raise SubscriptionEndedError(
+            f"target subscription {target_id!r} has ended ({ended})", event=event
+        )
+    if target is not None and (target.sku.id != new.id or target.trial or target.cancelled):
+        raise IncompatibleSkuError(
+            f"target subscription {target_id!r} is not a live paid subscription on SKU {new.id!r}",
+            event=event,
+        )
+    moved = event.quantity
+    assert moved is not None  # ConvertSku requires it with a target
+    wanted = moved if target is None else target.quantity + moved
+    if not new.allows(wanted):
+        raise QuantityError(
+            f"quantity {wanted} is outside the limits of SKU {new.id!r}", event=event
+        )
+    return wanted

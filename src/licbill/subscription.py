@@ -242,6 +242,28 @@ class LiveSubscription:
             cycle_lines=tuple(self.cycle_lines),
         )
 
+    def split(self, *, subscription_id: str, sku: Sku, seats: int, on: dt.date) -> LiveSubscription:
+        """A new subscription of *seats* on *sku* from *on*, coterminous with this one (a
+        partial upgrade, docs/operations.md): same anchor, cycle, term, share and auto-renew;
+        it inherits the cancellation window (the cancellation policy page) and the customer."""
+        split = LiveSubscription(
+            Purchase(
+                subscription_id=subscription_id,
+                on=on,
+                sku=sku,
+                quantity=seats,
+                customer_id=self.customer_id,
+            ),
+            1,  # not a trial: the trial length is never read
+            self.ends,
+        )
+        split.anchor, split.share = self.anchor, self.share
+        split.next_months, split.term_end_months = self.next_months, self.term_end_months
+        split.cycle_start, split.cycle_end = self.cycle_start, self.cycle_end
+        split.term_start, split.term_end = self.term_start, self.term_end
+        split.auto_renew = self.auto_renew
+        return split
+
     def past_calendar(self, error: Exception) -> OutOfCalendarError:
         # A cycle or term that would end after 9999-12-31 is refused, never clipped: its
         # price is for days a date cannot name (docs/guarantees.md).
