@@ -423,3 +423,24 @@ def test_a_scenario_customer_is_the_csv_customer_of_its_lines(
     assert main(["charges", str(path), "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out, newline="")))
     assert {(r["SubscriptionId"], r["CustomerId"]) for r in rows} == {("S", "C-9"), ("S2", "C-9")}
+
+
+def test_invoice_reports_describe_the_users_at_the_months_end(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--month sets the users CSV and the licensing report to the month's last day, as the
+    invoice counts: May's revisions (eve gets Unify, ann leaves, the sales group loses Hybrid)
+    are in both."""
+    example = Path(__file__).parent.parent / "examples" / "workspaces.toml"
+    assert main(["invoice", str(example), "--month", "2024-05", "--users-csv", str(tmp_path)]) == 0
+    with (tmp_path / "ws-contoso-users.csv").open(newline="") as file:
+        rows = {row["Username"]: row for row in csv.DictReader(file)}
+    assert (rows["eve"]["Modules"], rows["ann"]["Status"], rows["bob"]["Modules"]) == (
+        "Unify",
+        "inactive",
+        "",
+    )
+    report = capsys.readouterr().out.split("Licensing report 4.0")[1]
+    contoso = next(line.split() for line in report.splitlines() if line.startswith("ws-contoso"))
+    # HybridRegular, HybridGuest, EngageRegular, EngageGuest, UnifyRegular, UnifyGuest
+    assert contoso[-6:] == ["0", "0", "0", "1", "1", "0"]

@@ -310,7 +310,9 @@ def _invoice(args: argparse.Namespace, files: dict[Path, str]) -> str:
                 raise scenario.locate(error, workspace=entry.workspace.id) from None
             taken[name.casefold()] = entry.workspace.id
             out = io.StringIO(newline="")
-            write_users_csv(entry.users, out, groups=entry.groups)
+            write_users_csv(
+                entry.users, out, groups=entry.groups, month=args.month, history=entry.history
+            )
             files[args.users_csv / name] = out.getvalue()
     if args.format == "csv":
         return _invoices_csv(invoices, lines, partner_id=partner_id)
@@ -320,7 +322,7 @@ def _invoice(args: argparse.Namespace, files: dict[Path, str]) -> str:
     if args.format == "jsonl":
         return "".join(_json_line(record) for record in records)
     parts = [invoice.to_table(locale=args.locale) for invoice in invoices]
-    report = licensing_report(scenario.workspaces, version=args.api_version)
+    report = licensing_report(scenario.workspaces, version=args.api_version, month=args.month)
     parts.append(f"Licensing report {report.version}\n\n" + render(report.columns, report.rows))
     return "\n\n".join(parts) + "\n"
 

@@ -528,7 +528,9 @@ def load_workspaces(source: Source) -> WorkspaceScenario:
         if trial is not None:
             trials[workspace.id] = trial
         try:
-            entries.append(WorkspaceUsers(workspace=workspace, users=users, groups=groups))
+            entries.append(
+                WorkspaceUsers(workspace=workspace, users=users, groups=groups, history=revisions)
+            )
         except LicbillError as error:  # across users and groups
             raise reader.fail("workspace", n, None, str(error)) from None
         history[workspace.id] = revisions
