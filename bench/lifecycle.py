@@ -7,9 +7,9 @@ Two workloads: ``mixed`` (purchases, seat changes, conversions and cancellations
 each it prints lines per second for the lazy iterator and for ``charge_lines``, beside a floor
 measured in the same run: building and keeping the same number of plain tuples with the same
 ``Decimal`` arithmetic; the ratio to the floor is the figure to compare (issue 13 targets:
->= 0.28 mixed, >= 0.40 steady). Each timing is the best of ``--repeat`` runs, in CPU time. Then the lazy
-iterator's peak traced memory (tracemalloc, in a separate pass) for a growing horizon and a
-growing number of subscriptions.
+>= 0.28 mixed, >= 0.40 steady). Each timing is the best of ``--repeat`` runs, in CPU time.
+Then the lazy iterator's peak traced memory (tracemalloc, in a separate pass) for a growing
+horizon and a growing number of subscriptions.
 
 The random seat reductions ignore new commerce's 7-day seat-reduction window, so the runs use
 ``NEW_COMMERCE`` without it (``reduction_window_days=None``): otherwise the first reduction of

@@ -276,7 +276,8 @@ class _Engine:
         self.through = through
         self.book = Book(purchased or {})
         self.pricing = Pricing(rulebook)
-        # Every subscription of the run shares the table of cycle ends (licbill._memo).
+        # Every subscription of the run shares the table of cycle ends (licbill._memo): without
+        # it a run took 1.14 (steady) to 1.18 (mixed) times as long (bench/memo_ablation.py).
         self.ends: Memo[dt.date] = Memo(period_end)
         self.operations = Operations(rulebook, book=self.book, pricing=self.pricing, ends=self.ends)
 

@@ -8,7 +8,6 @@ can push a total across a cent.
 from __future__ import annotations
 
 import enum
-from decimal import Decimal
 
 from ._validators import MAX_QUANTITY, shown, whole
 from .errors import InvalidTypeError, InvalidValueError
@@ -121,23 +120,8 @@ def unchecked_prorate(
     rounding: Rounding,
     sign: int = 1,
 ) -> Money:
-    return prorated_amount(
-        unit_price.amount, unit_price.currency, quantity, billing_days, cycle_days, sign, rounding
-    )
-
-
-def prorated_amount(
-    amount: Decimal,
-    currency: str,
-    quantity: int,
-    billing_days: int,
-    cycle_days: int,
-    sign: int,
-    rounding: Rounding,
-) -> Money:
-    """:func:`unchecked_prorate` of a price given as its amount and currency (the form the
-    engine's memo keys take: a Decimal and a str hash in C, a Money in Python)."""
-    numerator, denominator = amount.as_integer_ratio()
+    numerator, denominator = unit_price.amount.as_integer_ratio()
+    currency = unit_price.currency
     per_unit, mode = _POLICIES[rounding._name_]
     scale = _SCALES[currency]
     if per_unit:
@@ -155,17 +139,11 @@ def prorated_amount(
 def unchecked_effective_unit_price(unit_price: Money, billing_days: int, cycle_days: int) -> Money:
     if billing_days == cycle_days:
         return unit_price
-    return effective_amount(unit_price.amount, unit_price.currency, billing_days, cycle_days)
-
-
-def effective_amount(amount: Decimal, currency: str, billing_days: int, cycle_days: int) -> Money:
-    """The effective unit price of a price given as its amount and currency, for
-    ``billing_days < cycle_days`` (the engine's memo key, as :func:`prorated_amount`)."""
-    numerator, denominator = amount.as_integer_ratio()
+    numerator, denominator = unit_price.amount.as_integer_ratio()
     units = round_div(
         numerator * billing_days * _EUP_SCALE, denominator * cycle_days, RoundingMode.HALF_EVEN
     )
-    return unchecked_money(amount_of(units, EUP_PLACES), currency)
+    return unchecked_money(amount_of(units, EUP_PLACES), unit_price.currency)
 
 
 def _check_price(unit_price: Money) -> None:
