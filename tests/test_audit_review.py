@@ -8,6 +8,7 @@ import io
 from datetime import date
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given, settings
 
@@ -227,3 +228,43 @@ def test_a_prorated_line_on_its_cycles_last_day_is_that_day_not_a_new_cycle() ->
     lines = lb.charge_lines(events, through=date(2020, 5, 1), rulebook=NC)
     assert [(x.charge_start, x.charge_end) for x in lines[1:3]] == [(date(2020, 3, 28),) * 2] * 2
     assert lb.audit.check(lines, rulebook=NC) == ()
+
+
+# A credit of the opposite total reverses a line only with that line's quantity --------------
+
+
+def test_a_changed_quantity_on_a_custom_meter_convert_credit_is_found() -> None:
+    """A custom-meter convert credit whose quantity changed from 1 to 2 is an amount finding."""
+    meter = lb.Sku.monthly(
+        id="sku0", name="Sku 0", unit_price=_usd("0.01"), kind=lb.SkuKind.CUSTOM_METER
+    )
+    cheaper = attrs.evolve(meter, id="sku1", name="Sku 1", unit_price=_usd("0.001"))
+    events = [
+        lb.Purchase(subscription_id="S1", on=date(2019, 1, 1), sku=meter),
+        lb.ConvertSku(subscription_id="S1", on=date(2019, 1, 1), to=cheaper),
+    ]
+    lines = list(lb.charge_lines(events, through=date(2019, 1, 31), rulebook=NC))
+    assert [(x.charge_type.kind, x.total) for x in lines[:2]] == [
+        (lb.ChargeType.NEW, _usd("0.01")),
+        (lb.ChargeType.CONVERT, _usd("-0.01")),
+    ]
+    lines[1] = lines[1]._replace(quantity=2)
+    assert [(f.row, f.rule) for f in lb.audit.check(lines, rulebook=NC)] == [
+        (3, lb.audit.Rule.AMOUNT)
+    ]
+
+
+def test_a_one_line_refund_of_a_whole_cycle_is_not_repriced() -> None:
+    """A refund of all a cycle charged, in one line with the seats in force, audits clean."""
+    header = "SubscriptionId,ChargeType,UnitPrice,Quantity,Subtotal,Currency,ChargeStartDate,"
+    header += "ChargeEndDate"
+    text = "\n".join(
+        [
+            header,
+            "S,new,10.08,10,100.80,USD,2021-06-18,2021-07-17",
+            "S,addQuantity,10.08,10,-94.00,USD,2021-06-20,2021-07-17",
+            "S,addQuantity,10.08,12,112.80,USD,2021-06-20,2021-07-17",
+            "S,cancelImmediate,10.08,12,-119.60,USD,2021-06-18,2021-07-17",
+        ]
+    )
+    assert lb.audit.check(lb.audit.read_recon(io.StringIO(text))) == ()

@@ -545,6 +545,24 @@ def _cycle_starts(rows: Sequence[ReconRow]) -> dict[dt.date, list[tuple[dt.date,
     return starts
 
 
+def _reverses(line: ChargeLine, before: Decimal, charged: Sequence[tuple[Decimal, int]]) -> bool:
+    """Whether the credit *line* gives back charges of its cycle, so is not re-priced.
+
+    *charged* holds the total and quantity of each earlier line of the cycle, *before* their
+    sum. A full refund reverses each line with a line of the opposite total and the same
+    quantity; a refund of the whole cycle in one line, where no single line has the opposite
+    total, is what the cycle charged so far. A line of the opposite total but another quantity
+    reverses nothing: it is priced like any credit (docs/audit.md).
+    """
+    amount = line.total.amount
+    if amount >= 0:
+        return False
+    back = amount.copy_negate()
+    if (back, line.quantity) in charged:
+        return True
+    return back == before and all(total != back for total, _ in charged)
+
+
 @attrs.frozen
 class _Span:
     """A way to price a line: days charged over days of the cycle, and how to say it."""
@@ -733,7 +751,7 @@ class _Subscription:
     def amounts_and_credits(self) -> Iterator[Finding]:
         ctx = decimal_context()  # licbill's context, never the caller's
         net: dict[Any, Decimal] = {}
-        charged: dict[Any, list[Decimal]] = {}
+        charged: dict[Any, list[tuple[Decimal, int]]] = {}
         for row in self.rows:
             line = row.line
             one_day = line.charge_start == line.charge_end
@@ -742,12 +760,11 @@ class _Subscription:
             key = cycle.end if cycle is not None else line.charge_end
             before = net.get(key, Decimal(0))
             amount = line.total.amount
-            # A full refund reverses each line of its cycle with a line of the opposite total.
-            back = amount.copy_negate()
-            reversal = amount < 0 and (back == before or back in charged.get(key, ()))
-            if line.charge_start <= line.charge_end and not reversal:
+            if line.charge_start <= line.charge_end and not _reverses(
+                line, before, charged.get(key, [])
+            ):
                 yield from self.amount(row)
-            charged.setdefault(key, []).append(amount)
+            charged.setdefault(key, []).append((amount, line.quantity))
             net[key] = ctx.add(before, amount)
             if amount < 0 and net[key] < 0:
                 yield _finding(
