@@ -18,7 +18,7 @@ from .money import Money
 from .proration import Rounding, RoundingScope, effective_unit_price, prorate
 
 if TYPE_CHECKING:  # lines.py imports this module inside ChargeLine.explain; seats.py at the top
-    from .lines import ChargeLine
+    from .lines import Basis, ChargeLine
     from .periods import Month
     from .seats import Counting, Product
     from .workspace import UserKind
@@ -106,34 +106,64 @@ def explain_line(line: ChargeLine) -> Explanation:
 
     Raises :class:`~licbill.InvalidValueError` for a line without a basis.
     """
-    basis = line.basis
-    if basis is None:
+    basis = _basis_of(line)
+    price, policy = line.unit_price, basis.rounding
+    days = {"billing_days": basis.billing_days, "cycle_days": basis.cycle_days}
+    exact = effective_unit_price(unit_price=price, **days)
+    amount = prorate(unit_price=price, quantity=line.quantity, rounding=policy, **days)
+    rounded: Money | None = None
+    if policy.scope is RoundingScope.PER_UNIT:
+        rounded = prorate(unit_price=price, quantity=1, rounding=policy, **days)
+    arithmetic = _arithmetic(line, basis, exact=exact, rounded=rounded, amount=amount)
+    return Explanation(
+        unit_price=price,
+        cycle_days=basis.cycle_days,
+        billing_days=basis.billing_days,
+        effective_unit_price=exact,
+        rounded_unit_price=rounded,
+        rounding=policy,
+        quantity=line.quantity,
+        amount=amount,
+        total=line.total,
+        reverses=basis.reverses,
+        refund=basis.refund,
+        text=_in_words(arithmetic, line, basis),
+    )
+
+
+def _basis_of(line: ChargeLine) -> Basis:
+    """The basis recorded on *line*, or the error saying only engine lines carry one."""
+    if line.basis is None:
         raise InvalidValueError(
             f"line {line.reference_id!r} of subscription {line.subscription_id!r} carries no "
             "basis: only lines made by licbill's engine can explain themselves"
         )
-    price, policy, quantity = line.unit_price, basis.rounding, line.quantity
-    days = {"billing_days": basis.billing_days, "cycle_days": basis.cycle_days}
-    exact = effective_unit_price(unit_price=price, **days)
-    amount = prorate(unit_price=price, quantity=quantity, rounding=policy, **days)
-    currency = price.currency
-    unit = basis.unit
+    return line.basis
+
+
+def _arithmetic(
+    line: ChargeLine, basis: Basis, *, exact: Money, rounded: Money | None, amount: Money
+) -> str:
+    """The sum behind *amount*, rounded per unit (when *rounded* is given) or per line."""
+    price, quantity, policy, unit = line.unit_price, line.quantity, basis.rounding, basis.unit
     head = (
-        f"{plain(price.amount)} {currency} / {basis.cycle_days} {unit}"
+        f"{plain(price.amount)} {price.currency} / {basis.cycle_days} {unit}"
         f" x {basis.billing_days} {unit}"
     )
-    rounded: Money | None = None
-    if policy.scope is RoundingScope.PER_UNIT:
-        rounded = prorate(unit_price=price, quantity=1, rounding=policy, **days)
-        text = (
+    if rounded is not None:
+        return (
             f"{head} = {plain(exact.amount)} -> {rounded.amount} ({policy.name}) x {quantity}"
             f" = {amount}"
         )
-    else:
-        text = (
-            f"{head} = {plain(exact.amount)} x {quantity} = {plain(exact.amount * quantity)}"
-            f" -> {amount.amount} ({policy.name}) = {amount}"
-        )
+    return (
+        f"{head} = {plain(exact.amount)} x {quantity} = {plain(exact.amount * quantity)}"
+        f" -> {amount.amount} ({policy.name}) = {amount}"
+    )
+
+
+def _in_words(arithmetic: str, line: ChargeLine, basis: Basis) -> str:
+    """*arithmetic* framed by what the line is: a refund, a credit, a trial, a reversal."""
+    text = arithmetic
     if basis.refund:
         # A full refund reverses one line of its cycle: the same days, seats and price.
         what = "credit" if line.total.amount > 0 else "charge"
@@ -147,17 +177,4 @@ def explain_line(line: ChargeLine) -> Explanation:
         text = f"free trial: {text}"
     if basis.reverses:
         text += f" (reverses {', '.join(basis.reverses)})"
-    return Explanation(
-        unit_price=price,
-        cycle_days=basis.cycle_days,
-        billing_days=basis.billing_days,
-        effective_unit_price=exact,
-        rounded_unit_price=rounded,
-        rounding=policy,
-        quantity=quantity,
-        amount=amount,
-        total=line.total,
-        reverses=basis.reverses,
-        refund=basis.refund,
-        text=text,
-    )
+    return text

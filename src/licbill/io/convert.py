@@ -72,6 +72,9 @@ def _tagged_classes() -> frozenset[type]:
     return frozenset(member for union in unions for member in typing.get_args(union))
 
 
+_TAGGED: Final = _tagged_classes()
+
+
 # ---------------------------------------------------------------------------------------------
 # Leaf types: strict, each error names the value it refuses.
 
@@ -123,21 +126,94 @@ def _plain_enum(member: enum.Enum) -> str | int:
     return value if type(value) in (str, int) else member.name
 
 
-def _enum_structure(cls: type[enum.Enum]) -> Callable[[Any, Any], enum.Enum]:
-    members = {(type(_plain_enum(m)), _plain_enum(m)): m for m in cls}
+def _enum_reader(choices: Iterable[enum.Enum]) -> Callable[[Any], enum.Enum]:
+    """Read one of *choices* from its plain value, or refuse it naming the allowed values."""
+    # Keyed by type too, so 1 and True (or "1" and 1) never stand for each other.
+    by_value = {(type(_plain_enum(m)), _plain_enum(m)): m for m in choices}
 
-    def structure(value: Any, _type: Any) -> enum.Enum:
-        member = members.get((type(value), value))
+    def read(value: Any) -> enum.Enum:
+        member = by_value.get((type(value), value))
         if member is None:
-            allowed = ", ".join(repr(key) for _, key in members)
+            allowed = ", ".join(repr(key) for _, key in by_value)
             raise InvalidValueError(f"expected one of {allowed}, not {value!r}")
         return member
 
-    return structure
+    return read
+
+
+def _enum_structure(cls: type[enum.Enum]) -> Callable[[Any, Any], enum.Enum]:
+    read = _enum_reader(cls)
+    return lambda value, _type: read(value)
 
 
 def _json_key(item: Any) -> str:
     return json.dumps(item, sort_keys=True)
+
+
+def _register_leaves(conv: cattrs.Converter) -> None:
+    """Register the strict leaf hooks (numbers, text, money amounts, dates, enums) on *conv*."""
+    for leaf, hook in (
+        (int, _structure_int),
+        (str, _structure_str),
+        (bool, _structure_bool),
+        (Decimal, _structure_decimal),
+        (dt.date, _structure_date),
+    ):
+        conv.register_structure_hook(leaf, hook)
+    conv.register_unstructure_hook(Decimal, str)
+    conv.register_unstructure_hook(dt.date, dt.date.isoformat)
+    conv.register_structure_hook_factory(_is_enum, _enum_structure)
+    conv.register_unstructure_hook_factory(_is_enum, lambda _cls: _plain_enum)
+
+
+# ---------------------------------------------------------------------------------------------
+# Type tests: which hook factory answers for a type.
+
+
+def _args(type_: Any) -> tuple[Any, ...]:
+    return typing.get_args(type_)
+
+
+def _item_type(type_: Any) -> Any:
+    """The item type of a homogeneous container type (``Any`` for a bare ``frozenset``)."""
+    return (_args(type_) or (Any,))[0]
+
+
+def _is_union(type_: Any) -> bool:
+    return typing.get_origin(type_) in (typing.Union, types.UnionType)
+
+
+def _is_enum(type_: Any) -> bool:
+    return isinstance(type_, type) and issubclass(type_, enum.Enum)
+
+
+def _is_class(type_: Any) -> bool:
+    return isinstance(type_, type) and (attrs.has(type_) or is_namedtuple(type_))
+
+
+def _is_set(type_: Any) -> bool:
+    return typing.get_origin(type_) in (frozenset, set) or type_ in (frozenset, set)
+
+
+def _is_sequence(type_: Any) -> bool:
+    return typing.get_origin(type_) in (tuple, list) and not is_namedtuple(type_)
+
+
+def _is_fixed_tuple(type_: Any) -> bool:
+    """A tuple of so many items, each of its own type (``tuple[A, B]``, not ``tuple[A, ...]``)."""
+    args = _args(type_)
+    return typing.get_origin(type_) is tuple and not (len(args) == 2 and args[1] is Ellipsis)
+
+
+def _is_mapping(type_: Any) -> bool:
+    return typing.get_origin(type_) in (Mapping, dict, typing.Mapping)
+
+
+def _string_keyed(key: Any) -> bool:
+    if key is str:
+        return True
+    members = _args(key) if _is_union(key) else (key,)
+    return all(_is_enum(m) and all(isinstance(_plain_enum(x), str) for x in m) for m in members)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -165,27 +241,254 @@ def _a_list(value: Any, what: str) -> list[Any]:
     return list(value)
 
 
-def _args(type_: Any) -> tuple[Any, ...]:
-    return typing.get_args(type_)
+# ---------------------------------------------------------------------------------------------
+# Classes: attrs classes and named tuples, field by field (new fields need no edit here).
 
 
-def _is_union(type_: Any) -> bool:
-    return typing.get_origin(type_) in (typing.Union, types.UnionType)
+def _untagged(value: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in value.items() if k != TAG}
 
 
-def _is_enum(type_: Any) -> bool:
-    return isinstance(type_, type) and issubclass(type_, enum.Enum)
+def _class_unstructure(cls: Any, conv: cattrs.Converter) -> Callable[[Any], Any]:
+    if is_namedtuple(cls):
+        inner = namedtuple_dict_unstructure_factory(cls, conv)
+    else:
+        inner = make_dict_unstructure_fn(cls, conv)
+    if cls not in _TAGGED:
+        return inner
+    return lambda value: {TAG: cls.__name__, **inner(value)}
 
 
-def _is_class(type_: Any) -> bool:
-    return isinstance(type_, type) and (attrs.has(type_) or is_namedtuple(type_))
+def _class_structure(cls: Any, conv: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    if is_namedtuple(cls):
+        inner = namedtuple_dict_structure_factory(cls, conv, True, True)
+    else:
+        inner = make_dict_structure_fn(
+            cls, conv, _cattrs_forbid_extra_keys=True, _cattrs_detailed_validation=True
+        )
+
+    def structure(value: Any, _type: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise InvalidTypeError(f"expected an object for a {cls.__name__}, not {value!r}")
+        if cls in _TAGGED and TAG in value:
+            if value[TAG] != cls.__name__:
+                raise InvalidValueError(
+                    f"{TAG!r} is {value[TAG]!r} where a {cls.__name__} is expected"
+                )
+            value = _untagged(value)
+        return inner(value, cls)
+
+    return structure
 
 
-def _string_keyed(key: Any) -> bool:
-    if key is str:
-        return True
-    members = _args(key) if _is_union(key) else (key,)
-    return all(_is_enum(m) and all(isinstance(_plain_enum(x), str) for x in m) for m in members)
+# ---------------------------------------------------------------------------------------------
+# Unions: of classes, tagged by class name; of enums, by value; optional values.
+
+
+def _union_structure(union: Any, conv: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    members = [m for m in _args(union) if m is not type(None)]
+    optional = len(members) < len(_args(union))
+    pick = _union_pick(union, members, conv)
+
+    def structure(value: Any, _type: Any) -> Any:
+        if value is None:
+            if optional:
+                return None
+            raise InvalidTypeError("null is not allowed here")
+        return pick(value)
+
+    return structure
+
+
+def _union_pick(union: Any, members: list[Any], conv: cattrs.Converter) -> Callable[[Any], Any]:
+    """Read a non-null value as one of *members*: the only one, a tagged class, or an enum."""
+    if len(members) == 1:
+        inner = conv.get_structure_hook(members[0])
+        return lambda value: inner(value, members[0])
+    if all(_is_class(m) for m in members):
+        return _tagged_pick(members, conv)
+    if all(_is_enum(m) for m in members):
+        return _enum_reader(x for m in members for x in m)
+    raise StructureHandlerNotFoundError(f"licbill cannot read {union!r}", union)
+
+
+def _tagged_pick(classes: list[Any], conv: cattrs.Converter) -> Callable[[Any], Any]:
+    """Read an object as the class its ``"type"`` key names, one of *classes*."""
+    by_name = {m.__name__: m for m in classes}
+
+    def pick(value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise InvalidTypeError(f"expected an object with a {TAG!r} key, not {value!r}")
+        name = value.get(TAG)
+        if name not in by_name:
+            raise InvalidValueError(
+                f"{TAG!r} must be one of {', '.join(sorted(by_name))}, not {name!r}"
+            )
+        cls = by_name[name]
+        return conv.get_structure_hook(cls)(_untagged(value), cls)
+
+    return pick
+
+
+def _union_unstructure(union: Any, conv: cattrs.Converter) -> Callable[[Any], Any]:
+    # Only a choice between classes needs the tag; an optional value is its class or null.
+    choice = len([m for m in _args(union) if m is not type(None)]) > 1
+
+    def unstructure(value: Any) -> Any:
+        if value is None:
+            return None
+        data = conv.unstructure(value, type(value))
+        if choice and _is_class(type(value)) and TAG not in data:
+            data = {TAG: type(value).__name__, **data}
+        return data
+
+    return unstructure
+
+
+# ---------------------------------------------------------------------------------------------
+# Sets and tuples: JSON lists (sets sorted, so the output is deterministic).
+
+
+def _set_unstructure(type_: Any, conv: cattrs.Converter) -> Callable[[Any], Any]:
+    item = _item_type(type_)
+    return lambda value: sorted((conv.unstructure(x, item) for x in value), key=_json_key)
+
+
+def _set_structure(type_: Any, conv: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    item = _item_type(type_)
+    hook = conv.get_structure_hook(item)
+
+    def structure(value: Any, _type: Any) -> frozenset[Any]:
+        items = _a_list(value, "a set")
+        return frozenset(_each(enumerate(items), lambda x: hook(x, item), "set", type_))
+
+    return structure
+
+
+def _sequence_structure(type_: Any, conv: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    if _is_fixed_tuple(type_):
+        return _fixed_tuple_structure(type_, conv)
+    container = typing.get_origin(type_)
+    item = _item_type(type_)
+    hook = conv.get_structure_hook(item)
+
+    def structure(value: Any, _type: Any) -> Any:
+        out = _each(enumerate(_a_list(value, "")), lambda x: hook(x, item), "list", type_)
+        return container(out)
+
+    return structure
+
+
+def _fixed_tuple_structure(type_: Any, conv: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    fixed = _args(type_)
+
+    def one(pair: tuple[Any, Any]) -> Any:
+        return conv.get_structure_hook(pair[1])(pair[0], pair[1])
+
+    def structure(value: Any, _type: Any) -> tuple[Any, ...]:
+        items = _a_list(value, f"of {len(fixed)} items")
+        if len(items) != len(fixed):
+            raise InvalidValueError(f"expected {len(fixed)} items, not {value!r}")
+        pairs = list(enumerate(zip(items, fixed, strict=True)))
+        return tuple(_each(pairs, one, "tuple", type_))
+
+    return structure
+
+
+def _sequence_unstructure(type_: Any, conv: cattrs.Converter) -> Callable[[Any], Any]:
+    if _is_fixed_tuple(type_):
+        args = _args(type_)
+        return lambda value: [conv.unstructure(x, t) for x, t in zip(value, args, strict=True)]
+    item = _item_type(type_)
+    return lambda value: [conv.unstructure(x, item) for x in value]
+
+
+def _register_charge_lines(conv: cattrs.Converter) -> None:
+    """ChargeLines (a tuple subclass) reads and writes as a list of its lines."""
+    conv.register_structure_hook(
+        ChargeLines, lambda value, _type: ChargeLines(conv.structure(value, tuple[ChargeLine, ...]))
+    )
+    conv.register_unstructure_hook(ChargeLines, lambda lines: [conv.unstructure(x) for x in lines])
+
+
+# ---------------------------------------------------------------------------------------------
+# Mappings: objects when keys are strings or enums, else lists of [key, value] pairs.
+
+
+def _key_value_types(type_: Any) -> tuple[Any, Any]:
+    key, val = _args(type_) or (Any, Any)
+    return key, val
+
+
+def _mapping_unstructure(type_: Any, conv: cattrs.Converter) -> Callable[[Any], Any]:
+    key, val = _key_value_types(type_)
+    if key is ChargeType and val is ChargeTypeName:
+        # A rulebook's spellings: the value's kind is its key, so the spelling says it all.
+        return lambda value: {_plain_enum(k): v.spelling for k, v in value.items()}
+    if _string_keyed(key):
+        return lambda value: {
+            conv.unstructure(k, key): conv.unstructure(v, val) for k, v in value.items()
+        }
+    return lambda value: [
+        [conv.unstructure(k, key), conv.unstructure(v, val)] for k, v in value.items()
+    ]
+
+
+def _mapping_structure(type_: Any, conv: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    key, val = _key_value_types(type_)
+    entry = _entry_reader(key, val, conv)
+    string_keyed = _string_keyed(key)
+
+    def structure(value: Any, _type: Any) -> dict[Any, Any]:
+        pairs = _object_entries(value) if string_keyed else _pair_entries(value)
+        return dict(_each(pairs, entry, "mapping", type_))
+
+    return structure
+
+
+def _entry_reader(
+    key: Any, val: Any, conv: cattrs.Converter
+) -> Callable[[tuple[Any, Any]], tuple[Any, Any]]:
+    """Read one ``(key, value)`` entry of a mapping of *key* to *val*."""
+    key_hook, val_hook = conv.get_structure_hook(key), conv.get_structure_hook(val)
+    spellings = key is ChargeType and val is ChargeTypeName
+
+    def entry(pair: tuple[Any, Any]) -> tuple[Any, Any]:
+        k = key_hook(pair[0], key)
+        if spellings:
+            return k, ChargeTypeName(k, _structure_str(pair[1], str))
+        return k, val_hook(pair[1], val)
+
+    return entry
+
+
+def _object_entries(value: Any) -> list[tuple[Any, tuple[Any, Any]]]:
+    """A JSON object's entries, each where it stands (its key) and its (key, value) pair."""
+    if not isinstance(value, Mapping):
+        raise InvalidTypeError(f"expected an object, not {value!r}")
+    return [(k, (k, v)) for k, v in value.items()]
+
+
+def _pair_entries(value: Any) -> list[tuple[Any, tuple[Any, Any]]]:
+    """A list of [key, value] pairs' entries, each where it stands (its index) and its pair."""
+    items = _a_list(value, "of [key, value] pairs")
+    bad = [p for p in items if not isinstance(p, list | tuple) or len(p) != 2]
+    if bad:
+        raise InvalidTypeError(f"expected [key, value] pairs, not {bad[0]!r}")
+    return [(i, (p[0], p[1])) for i, p in enumerate(items)]
+
+
+# ---------------------------------------------------------------------------------------------
+# The converter.
+
+#: The hook factories past the leaves, each with the test for the types it answers.
+_FACTORIES: Final = (
+    (_is_class, _class_structure, _class_unstructure),
+    (_is_union, _union_structure, _union_unstructure),
+    (_is_set, _set_structure, _set_unstructure),
+    (_is_sequence, _sequence_structure, _sequence_unstructure),
+    (_is_mapping, _mapping_structure, _mapping_unstructure),
+)
 
 
 def build_converter() -> cattrs.Converter:
@@ -196,227 +499,12 @@ def build_converter() -> cattrs.Converter:
     native, say) applies at every depth. Never register hooks on :func:`converter`'s.
     """
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
-    tagged = _tagged_classes()
-
-    for leaf, hook in (
-        (int, _structure_int),
-        (str, _structure_str),
-        (bool, _structure_bool),
-        (Decimal, _structure_decimal),
-        (dt.date, _structure_date),
-    ):
-        conv.register_structure_hook(leaf, hook)
-    conv.register_unstructure_hook(Decimal, str)
-    conv.register_unstructure_hook(dt.date, dt.date.isoformat)
-    conv.register_structure_hook_factory(_is_enum, _enum_structure)
-    conv.register_unstructure_hook_factory(_is_enum, lambda _cls: _plain_enum)
-
-    # Classes: attrs classes and named tuples, field by field (new fields need no edit here).
-    def class_unstructure(cls: Any) -> Callable[[Any], Any]:
-        if is_namedtuple(cls):
-            inner = namedtuple_dict_unstructure_factory(cls, conv)
-        else:
-            inner = make_dict_unstructure_fn(cls, conv)
-        if cls not in tagged:
-            return inner
-        return lambda value: {TAG: cls.__name__, **inner(value)}
-
-    def class_structure(cls: Any) -> Callable[[Any, Any], Any]:
-        if is_namedtuple(cls):
-            inner = namedtuple_dict_structure_factory(cls, conv, True, True)
-        else:
-            inner = make_dict_structure_fn(
-                cls, conv, _cattrs_forbid_extra_keys=True, _cattrs_detailed_validation=True
-            )
-
-        def structure(value: Any, _type: Any) -> Any:
-            if not isinstance(value, Mapping):
-                raise InvalidTypeError(f"expected an object for a {cls.__name__}, not {value!r}")
-            if cls in tagged and TAG in value:
-                if value[TAG] != cls.__name__:
-                    raise InvalidValueError(
-                        f"{TAG!r} is {value[TAG]!r} where a {cls.__name__} is expected"
-                    )
-                value = {k: v for k, v in value.items() if k != TAG}
-            return inner(value, cls)
-
-        return structure
-
-    conv.register_unstructure_hook_factory(_is_class, class_unstructure)
-    conv.register_structure_hook_factory(_is_class, class_structure)
-
-    # Unions: of classes, tagged by class name; of enums, by value; optional values.
-    def union_structure(union: Any) -> Callable[[Any, Any], Any]:
-        members = [m for m in _args(union) if m is not type(None)]
-        optional = len(members) < len(_args(union))
-        if len(members) == 1:
-            inner = conv.get_structure_hook(members[0])
-            pick: Callable[[Any], Any] = lambda value: inner(value, members[0])  # noqa: E731
-        elif all(_is_class(m) for m in members):
-            by_name = {m.__name__: m for m in members}
-
-            def pick(value: Any) -> Any:
-                if not isinstance(value, Mapping):
-                    raise InvalidTypeError(f"expected an object with a {TAG!r} key, not {value!r}")
-                name = value.get(TAG)
-                if name not in by_name:
-                    raise InvalidValueError(
-                        f"{TAG!r} must be one of {', '.join(sorted(by_name))}, not {name!r}"
-                    )
-                cls = by_name[name]
-                data = {k: v for k, v in value.items() if k != TAG}
-                return conv.get_structure_hook(cls)(data, cls)
-
-        elif all(_is_enum(m) for m in members):
-            values = {(type(_plain_enum(x)), _plain_enum(x)): x for m in members for x in m}
-
-            def pick(value: Any) -> Any:
-                member = values.get((type(value), value))
-                if member is None:
-                    allowed = ", ".join(repr(v) for _, v in values)
-                    raise InvalidValueError(f"expected one of {allowed}, not {value!r}")
-                return member
-
-        else:
-            raise StructureHandlerNotFoundError(f"licbill cannot read {union!r}", union)
-
-        def structure(value: Any, _type: Any) -> Any:
-            if value is None:
-                if optional:
-                    return None
-                raise InvalidTypeError("null is not allowed here")
-            return pick(value)
-
-        return structure
-
-    def union_unstructure(union: Any) -> Callable[[Any], Any]:
-        # Only a choice between classes needs the tag; an optional value is its class or null.
-        choice = len([m for m in _args(union) if m is not type(None)]) > 1
-
-        def unstructure(value: Any) -> Any:
-            if value is None:
-                return None
-            data = conv.unstructure(value, type(value))
-            if choice and _is_class(type(value)) and TAG not in data:
-                data = {TAG: type(value).__name__, **data}
-            return data
-
-        return unstructure
-
-    conv.register_structure_hook_factory(_is_union, union_structure)
-    conv.register_unstructure_hook_factory(_is_union, union_unstructure)
-
-    # Sets and tuples: JSON lists (sets sorted, so the output is deterministic).
-    def is_set(type_: Any) -> bool:
-        return typing.get_origin(type_) in (frozenset, set) or type_ in (frozenset, set)
-
-    def set_unstructure(type_: Any) -> Callable[[Any], Any]:
-        item = (_args(type_) or (Any,))[0]
-        return lambda value: sorted((conv.unstructure(x, item) for x in value), key=_json_key)
-
-    def set_structure(type_: Any) -> Callable[[Any, Any], Any]:
-        item = (_args(type_) or (Any,))[0]
-        hook = conv.get_structure_hook(item)
-
-        def structure(value: Any, _type: Any) -> frozenset[Any]:
-            items = _a_list(value, "a set")
-            return frozenset(_each(enumerate(items), lambda x: hook(x, item), "set", type_))
-
-        return structure
-
-    conv.register_unstructure_hook_factory(is_set, set_unstructure)
-    conv.register_structure_hook_factory(is_set, set_structure)
-
-    def is_sequence(type_: Any) -> bool:
-        return typing.get_origin(type_) in (tuple, list) and not is_namedtuple(type_)
-
-    def sequence_structure(type_: Any) -> Callable[[Any, Any], Any]:
-        args = _args(type_)
-        container = typing.get_origin(type_)
-        if container is tuple and not (len(args) == 2 and args[1] is Ellipsis):
-            fixed = args
-
-            def structure_fixed(value: Any, _type: Any) -> tuple[Any, ...]:
-                items = _a_list(value, f"of {len(fixed)} items")
-                if len(items) != len(fixed):
-                    raise InvalidValueError(f"expected {len(fixed)} items, not {value!r}")
-                pairs = list(enumerate(zip(items, fixed, strict=True)))
-
-                def one(pair: tuple[Any, Any]) -> Any:
-                    return conv.get_structure_hook(pair[1])(pair[0], pair[1])
-
-                return tuple(_each(pairs, one, "tuple", type_))
-
-            return structure_fixed
-        item = args[0] if args else Any
-        hook = conv.get_structure_hook(item)
-
-        def structure(value: Any, _type: Any) -> Any:
-            out = _each(enumerate(_a_list(value, "")), lambda x: hook(x, item), "list", type_)
-            return container(out)
-
-        return structure
-
-    def sequence_unstructure(type_: Any) -> Callable[[Any], Any]:
-        args = _args(type_)
-        if typing.get_origin(type_) is tuple and not (len(args) == 2 and args[1] is Ellipsis):
-            return lambda value: [conv.unstructure(x, t) for x, t in zip(value, args, strict=True)]
-        item = args[0] if args else Any
-        return lambda value: [conv.unstructure(x, item) for x in value]
-
-    conv.register_structure_hook_factory(is_sequence, sequence_structure)
-    conv.register_unstructure_hook_factory(is_sequence, sequence_unstructure)
-
-    conv.register_structure_hook(
-        ChargeLines, lambda value, _type: ChargeLines(conv.structure(value, tuple[ChargeLine, ...]))
-    )
-    conv.register_unstructure_hook(ChargeLines, lambda lines: [conv.unstructure(x) for x in lines])
-
-    # Mappings: objects when keys are strings or enums, else lists of [key, value] pairs.
-    def is_mapping(type_: Any) -> bool:
-        return typing.get_origin(type_) in (Mapping, dict, typing.Mapping)
-
-    def mapping_unstructure(type_: Any) -> Callable[[Any], Any]:
-        key, val = _args(type_) or (Any, Any)
-        if key is ChargeType and val is ChargeTypeName:
-            # A rulebook's spellings: the value's kind is its key, so the spelling says it all.
-            return lambda value: {_plain_enum(k): v.spelling for k, v in value.items()}
-        if _string_keyed(key):
-            return lambda value: {
-                conv.unstructure(k, key): conv.unstructure(v, val) for k, v in value.items()
-            }
-        return lambda value: [
-            [conv.unstructure(k, key), conv.unstructure(v, val)] for k, v in value.items()
-        ]
-
-    def mapping_structure(type_: Any) -> Callable[[Any, Any], Any]:
-        key, val = _args(type_) or (Any, Any)
-        key_hook, val_hook = conv.get_structure_hook(key), conv.get_structure_hook(val)
-        spellings = key is ChargeType and val is ChargeTypeName
-
-        def entry(pair: tuple[Any, Any]) -> tuple[Any, Any]:
-            k = key_hook(pair[0], key)
-            if spellings:
-                return k, ChargeTypeName(k, _structure_str(pair[1], str))
-            return k, val_hook(pair[1], val)
-
-        def structure(value: Any, _type: Any) -> dict[Any, Any]:
-            if _string_keyed(key):
-                if not isinstance(value, Mapping):
-                    raise InvalidTypeError(f"expected an object, not {value!r}")
-                pairs = [(k, (k, v)) for k, v in value.items()]
-            else:
-                items = _a_list(value, "of [key, value] pairs")
-                bad = [p for p in items if not isinstance(p, list | tuple) or len(p) != 2]
-                if bad:
-                    raise InvalidTypeError(f"expected [key, value] pairs, not {bad[0]!r}")
-                pairs = [(i, (p[0], p[1])) for i, p in enumerate(items)]
-            return dict(_each(pairs, entry, "mapping", type_))
-
-        return structure
-
-    conv.register_unstructure_hook_factory(is_mapping, mapping_unstructure)
-    conv.register_structure_hook_factory(is_mapping, mapping_structure)
+    _register_leaves(conv)
+    # Each factory takes the converter as its second argument (cattrs >= 24.1 passes it).
+    for predicate, structure, unstructure in _FACTORIES:
+        conv.register_structure_hook_factory(predicate, structure)
+        conv.register_unstructure_hook_factory(predicate, unstructure)
+    _register_charge_lines(conv)
     return conv
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TextIO
+from collections.abc import Callable
+from functools import partial
+from typing import Final, TextIO
 
 from .. import rulebooks
 from ..charges import charge_lines
-from ..invoice import InvoiceLine, PriceList, monthly_invoice
+from ..invoice import Invoice, InvoiceLine, PriceList, monthly_invoice
 from ..legacy import ModuleTrial
 from ..lines import ChargeLine
 from ..models import Billing, Cancel, ChangeQuantity, ConvertSku, Event, Purchase, Sku
@@ -55,30 +57,85 @@ def run_demo(out: TextIO) -> None:
     _workspace_month(out)
 
 
+#: The columns of the demo's invoice tables.
+_INVOICE_COLUMNS: Final = ("counting", "product", "users", "quantity", "unit", "total")
+
+
 def _workspace_month(out: TextIO) -> None:
-    m, kind, status = Module, UserKind, UserStatus
+    """Write a modern workspace's May 2024 invoice under each counting, then a legacy one's."""
+    may_invoice = partial(
+        monthly_invoice,
+        users=_demo_users(),
+        groups=_demo_groups(),
+        month=Month(2024, 5),
+        prices=_demo_prices(),
+    )
+    _modern_invoices(out, may_invoice)
+    _legacy_invoice(out, may_invoice)
+
+
+def _modern_invoices(out: TextIO, may_invoice: Callable[..., Invoice]) -> None:
+    """Write one table of Contoso's May invoice under each counting, with May's changes."""
+    out.write(
+        "Workspace month May 2024 (Contoso): eve gets Unify on the 11th, ann is deactivated on "
+        "the 16th, Sales loses Hybrid on the 21st\n\n"
+    )
     modern = Workspace(
         id="ws-contoso",
         created_on=dt.date(2024, 3, 1),
         billing=BillingInfo(company_name="Contoso", reference="C-17", customer_type="MSP"),
     )
+    history = _demo_history()
+    rows: list[tuple[str, ...]] = []
+    for counting in Counting:
+        invoice = may_invoice(
+            modern, counting=counting, history=history, rounding=Rounding.PER_LINE_HALF_UP
+        )
+        rows += _counting_rows(counting, invoice)
+    out.write(render(_INVOICE_COLUMNS, rows) + "\n\n")
+
+
+def _legacy_invoice(out: TextIO, may_invoice: Callable[..., Invoice]) -> None:
+    """Write Fabrikam's May invoice: a legacy workspace whose modules are in their trial."""
     legacy = Workspace(
         id="ws-fabrikam", created_on=dt.date(2022, 9, 1), edition=LegacyEdition.ADAPT
     )
-    sales = Group(id="sales", name="Sales", modules={m.HYBRID})
-    users = [
+    invoice = may_invoice(legacy, trial=ModuleTrial(ends_on=dt.date(2024, 6, 30)))
+    out.write(
+        "Legacy workspace (Fabrikam, Adapt edition): modules free in the trial, to 30 June\n\n"
+    )
+    rows = [_invoice_cells("MONTH_END", line) for line in invoice.lines]
+    out.write(render(_INVOICE_COLUMNS, rows) + "\n\n")
+
+
+def _demo_users() -> list[User]:
+    """The users on 1 May: one of each kind the counting rules tell apart."""
+    m, status = Module, UserStatus
+    return [
         User(id="ann", username="ann", modules={m.ENGAGE}),
         User(id="bob", username="bob", groups={"sales"}),
         User(id="cat", username="cat", guest=True, modules={m.ENGAGE}),
         User(id="dan", username="dan", status=status.INACTIVE, modules={m.UNIFY}),
         User(id="eve", username="eve"),
     ]
-    history = [
-        Revision(dt.date(2024, 5, 11), User(id="eve", username="eve", modules={m.UNIFY})),
-        Revision(dt.date(2024, 5, 16), User(id="ann", username="ann", status=status.INACTIVE)),
+
+
+def _demo_groups() -> list[Group]:
+    return [Group(id="sales", name="Sales", modules={Module.HYBRID})]
+
+
+def _demo_history() -> list[Revision]:
+    """The changes during May: eve gets Unify, ann is deactivated, Sales loses Hybrid."""
+    return [
+        Revision(dt.date(2024, 5, 11), User(id="eve", username="eve", modules={Module.UNIFY})),
+        Revision(dt.date(2024, 5, 16), User(id="ann", username="ann", status=UserStatus.INACTIVE)),
         Revision(dt.date(2024, 5, 21), Group(id="sales", name="Sales")),
     ]
-    prices = PriceList(
+
+
+def _demo_prices() -> PriceList:
+    m, kind = Module, UserKind
+    return PriceList(
         {
             (m.HYBRID, kind.REGULAR): Money("6.00", "EUR"),
             (m.ENGAGE, kind.REGULAR): Money("4.00", "EUR"),
@@ -88,40 +145,13 @@ def _workspace_month(out: TextIO) -> None:
             (LegacyEdition.ADAPT, kind.GUEST): Money("2.00", "EUR"),
         }
     )
-    out.write(
-        "Workspace month May 2024 (Contoso): eve gets Unify on the 11th, ann is deactivated on "
-        "the 16th, Sales loses Hybrid on the 21st\n\n"
-    )
-    rows = []
-    for counting in Counting:
-        invoice = monthly_invoice(
-            modern,
-            users=users,
-            groups=[sales],
-            month=Month(2024, 5),
-            prices=prices,
-            counting=counting,
-            history=history,
-            rounding=Rounding.PER_LINE_HALF_UP,
-        )
-        for line in invoice.lines:
-            rows.append(_invoice_cells(counting.name, line))
-        rows.append((counting.name, "total", "", "", "", str(invoice.total.amount)))
-    header = ("counting", "product", "users", "quantity", "unit", "total")
-    out.write(render(header, rows) + "\n\n")
-    invoice = monthly_invoice(
-        legacy,
-        users=users,
-        groups=[sales],
-        month=Month(2024, 5),
-        prices=prices,
-        trial=ModuleTrial(ends_on=dt.date(2024, 6, 30)),
-    )
-    out.write(
-        "Legacy workspace (Fabrikam, Adapt edition): modules free in the trial, to 30 June\n\n"
-    )
-    rows = [_invoice_cells("MONTH_END", line) for line in invoice.lines]
-    out.write(render(header, rows) + "\n\n")
+
+
+def _counting_rows(counting: Counting, invoice: Invoice) -> list[tuple[str, ...]]:
+    """*invoice*'s lines, then its total, each row labelled with *counting*."""
+    rows = [_invoice_cells(counting.name, line) for line in invoice.lines]
+    rows.append((counting.name, "total", "", "", "", str(invoice.total.amount)))
+    return rows
 
 
 def _invoice_cells(counting: str, line: InvoiceLine) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ import attrs
 
 from .._validators import members, of_type
 from ..errors import InvalidTypeError, InvalidValueError
-from ..invoice import PriceList, monthly_invoice
+from ..invoice import Invoice, PriceList, monthly_invoice
 from ..legacy import ModuleTrial, licence_model
 from ..periods import Month
 from ..proration import Rounding
@@ -160,21 +160,23 @@ def write_users_csv(
             raise InvalidTypeError(f"not a licbill.User: {user!r}")
         if user.status is UserStatus.DELETED:
             continue
-        modules = effective_modules(user, group_map)
-        writer.writerow(
-            [
-                neutralise(user.first_name),
-                neutralise(user.last_name),
-                neutralise(user.email),
-                neutralise(user.username),
-                user.status.value,
-                ", ".join(m.value for m in Module if m in modules),
-                "true" if user.guest else "false",
-                "true" if user.admin else "false",
-            ]
-        )
+        writer.writerow(_user_row(user, effective_modules(user, group_map)))
         count += 1
     return count
+
+
+def _user_row(user: User, modules: frozenset[Module]) -> list[str]:
+    """One user's row of :data:`USER_COLUMNS`, given the modules the user holds."""
+    return [
+        neutralise(user.first_name),
+        neutralise(user.last_name),
+        neutralise(user.email),
+        neutralise(user.username),
+        user.status.value,
+        ", ".join(m.value for m in Module if m in modules),
+        "true" if user.guest else "false",
+        "true" if user.admin else "false",
+    ]
 
 
 @attrs.frozen
@@ -214,6 +216,29 @@ def _seat_columns(version: str) -> tuple[tuple[Module | LegacyEdition, UserKind]
     return tuple((product, kind) for product in products for kind in UserKind)
 
 
+def _seat_column_names(
+    seat_columns: Iterable[tuple[Module | LegacyEdition, UserKind]],
+) -> tuple[str, ...]:
+    """The header of each seat column: product then user kind (``EngageGuest``)."""
+    return tuple(f"{product.value}{kind.value.title()}" for product, kind in seat_columns)
+
+
+def _checked_entry(entry: Any) -> WorkspaceUsers:
+    if not isinstance(entry, WorkspaceUsers):
+        raise InvalidTypeError(f"not a licbill.WorkspaceUsers: {entry!r}")
+    return entry
+
+
+def _info_cells(ws: Workspace) -> tuple[str, ...]:
+    """The cells of :data:`_INFO_COLUMNS`: the workspace id and its billing information."""
+    billing = ws.billing
+    return (ws.id, billing.company_name, billing.reference, billing.customer_type, billing.industry)
+
+
+def _edition_cell(ws: Workspace) -> str:
+    return ws.edition.value if ws.edition else ""
+
+
 def licensing_report(
     workspaces: Iterable[WorkspaceUsers], *, version: str, month: Month | None = None
 ) -> LicensingReport:
@@ -232,21 +257,32 @@ def licensing_report(
     columns = (
         *_INFO_COLUMNS,
         *(("LicenceModel", "Edition") if version == "3.5" else ()),
-        *(f"{product.value}{kind.value.title()}" for product, kind in seat_columns),
+        *_seat_column_names(seat_columns),
     )
     rows = []
-    for entry in workspaces:
-        if not isinstance(entry, WorkspaceUsers):
-            raise InvalidTypeError(f"not a licbill.WorkspaceUsers: {entry!r}")
+    for entry in map(_checked_entry, workspaces):
         ws = entry.workspace
         seats = _month_counts(ws, entry.users, entry.groups, month, entry.history)
-        info = [ws.id, ws.billing.company_name, ws.billing.reference, ws.billing.customer_type]
-        info.append(ws.billing.industry)
+        info = list(_info_cells(ws))
         if version == "3.5":
-            info += [licence_model(ws).value, ws.edition.value if ws.edition else ""]
+            info += [licence_model(ws).value, _edition_cell(ws)]
         counts = [str(seats.get(key, 0)) for key in seat_columns]
         rows.append(tuple(neutralise(cell) for cell in info) + tuple(counts))
     return LicensingReport(version, columns, tuple(rows))
+
+
+#: The partner report covers every product, legacy editions included.
+_PARTNER_SEATS: Final = _seat_columns("3.5")
+
+_PARTNER_COLUMNS: Final = (
+    *_INFO_COLUMNS,
+    "Month",
+    "LicenceModel",
+    "Edition",
+    *_seat_column_names(_PARTNER_SEATS),
+    "Total",
+    "Currency",
+)
 
 
 def write_partner_report(
@@ -267,6 +303,31 @@ def write_partner_report(
     has the billing information, the licence model, the billed seats per product and user kind,
     and the invoice total, from each workspace's invoice (its ``history`` included).
     """
+    _check_partner_options(prices, trial)
+    file.write("\ufeff")
+    writer = csv.writer(file)
+    writer.writerow(_PARTNER_COLUMNS)
+    count = 0
+    for entry in map(_checked_entry, workspaces):
+        ws = entry.workspace
+        invoice = monthly_invoice(
+            ws,
+            users=entry.users,
+            groups=entry.groups,
+            month=month,
+            prices=prices if isinstance(prices, PriceList) else _price_list(prices, ws.id),
+            counting=counting,
+            rounding=rounding,
+            history=entry.history,
+            trial=trial.get(ws.id) if isinstance(trial, Mapping) else trial,
+        )
+        writer.writerow(_partner_row(ws, month, invoice))
+        count += 1
+    return count
+
+
+def _check_partner_options(prices: Any, trial: Any) -> None:
+    """Refuse a *prices* or *trial* of the wrong type before the report writes anything."""
     if trial is not None and not isinstance(trial, ModuleTrial | Mapping):
         raise InvalidTypeError(
             f"trial must be a ModuleTrial, one per workspace id, or None, not {trial!r}"
@@ -275,53 +336,20 @@ def write_partner_report(
         raise InvalidTypeError(
             f"prices must be a PriceList or one per workspace id, not {prices!r}"
         )
-    seat_columns = _seat_columns("3.5")
-    file.write("\ufeff")
-    writer = csv.writer(file)
-    writer.writerow(
-        (
-            *_INFO_COLUMNS,
-            "Month",
-            "LicenceModel",
-            "Edition",
-            *(f"{product.value}{kind.value.title()}" for product, kind in seat_columns),
-            "Total",
-            "Currency",
-        )
+
+
+def _partner_row(ws: Workspace, month: Month, invoice: Invoice) -> tuple[str, ...]:
+    """One workspace's row of :data:`_PARTNER_COLUMNS`, from its invoice of *month*."""
+    quantities = {(line.product, line.user_kind): line.quantity for line in invoice.lines}
+    return (
+        *(neutralise(cell) for cell in _info_cells(ws)),
+        str(month),
+        invoice.model.value,
+        _edition_cell(ws),
+        *(str(quantities.get(key, 0)) for key in _PARTNER_SEATS),
+        str(invoice.total.amount),
+        invoice.currency,
     )
-    count = 0
-    for entry in workspaces:
-        if not isinstance(entry, WorkspaceUsers):
-            raise InvalidTypeError(f"not a licbill.WorkspaceUsers: {entry!r}")
-        ws = entry.workspace
-        price_list = prices if isinstance(prices, PriceList) else _price_list(prices, ws.id)
-        invoice = monthly_invoice(
-            ws,
-            users=entry.users,
-            groups=entry.groups,
-            month=month,
-            prices=price_list,
-            counting=counting,
-            rounding=rounding,
-            history=entry.history,
-            trial=trial.get(ws.id) if isinstance(trial, Mapping) else trial,
-        )
-        quantities = {(line.product, line.user_kind): line.quantity for line in invoice.lines}
-        billing = ws.billing
-        info = (ws.id, billing.company_name, billing.reference, billing.customer_type)
-        writer.writerow(
-            (
-                *(neutralise(cell) for cell in (*info, billing.industry)),
-                str(month),
-                invoice.model.value,
-                ws.edition.value if ws.edition else "",
-                *(str(quantities.get(key, 0)) for key in seat_columns),
-                str(invoice.total.amount),
-                invoice.currency,
-            )
-        )
-        count += 1
-    return count
 
 
 def _price_list(prices: Mapping[str, PriceList], workspace_id: str) -> PriceList:
