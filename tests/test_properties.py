@@ -131,6 +131,9 @@ def test_seat_change_nets_to_the_price_of_the_difference(
     """A seat change's credit and charge net to the exact price of the added or removed seats
     for the remaining days, within the rounding policy's bound."""
     lines = lb.charge_lines(events, through=THROUGH, rulebook=rulebook)
+    custom_ends = {
+        e.subscription_id for e in events if isinstance(e, lb.Purchase) and e.custom_term_end
+    }
     for sub_lines in _by_subscription(lines).values():
         for credit, charge in itertools.pairwise(sub_lines):
             if credit.charge_type.kind not in SEAT_CHANGE or credit.total.amount >= 0:
@@ -146,6 +149,8 @@ def test_seat_change_nets_to_the_price_of_the_difference(
             if cycle.unit_price.amount:
                 eup, unit = cycle.effective_unit_price.amount, cycle.unit_price.amount
                 share = Fraction(eup) / Fraction(unit)
+            elif credit.subscription_id in custom_ends:
+                continue  # a short first cycle opened at price 0 shows no share to check with
             exact = (
                 Fraction(credit.unit_price.amount)
                 * share
