@@ -15,8 +15,8 @@ PACKAGE = Path(licbill.__file__).parent
 
 #: Edge modules: presentation, file formats, the command line and optional column engines.
 #: They depend on the rules; no rule module imports them at module level.
-EDGE_PACKAGES = ("licbill.io",)
-EDGE_MODULES = frozenset({"licbill.__main__", "licbill.arrow", "licbill.audit", "licbill.dask"})
+EDGE_PACKAGES = ("licbill.audit", "licbill.io")
+EDGE_MODULES = frozenset({"licbill.__main__", "licbill.arrow", "licbill.dask"})
 #: Test support: depends on the rules, and nothing in the library imports it.
 SUPPORT_MODULES = frozenset({"licbill.strategies"})
 #: A result type may delegate a view (or reading itself from a format: ``from_json``) to an

@@ -92,6 +92,14 @@ def test_a_charge_end_that_is_no_cycle_end_is_found() -> None:
     ]
 
 
+def test_a_charge_period_ending_before_it_starts_is_found() -> None:
+    """A charge end before the charge start is a period finding, and the only one."""
+    line = NEW.replace("2021-06-18,2021-07-17,2021-06-18", "2021-07-17,2021-06-18,2021-06-18")
+    findings = lb.audit.check(_rows(line))
+    assert [(f.row, f.rule) for f in findings] == [(2, Rule.PERIOD)]
+    assert findings[0].message == "the charge period ends (2021-06-18) before it starts"
+
+
 def test_a_period_without_month_end_clamping_is_found() -> None:
     """Bought 31 January, the first cycle ends 27 February; a line to 28 February is found."""
     line = "S,R1,2021-01-31,new,10,10,1,10.00,USD,2021-01-31,2021-02-28,2021-01-31,"
@@ -358,6 +366,7 @@ def test_a_bad_date_names_file_line_and_field() -> None:
     [
         (("new,", "purchase,"), "ChargeType"),
         (("100.80", "ten"), "Subtotal"),
+        (("100.80", "NaN"), "Subtotal"),
         (("USD", "ABC"), "Currency"),
         ((",10,100.80", ",1.5,100.80"), "Quantity"),
     ],
@@ -366,6 +375,17 @@ def test_bad_cells_name_their_field(change: tuple[str, str], field: str) -> None
     """Unknown charge types, numbers, currencies and fractional quantities name their field."""
     with pytest.raises(lb.audit.ReconFileError, match=rf":2: {field}: "):
         _rows(NEW.replace(*change))
+
+
+def test_a_term_text_without_a_term_is_refused() -> None:
+    """A TermAndBillingCycle cell that names no term is refused naming its field."""
+    text = (
+        _file(NEW)
+        .replace(HEADER, HEADER + ",TermAndBillingCycle")
+        .replace(NEW, NEW + ",Monthly plan")
+    )
+    with pytest.raises(lb.audit.ReconFileError, match=r":2: TermAndBillingCycle: no term in"):
+        lb.audit.read_recon(io.StringIO(text))
 
 
 def test_a_missing_file_is_a_licbill_error(tmp_path: Path) -> None:

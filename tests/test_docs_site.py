@@ -43,6 +43,15 @@ def test_every_public_module_has_a_reference_page() -> None:
     assert "::: licbill.io.cli" in (ROOT / "docs" / "reference" / "cli.md").read_text("utf-8")
 
 
+def test_the_audit_page_lists_every_public_class_and_function() -> None:
+    """docs/reference/audit.md lists licbill.audit's members by hand, in reading order; the
+    list names every public class and function of the package, no more."""
+    page = (ROOT / "docs" / "reference" / "audit.md").read_text("utf-8")
+    listed = re.findall(r"^ +- (\w+)$", page, flags=re.MULTILINE)
+    public = [name for name in licbill.audit.__all__ if callable(getattr(licbill.audit, name))]
+    assert sorted(listed) == sorted(public)
+
+
 def test_rendered_pages_show_no_sphinx_roles(site: Path) -> None:
     """No page of the built site shows a role such as :class:`Money` as literal text."""
     found = {
