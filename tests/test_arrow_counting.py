@@ -1,0 +1,151 @@
+"""Month-end counting over columns: any row order, chunking, null lists and long lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import licbill as lb
+from licbill.strategies import workspace_months
+
+pa = pytest.importorskip("pyarrow")
+arrow = pytest.importorskip("licbill.arrow")
+
+
+def month_end_rows(months: list[Any]) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Directory entries of drawn workspace months, and count_seats' month-end rows of them."""
+    entries, expected = [], []
+    for n, drawn in enumerate(months):
+        workspace = attrs.evolve(drawn.workspace, id=f"w{n}")
+        state = lb.month_end_state(
+            users=drawn.users, groups=drawn.groups, history=drawn.history, month=drawn.month
+        )
+        entries.append((workspace, state.users, state.groups))
+        seats = lb.count_seats(
+            drawn.workspace,
+            users=drawn.users,
+            groups=drawn.groups,
+            month=drawn.month,
+            history=drawn.history,
+        )
+        expected += [
+            {"workspace_id": workspace.id, "product": p.value, "user_kind": k.value, "seats": c}
+            for (p, k), count in seats.items()
+            if (c := count.month_end)
+        ]
+    return entries, expected
+
+
+def rechunked(table: Any, order: list[int], chunk: int) -> Any:
+    """*table*'s rows in *order*, in record batches of *chunk* rows."""
+    taken = table.take(pa.array(order, pa.int64()))
+    return pa.Table.from_batches(taken.to_batches(max_chunksize=chunk), schema=table.schema)
+
+
+def empty_lists_as_nulls(table: Any, name: str) -> Any:
+    """*table* with each empty list of column *name* null."""
+    column = table.column(name)
+    nulls = pa.compute.equal(pa.compute.list_value_length(column), 0)
+    values = pa.compute.if_else(nulls, pa.nulls(len(column), column.type), column)
+    return table.set_column(table.schema.get_field_index(name), name, values)
+
+
+@given(
+    months=st.lists(workspace_months(max_users=8), min_size=1, max_size=3),
+    data=st.data(),
+    per_module=st.booleans(),
+)
+def test_count_month_end_ignores_row_order_and_chunks(
+    months: list[Any], data: st.DataObject, per_module: bool
+) -> None:
+    """Users in any order and chunking, empty lists as nulls, each module counted apart or
+    packed: the same counts as count_seats."""
+    entries, expected = month_end_rows(months)
+    workspaces, users, groups = arrow.directory_tables(entries)
+    order = data.draw(st.permutations(range(users.num_rows)))
+    users = rechunked(users, list(order), data.draw(st.integers(1, 8)))
+    if data.draw(st.booleans()):
+        users = empty_lists_as_nulls(empty_lists_as_nulls(users, "modules"), "groups")
+    group_order = data.draw(st.permutations(range(groups.num_rows)))
+    groups = rechunked(groups, list(group_order), data.draw(st.integers(1, 8)))
+    with pytest.MonkeyPatch.context() as patch:
+        if per_module:  # every row counts as long enough to carry out of a packed field
+            patch.setattr(arrow, "_PACKED_BELOW", 1)
+        got = arrow.count_month_end(workspaces=workspaces, users=users, groups=groups)
+    assert got.to_pylist() == expected
+
+
+def two_workspaces(status: lb.UserStatus) -> tuple[Any, Any, Any]:
+    """w1 with group g1 (Hybrid); w2 with no group and a user naming g1 besides its own Unify."""
+    first = lb.Workspace(id="w1", created_on=dt.date(2024, 6, 1))
+    second = lb.Workspace(id="w2", created_on=dt.date(2024, 6, 1))
+    group = lb.Group(id="g1", modules={lb.Module.HYBRID})
+    owner = lb.User(id="u1", username="a", groups={"g1"})
+    stranger = lb.User(
+        id="u2", username="b", modules={lb.Module.UNIFY}, groups={"g1"}, status=status
+    )
+    return arrow.directory_tables([(first, [owner], [group]), (second, [stranger], [])])
+
+
+def test_group_of_another_workspace_is_unknown() -> None:
+    """An active user naming a group that only another workspace has is refused."""
+    workspaces, users, groups = two_workspaces(lb.UserStatus.ACTIVE)
+    with pytest.raises(lb.UnknownGroupError, match="user 'u2' belongs to group 'g1'"):
+        arrow.count_month_end(workspaces=workspaces, users=users, groups=groups)
+
+
+def test_inactive_user_of_a_group_of_another_workspace_holds_nothing() -> None:
+    """An inactive user's group of another workspace neither fails nor gives a seat."""
+    workspaces, users, groups = two_workspaces(lb.UserStatus.INACTIVE)
+    got = arrow.count_month_end(workspaces=workspaces, users=users, groups=groups)
+    assert got.to_pylist() == [
+        {"workspace_id": "w1", "product": "Hybrid", "user_kind": "regular", "seats": 1}
+    ]
+
+
+@pytest.mark.parametrize("packed_below", [1, 2, 3, 1 << 20])
+def test_long_lists_count_each_module_once(
+    monkeypatch: pytest.MonkeyPatch, packed_below: int
+) -> None:
+    """A user in many groups of one module holds one seat of it, however long its lists."""
+    monkeypatch.setattr(arrow, "_PACKED_BELOW", packed_below)
+    space = lb.Workspace(id="w1", created_on=dt.date(2024, 6, 1))
+    teams = [lb.Group(id=f"g{n}", modules={lb.Module.ENGAGE}) for n in range(6)]
+    user = lb.User(id="u1", username="a", modules={lb.Module.ENGAGE}, groups={t.id for t in teams})
+    workspaces, users, groups = arrow.directory_tables([(space, [user], teams)])
+    got = arrow.count_month_end(workspaces=workspaces, users=users, groups=groups)
+    assert got.select(["product", "seats"]).to_pylist() == [{"product": "Engage", "seats": 1}]
+
+
+@pytest.mark.parametrize("spaces", [0, 1, 3])
+def test_no_users_count_nothing(spaces: int) -> None:
+    """Workspaces without users, or no workspaces at all, give an empty count table."""
+    entries = [
+        (lb.Workspace(id=f"w{n}", created_on=dt.date(2024, 6, 1)), [], [lb.Group(id="g1")])
+        for n in range(spaces)
+    ]
+    workspaces, users, groups = arrow.directory_tables(entries)
+    got = arrow.count_month_end(workspaces=workspaces, users=users, groups=groups)
+    assert got.num_rows == 0
+    assert got.schema == arrow.COUNT_SCHEMA
+
+
+def test_module_fields_are_wide_enough() -> None:
+    """Each module's field in a packed count is at least as wide as there are modules."""
+    assert len(lb.Module) <= arrow._FIELD
+
+
+def test_unknown_workspace_is_named_among_runs() -> None:
+    """Among users listed workspace by workspace, the first user of an unknown one is named."""
+    held = lb.Workspace(id="w1", created_on=dt.date(2024, 6, 1))
+    gone = lb.Workspace(id="w9", created_on=dt.date(2024, 6, 1))
+    people = [lb.User(id=f"u{n}", username="a") for n in range(10)]
+    workspaces, _, _ = arrow.directory_tables([(held, people, [])])
+    _, users, groups = arrow.directory_tables([(held, people, []), (gone, people, [])])
+    with pytest.raises(lb.InvalidValueError, match="user 'u0' belongs to workspace 'w9'"):
+        arrow.count_month_end(workspaces=workspaces, users=users, groups=groups)
