@@ -105,10 +105,13 @@ ROUNDING = {lb.Counting.DAILY_PRORATED: lb.Rounding.PER_LINE_HALF_UP}
 
 def invoice_counts(records: list[Record], counting: lb.Counting) -> Counts:
     """The quantity of every invoice line, by (workspace, product, user kind)."""
+    # A new price list each run: what monthly_invoice remembers per price list starts empty,
+    # so a timed run gains nothing from the runs before it.
+    prices = lb.PriceList(dict(PRICES.prices))
     counts = {}
     for workspace, users, groups, history in records:
         invoice = lb.monthly_invoice(
-            workspace, users=users, groups=groups, month=MONTH, history=history, prices=PRICES,
+            workspace, users=users, groups=groups, month=MONTH, history=history, prices=prices,
             counting=counting, rounding=ROUNDING.get(counting),
             trial=TRIAL if workspace.edition else None,
         )  # fmt: skip

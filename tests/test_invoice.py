@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 import licbill as lb
 from licbill.strategies import WorkspaceMonth, workspace_months
@@ -447,3 +448,84 @@ def test_month_end_seats_refuses_a_string_of_users() -> None:
 
     with pytest.raises(lb.InvalidTypeError, match="'ann'"):
         month_end_seats(WS, users="ann", month=MAY)  # type: ignore[arg-type]
+
+
+AMOUNTS = st.sampled_from(["4", "4.00", "3.10", "0.015", "12.345"])
+
+
+def _priced(price_list: lb.PriceList, drawn: WorkspaceMonth, **kwargs: object) -> object:
+    # The invoice's lines as written (a total of 8.00 is not one of 8), or the error raised.
+    try:
+        invoice = lb.monthly_invoice(
+            drawn.workspace, users=drawn.users, groups=drawn.groups, month=drawn.month,
+            prices=price_list, history=drawn.history, trial=drawn.trial, **kwargs,  # type: ignore[arg-type]
+        )  # fmt: skip
+    except lb.LicbillError as error:
+        return type(error), str(error)
+    return [
+        (x.product, x.user_kind, str(x.quantity), str(x.unit_price), str(x.total))
+        for x in invoice.lines
+    ]
+
+
+@given(
+    months=st.lists(workspace_months(), min_size=1, max_size=4),
+    amounts=st.lists(AMOUNTS, min_size=12, max_size=12),
+    counting=st.sampled_from(lb.Counting),
+    rounding=st.sampled_from([None, *lb.Rounding]),
+)
+def test_a_price_list_used_again_prices_as_a_new_one(
+    months: list[WorkspaceMonth],
+    amounts: list[str],
+    counting: lb.Counting,
+    rounding: lb.Rounding | None,
+) -> None:
+    """Invoices priced in turn with one price list equal, as written and in their errors, those
+    priced each with a new copy: the totals a price list remembers never change an amount."""
+    keys = [(p, k) for p in [*lb.LegacyEdition, *M] for k in K]
+    shared = lb.PriceList(
+        {key: lb.Money(amount, "EUR") for key, amount in zip(keys, amounts, strict=True)}
+    )
+    for drawn in [*months, *months]:
+        fresh = lb.PriceList(dict(shared.prices))
+        assert _priced(shared, drawn, counting=counting, rounding=rounding) == _priced(
+            fresh, drawn, counting=counting, rounding=rounding
+        )
+
+
+@pytest.mark.parametrize("counting", [lb.Counting.MONTH_END, lb.Counting.DAILY_PRORATED])
+def test_a_price_list_remembers_a_bounded_number_of_totals(counting: lb.Counting) -> None:
+    """Past the totals a price list remembers, totals are worked out afresh, and the same."""
+    from licbill.invoice import _SeatPrices
+
+    rounding = lb.Rounding.PER_LINE_HALF_UP
+    crowds = [USERS, USERS[:1]]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_SeatPrices, "REMEMBERED", 1)
+        prices = lb.PriceList(dict(FULL_PRICES.prices))
+        invoices = [
+            _invoice(counting, prices=prices, rounding=rounding, users=u, history=())
+            for u in crowds
+        ]
+        table = prices._by_seat
+    assert [len(lines) for lines in table.lines.values()] == [1]
+    fresh = [
+        _invoice(
+            counting,
+            prices=lb.PriceList(dict(FULL_PRICES.prices)),
+            rounding=rounding,
+            users=u,
+            history=(),
+        )
+        for u in crowds
+    ]
+    assert [_lines(x) for x in invoices] == [_lines(x) for x in fresh]
+    assert len({tuple(_lines(x)) for x in invoices}) == 2  # the two crowds are priced apart
+
+
+def test_an_invoice_as_a_data_frame_has_a_row_per_line() -> None:
+    """to_dataframe gives the records as a pandas frame: one row per line, the totals kept."""
+    invoice = _invoice(lb.Counting.MONTH_END)
+    frame = invoice.to_dataframe()
+    assert list(frame["product"]) == [x.product.value for x in invoice.lines]
+    assert list(frame["total"]) == [x.total.amount for x in invoice.lines]

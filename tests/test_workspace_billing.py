@@ -422,6 +422,7 @@ def _scim(**kwargs: object) -> d.Directory:
         (lambda: lb.monthly_invoice(OLD, users=_U, month=JUNE, prices=PRICES, trial=1), TypeError),
         (lambda: lb.count_seats(NEW, users=_U, month=JUNE, since=D(2024, 7, 1)), ValueError),
         (lambda: lb.count_seats(NEW, users=_U, month=JUNE, since="2024-06-02"), TypeError),
+        (lambda: lb.count_seats("ws", users=_U, month=JUNE), lb.InvalidTypeError),
         (lambda: lb.cut_history(users=_U, history=[], month="2024-06"), lb.InvalidTypeError),
         (lambda: lb.cut_history(users=_U, history="r", month=JUNE), lb.InvalidTypeError),
         (lambda: lb.cut_history(users=_U, history=[ANN], month=JUNE), lb.InvalidTypeError),
@@ -437,7 +438,7 @@ def _scim(**kwargs: object) -> d.Directory:
     ],
 )  # fmt: skip
 def test_bad_input_is_refused(build: object, error: type[Exception]) -> None:
-    """Malformed trials, months, histories and directory state get a licbill error."""
+    """Malformed workspaces, trials, months, histories and directory state get a licbill error."""
     with pytest.raises(lb.LicbillError) as caught:
         build()  # type: ignore[operator]
     assert isinstance(caught.value, error)

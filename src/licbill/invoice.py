@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -19,13 +20,17 @@ from .money import Money, RoundingMode, amount_of, round_div
 from .periods import Month
 from .proration import Rounding, RoundingScope, effective_unit_price, prorate
 from .seats import (
+    SEAT_KEYS,
     Counting,
     Product,
     Revision,
+    SeatCount,
     SeatKey,
     count_seats,
     explain_seats,
-    month_end_seats,
+    listed,
+    month_end_counts,
+    seat_counts,
 )
 from .workspace import BillingInfo, Group, LegacyEdition, Module, User, UserKind, Workspace
 
@@ -93,6 +98,11 @@ class PriceList:
         """The currency of every price."""
         return next(iter(self.prices.values())).currency
 
+    @functools.cached_property
+    def _by_seat(self) -> _SeatPrices:
+        # Made on the first invoice priced with this list, then kept with it (it never changes).
+        return _SeatPrices(self.prices)
+
     def price(self, product: Product, kind: UserKind) -> Money:
         """Return the price of *product* for *kind*; raise :class:`MissingPriceError` if none."""
         try:
@@ -140,7 +150,7 @@ class InvoiceLine:
     quantity: Decimal
     unit_price: Money
     total: Money
-    # Not an argument: only monthly_invoice sets it (_with_inputs), and file formats leave it
+    # Not an argument: only monthly_invoice sets it (_line), and file formats leave it
     # out. A plain tuple, made once per invoice: InvoiceInputs is built only when asked for.
     _source: _Source | None = attrs.field(init=False, default=None, eq=False, repr=False)
 
@@ -355,6 +365,29 @@ def monthly_invoice(
     legacy modules without trial terms, and :class:`~licbill.MissingPriceError` for a billed
     product without a price.
     """
+    _check_terms(prices=prices, counting=counting, rounding=rounding, trial=trial)
+    model = licence_model(workspace)
+    users, groups, history = listed(users), listed(groups), listed(history)
+    inputs: _Source = (workspace, users, groups, history, month, counting, rounding, None)
+    if counting is Counting.MONTH_END and _month_end_only(
+        workspace, model=model, month=month, prices=prices, rounding=rounding, trial=trial
+    ):
+        lines = _month_end_lines(inputs, model=model, prices=prices, trial=trial)
+    else:
+        lines = _counted_lines(inputs, model=model, prices=prices, trial=trial)
+    return Invoice(
+        workspace_id=workspace.id,
+        billing=workspace.billing,
+        month=month,
+        model=model,
+        counting=counting,
+        currency=prices.currency,
+        lines=lines,
+    )
+
+
+def _check_terms(*, prices: Any, counting: Any, rounding: Any, trial: Any) -> None:
+    # monthly_invoice's pricing terms, checked before anything is counted.
     if not isinstance(prices, PriceList):
         raise InvalidTypeError(f"prices must be a licbill.PriceList, not {prices!r}")
     if not isinstance(counting, Counting):
@@ -365,120 +398,166 @@ def monthly_invoice(
         raise InvalidTypeError(f"trial must be a licbill.ModuleTrial or None, not {trial!r}")
     if counting is Counting.DAILY_PRORATED and rounding is None:
         raise InvalidValueError("DAILY_PRORATED counting needs an explicit rounding policy")
-    model = licence_model(workspace)
-    users, groups, history = _listed(users), _listed(groups), _listed(history)
-    inputs: _Source = (workspace, users, groups, history, month, counting, rounding, None)
-    if counting is Counting.MONTH_END and _month_end_only(
-        workspace, model=model, month=month, prices=prices, rounding=rounding, trial=trial
-    ):
-        # The last day's state is all a month-end invoice reads: count it once. Measured with
-        # `python bench/billing_run.py --workspaces 2000` (200,000 users, one run each): MONTH_END
-        # went from 0.15 to 0.32 of the hand-loop floor with this path and shape counting
-        # together; 0.19 -> 0.50 with everything since (best of 3 interleaved runs).
-        held = month_end_seats(workspace, users=users, groups=groups, month=month, history=history)
-        return _month_end_invoice(
-            workspace, model=model, month=month, prices=prices, rounding=rounding, trial=trial,
-            held=held, inputs=inputs,
-        )  # fmt: skip
-    seats = count_seats(workspace, users=users, groups=groups, month=month, history=history)
-    free: frozenset[SeatKey] = frozenset()
-    line_inputs: dict[SeatKey, _Source] = dict.fromkeys(seats, inputs)
-    if model is LicenceModel.LEGACY:
-        module_keys = frozenset(key for key in seats if isinstance(key[0], Module))
-        if module_keys and trial is None:
-            raise InvalidValueError(
-                f"legacy workspace {workspace.id!r} holds modules in {month}: pass "
-                "trial=licbill.ModuleTrial(ends_on=...) to say until when they are free"
-            )
-        if module_keys and trial is not None:
-            start = max(month.first, workspace.created_on)
-            if trial.ends_on >= month.last:
-                free = module_keys
-            elif trial.first_paid_day > start:
-                paid = count_seats(
-                    workspace,
-                    users=users,
-                    groups=groups,
-                    month=month,
-                    history=history,
-                    since=trial.first_paid_day,
-                )
-                paid_inputs = (*inputs[:-1], trial.first_paid_day)
-                for key in module_keys:
-                    if key in paid:
-                        seats[key] = paid[key]
-                        line_inputs[key] = paid_inputs
-                    else:
-                        del seats[key]
-    currency, days = prices.currency, month.days
-    lines = []
-    for (product, kind), seat in seats.items():
-        price = Money.zero(currency) if (product, kind) in free else prices.price(product, kind)
-        if counting is Counting.DAILY_PRORATED:
-            assert rounding is not None
-            # Exact integer division, rounded half-even; no Decimal context involved.
-            quantity = amount_of(
-                round_div(seat.seat_days * 10**QUANTITY_PLACES, days, RoundingMode.HALF_EVEN),
-                QUANTITY_PLACES,
-            )
-            total = _prorated_total(price, seat.held_days, days, rounding)
-        else:
-            count = seat.count(counting)
-            quantity = Decimal(count)
-            total = _whole_total(price, count, rounding, product, kind)
-        if quantity or total.amount:
-            line = InvoiceLine(product, kind, quantity, price, total)
-            lines.append(_with_inputs(line, line_inputs[product, kind]))
-    return Invoice(
-        workspace_id=workspace.id,
-        billing=workspace.billing,
-        month=month,
-        model=model,
-        counting=counting,
-        currency=currency,
-        lines=tuple(lines),
-    )
 
 
-def _month_end_invoice(
-    workspace: Workspace,
-    *,
-    model: LicenceModel,
-    month: Month,
-    prices: PriceList,
-    rounding: Rounding | None,
-    trial: ModuleTrial | None,
-    held: Mapping[SeatKey, int],
-    inputs: _Source,
-) -> Invoice:
-    # A MONTH_END invoice from the seats held on the month's last day (see _month_end_only).
-    # A legacy workspace's modules are free when the trial covers the month.
-    trial_free = model is LicenceModel.LEGACY and trial is not None and trial.ends_on >= month.last
+def _month_end_lines(
+    inputs: _Source, *, model: LicenceModel, prices: PriceList, trial: ModuleTrial | None
+) -> tuple[InvoiceLine, ...]:
+    # The lines of a MONTH_END invoice, from the seats held on the month's last day alone (see
+    # _month_end_only). A legacy workspace's modules are free when the trial covers the month.
+    # The last day's state is all a month-end invoice reads: it is counted once, rather than
+    # the month day by day, 0.43, 0.52, 0.53 -> 0.85, 0.87, 0.76 of the hand-loop floor
+    # (`python bench/billing_run.py --workspaces 1000 --repeat 5`, three interleaved rounds).
+    workspace, users, groups, history, month, _counting, rounding, _since = inputs
+    held = month_end_counts(workspace, users=users, groups=groups, month=month, history=history)
+    free = model is LicenceModel.LEGACY and trial is not None and trial.ends_on >= month.last
+    table = prices._by_seat
+    remembered = table.remembered(rounding)
     lines = []
-    for (product, kind), count in held.items():
-        if trial_free and isinstance(product, Module):
+    for n, count in enumerate(held):
+        if not count:
+            continue
+        product, kind = SEAT_KEYS[n]
+        if free and n in _MODULE_SEATS:
             price = Money.zero(prices.currency)
+            quantity, total = Decimal(count), _whole_total(price, count, rounding, product, kind)
         else:
-            price = prices.price(product, kind)
-        if rounding is None:  # every price is on the minor unit: checked by _month_end_only
-            total = price * count
-        else:
-            total = _whole_total(price, count, rounding, product, kind)
-        line = InvoiceLine(product, kind, Decimal(count), price, total)
-        lines.append(_with_inputs(line, inputs))
-    return Invoice(
-        workspace_id=workspace.id,
-        billing=workspace.billing,
-        month=month,
-        model=model,
-        counting=Counting.MONTH_END,
-        currency=prices.currency,
-        lines=tuple(lines),
-    )
+            price = table.prices[n]
+            known = remembered.get((n, count))
+            if known is None:
+                total = _whole_total(price, count, rounding, product, kind)
+                known = table.remember(remembered, (n, count), (Decimal(count), total))
+            quantity, total = known
+        lines.append(_line(product, kind, quantity, price, total, inputs))
+    return tuple(lines)
 
 
-def _with_inputs(line: InvoiceLine, inputs: _Source) -> InvoiceLine:
-    # The line made by monthly_invoice keeps what it was counted from, for explain().
+def _counted_lines(
+    inputs: _Source, *, model: LicenceModel, prices: PriceList, trial: ModuleTrial | None
+) -> tuple[InvoiceLine, ...]:
+    # The lines of an invoice from the seats counted over the month under its policy.
+    seats, free = _billed_seats(inputs, model=model, trial=trial)
+    counting, rounding, days = inputs[5], inputs[6], inputs[4].days  # the month is checked
+    table = prices._by_seat
+    remembered, memo_of = table.remembered(rounding), _memo_of(counting, rounding)
+    lines = []
+    for n, billed in enumerate(seats):
+        if billed is None:
+            continue
+        seat, line_inputs = billed
+        product, kind = SEAT_KEYS[n]
+        if free and n in _MODULE_SEATS:
+            price = Money.zero(prices.currency)
+            quantity, total = _amounts(price, seat, counting, rounding, days, product, kind)
+        else:
+            price = table.prices[n] if n in table.prices else prices.price(product, kind)
+            memo = memo_of(n, seat, counting, days)
+            known = remembered.get(memo)
+            if known is None:
+                amounts = _amounts(price, seat, counting, rounding, days, product, kind)
+                known = table.remember(remembered, memo, amounts)
+            quantity, total = known
+        if quantity or total.amount:
+            lines.append(_line(product, kind, quantity, price, total, line_inputs))
+    return tuple(lines)
+
+
+#: The indexes in SEAT_KEYS of the module seats (a legacy workspace's trial makes them free).
+_MODULE_SEATS = frozenset(
+    n for n, (product, _kind) in enumerate(SEAT_KEYS) if isinstance(product, Module)
+)
+
+
+def _amounts(
+    price: Money,
+    seat: SeatCount,
+    counting: Counting,
+    rounding: Rounding | None,
+    days: int,
+    product: Product,
+    kind: UserKind,
+) -> tuple[Decimal, Money]:
+    # A line's quantity and total under *counting*: whole seats at the price, or under
+    # DAILY_PRORATED seat-days / days shown to four places (exact integer division, rounded
+    # half-even; no Decimal context involved) and the prorated total.
+    if counting is not Counting.DAILY_PRORATED:
+        count = seat.count(counting)
+        return Decimal(count), _whole_total(price, count, rounding, product, kind)
+    assert rounding is not None  # checked by _check_terms
+    units = round_div(seat.seat_days * 10**QUANTITY_PLACES, days, RoundingMode.HALF_EVEN)
+    return amount_of(units, QUANTITY_PLACES), _prorated_total(price, seat.held_days, days, rounding)
+
+
+_Memo = tuple[object, ...]
+
+
+def _memo_of(counting: Counting, rounding: Rounding | None) -> Callable[..., _Memo]:
+    # What a line's quantity and total follow from besides its price (see _amounts), as a key
+    # of _SeatPrices.remembered: a whole count; the seat-days under a per-line policy; the
+    # held days under a per-unit one.
+    if counting is not Counting.DAILY_PRORATED:
+        return _by_count
+    assert rounding is not None  # checked by _check_terms
+    return _by_seat_days if rounding.scope is RoundingScope.PER_LINE else _by_held_days
+
+
+def _by_count(n: int, seat: SeatCount, counting: Counting, _days: int) -> _Memo:
+    return n, seat.count(counting)
+
+
+def _by_seat_days(n: int, seat: SeatCount, _counting: Counting, days: int) -> _Memo:
+    return n, seat.seat_days, days
+
+
+def _by_held_days(n: int, seat: SeatCount, _counting: Counting, days: int) -> _Memo:
+    return n, days, tuple(seat.held_days.items())
+
+
+def _billed_seats(
+    inputs: _Source, *, model: LicenceModel, trial: ModuleTrial | None
+) -> tuple[list[tuple[SeatCount, _Source] | None], bool]:
+    # The seats each line bills by key index, with what they were counted from, and whether
+    # the module seats are billed at a zero price: a legacy workspace's modules are free while
+    # its trial covers the month, and counted from the first paid day in the month it ends.
+    workspace, users, groups, history, month, _counting, _rounding, _since = inputs
+    seats = seat_counts(workspace, users=users, groups=groups, month=month, history=history)
+    billed = [None if seat is None else (seat, inputs) for seat in seats]
+    if model is not LicenceModel.LEGACY or all(seats[n] is None for n in _MODULE_SEATS):
+        return billed, False
+    if trial is None:
+        raise InvalidValueError(
+            f"legacy workspace {workspace.id!r} holds modules in {month}: pass "
+            "trial=licbill.ModuleTrial(ends_on=...) to say until when they are free"
+        )
+    if trial.ends_on >= month.last:
+        return billed, True
+    if trial.first_paid_day > max(month.first, workspace.created_on):
+        paid = seat_counts(
+            workspace,
+            users=users,
+            groups=groups,
+            month=month,
+            history=history,
+            since=trial.first_paid_day,
+        )
+        paid_inputs: _Source = (*inputs[:-1], trial.first_paid_day)
+        for n in _MODULE_SEATS:
+            if seats[n] is not None:
+                seat = paid[n]
+                billed[n] = None if seat is None else (seat, paid_inputs)
+    return billed, False
+
+
+def _line(
+    product: Product,
+    kind: UserKind,
+    quantity: Decimal,
+    price: Money,
+    total: Money,
+    inputs: _Source,
+) -> InvoiceLine:
+    # A line made by monthly_invoice keeps what it was counted from, for explain().
+    line = InvoiceLine(product, kind, quantity, price, total)
     object.__setattr__(line, "_source", inputs)
     return line
 
@@ -503,10 +582,10 @@ def _month_end_only(
         start = max(month.first, workspace.created_on)
         if trial is None or (trial.ends_on < month.last and trial.first_paid_day > start):
             return False
-    needed = _PRICED[workspace.edition]
-    if not needed <= prices.prices.keys():
+    table = prices._by_seat
+    if workspace.edition not in table.complete:
         return False
-    return rounding is not None or all(prices.prices[key].is_rounded for key in needed)
+    return rounding is not None or workspace.edition in table.rounded
 
 
 #: The keys a workspace of each edition (None: the modules model) may bill.
@@ -520,13 +599,46 @@ _PRICED: Mapping[LegacyEdition | None, frozenset[SeatKey]] = {
 }
 
 
-def _listed(values: Any) -> Any:
-    # Read a one-shot iterable once, as the trial may count it twice; count_seats checks it.
-    if type(values) is tuple:
-        return values
-    if isinstance(values, Iterable) and not isinstance(values, str | bytes | Mapping):
-        return tuple(values)
-    return values
+class _SeatPrices:
+    """A price list by seat index (``SEAT_KEYS``), with what invoices ask of it remembered.
+
+    ``complete`` holds the editions (``None``: the modules model) whose every key is priced,
+    ``rounded`` those whose prices are all on the minor unit too. ``remembered`` keeps the
+    quantity and total of lines at listed prices, per rounding policy: a billing run prices
+    the same few counts again and again.
+    """
+
+    # Without remembering (REMEMBERED = 0), MONTH_END 0.63, 0.58, 0.59 of the hand-loop floor,
+    # with it 0.85, 0.87, 0.76; DAILY_PRORATED 676,137, 524,083, 687,044 users/s without,
+    # 786,028, 739,969, 511,502 with, the last round under load (`python bench/billing_run.py
+    # --workspaces 1000 --repeat 5`, three interleaved rounds, a new price list each run).
+
+    #: The most lines remembered per rounding policy.
+    REMEMBERED = 4096
+
+    def __init__(self, prices: Mapping[SeatKey, Money]) -> None:
+        self.prices = {n: prices[key] for n, key in enumerate(SEAT_KEYS) if key in prices}
+        self.complete = frozenset(e for e, keys in _PRICED.items() if keys <= prices.keys())
+        self.rounded = frozenset(
+            e for e in self.complete if all(prices[key].is_rounded for key in _PRICED[e])
+        )
+        self.lines: dict[Rounding | None, dict[_Memo, tuple[Decimal, Money]]] = {}
+
+    def remembered(self, rounding: Rounding | None) -> dict[_Memo, tuple[Decimal, Money]]:
+        """The quantities and totals worked out so far under *rounding*, by what they follow
+        from besides the price (the key index first, then :func:`_memo_of`'s)."""
+        return self.lines.setdefault(rounding, {})
+
+    def remember(
+        self,
+        remembered: dict[_Memo, tuple[Decimal, Money]],
+        memo: _Memo,
+        amounts: tuple[Decimal, Money],
+    ) -> tuple[Decimal, Money]:
+        """Keep *amounts* in *remembered* under *memo*, up to REMEMBERED; return them."""
+        if len(remembered) < self.REMEMBERED:
+            remembered[memo] = amounts
+        return amounts
 
 
 def _whole_total(
