@@ -337,7 +337,13 @@ class Money:
                 raise InvalidValueError(f"money cannot be multiplied by {factor!r}")
             exact = _in_range(factor, factor)
         product = _ctx().multiply(self.amount, exact)
-        return unchecked_money(_in_range(product, f"{self} * {_short(factor)}"), self.currency)
+        try:
+            amount = _in_range(product, product)
+        except InvalidValueError:
+            # The message names the operands; built only when needed: `Money("12.50", "EUR")
+            # * 7` took 5.99 us with it built every time, 3.74 us without (python -m timeit).
+            raise _too_big(f"{self} * {_short(factor)}") from None
+        return unchecked_money(amount, self.currency)
 
     __rmul__ = __mul__
 
