@@ -277,7 +277,7 @@ class _Engine:
         self.book = Book(purchased or {})
         self.pricing = Pricing(rulebook)
         # Every subscription of the run shares the table of cycle ends (licbill._memo): without
-        # it a run took 1.14 (steady) to 1.18 (mixed) times as long (bench/memo_ablation.py).
+        # it a run took 1.14 to 1.30 times as long (bench/memo_ablation.py, two runs).
         self.ends: Memo[dt.date] = Memo(period_end)
         self.operations = Operations(rulebook, book=self.book, pricing=self.pricing, ends=self.ends)
 

@@ -5,8 +5,8 @@ The one place the engine makes a line (:meth:`Pricing.line`): a whole cycle or i
 that reverses each line of the cycle (docs/operations.md), and the zero-amount lines of a free
 trial (docs/lifecycle.md). Every subscription renewing on one day shares the basis of its
 whole cycle, so those bases come from a :class:`Memo` table for the run: without it a run took
-1.52 times as long on the steady workload and 1.39 times on the mixed one (``python
-bench/memo_ablation.py --subscriptions 3000``, 2026-11-23). Memo tables for prorated amounts,
+1.52 to 1.65 times as long on the steady workload and 1.30 to 1.39 times on the mixed one
+(``python bench/memo_ablation.py --subscriptions 3000``, two runs on 2026-11-23). Memo tables for prorated amounts,
 effective unit prices and partial bases were measured too and dropped: within 3 % either way.
 """
 
