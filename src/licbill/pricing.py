@@ -6,8 +6,9 @@ that reverses each line of the cycle (docs/operations.md), and the zero-amount l
 trial (docs/lifecycle.md). Every subscription renewing on one day shares the basis of its
 whole cycle, so those bases come from a :class:`Memo` table for the run: without it a run took
 1.52 to 1.65 times as long on the steady workload and 1.30 to 1.39 times on the mixed one
-(``python bench/memo_ablation.py --subscriptions 3000``, two runs on 2026-11-23). Memo tables for prorated amounts,
-effective unit prices and partial bases were measured too and dropped: within 3 % either way.
+(``python bench/memo_ablation.py --subscriptions 3000``, two runs on 2026-11-23). Memo tables
+for prorated amounts, effective unit prices and partial bases were measured too and dropped:
+within 3 % either way.
 """
 
 from __future__ import annotations
