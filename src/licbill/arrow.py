@@ -637,6 +637,8 @@ _STATUSES: Final = (
 )
 _PRODUCT_NAMES: Final = pa.array([p.value for p in _PRODUCTS], pa.string())
 _KIND_NAMES: Final = pa.array([k.value for k in _KINDS], pa.string())
+#: How many module masks there are (bit n of a mask: the n-th Module).
+_MASKS: Final = 1 << len(_MODULES)
 
 
 def directory_tables(
@@ -870,6 +872,24 @@ def _mask_of(held: Any) -> Any:
     return held.view(np.int64)
 
 
+class _Rows(NamedTuple):
+    """The rows of the user or the group table, each placed in its workspace."""
+
+    ids: Any  #: the user_id or group_id column, in one chunk
+    spaces: Any  #: the workspace_id column, in one chunk
+    runs: Any  #: the workspace-table row of each run of rows (see _runs_of)
+    starts: Any  #: the first row of each run, or None when each row is its own run
+    at: Any  #: the workspace-table row of each row
+
+
+class _GroupKeys(NamedTuple):
+    """Each group's key: its workspace-table row times *width*, plus the code of its id."""
+
+    keys: Any
+    names: Any  #: the distinct group ids; an id's code is its place here
+    width: int
+
+
 def count_month_end(*, workspaces: Any, users: Any, groups: Any) -> Any:
     """Count month-end seats per workspace, product and user kind over whole columns.
 
@@ -889,35 +909,75 @@ def count_month_end(*, workspaces: Any, users: Any, groups: Any) -> Any:
     ws = _columns_of(workspaces, WORKSPACE_SCHEMA, "the workspace table")
     us = _columns_of(users, USER_SCHEMA, "the user table")
     gs = _columns_of(groups, GROUP_SCHEMA, "the group table")
-    ws_ids = ws["workspace_id"].combine_chunks()
+    ws_ids, states = _workspace_states(ws)
     spaces = len(ws_ids)
-    if pc.count_distinct(ws_ids).as_py() != spaces:
-        raise InvalidValueError("two rows of the workspace table have one workspace_id")
-    editions = _codes(ws["edition"], [e.value for e in _EDITIONS], "edition")
-    seat_rules = _codes(ws["legacy_seats"], [r.value for r in _RULES], "legacy_seats")
-    user_ids, group_ids = us["user_id"].combine_chunks(), gs["group_id"].combine_chunks()
-    user_ws, group_ws = us["workspace_id"].combine_chunks(), gs["workspace_id"].combine_chunks()
-    runs, starts = _runs_of(user_ws, ws_ids, user_ids, "user")
-    at = runs if starts is None else _expand(runs, starts, len(user_ids))
-    group_runs, group_starts = _runs_of(group_ws, ws_ids, group_ids, "group")
-    group_at = (
-        group_runs if group_starts is None else _expand(group_runs, group_starts, len(group_ids))
-    )
-    # An id is told apart by its code in one dictionary, within its workspace.
-    user_codes = pc.dictionary_encode(user_ids)
-    width = len(user_codes.dictionary)
-    if width < len(user_ids):  # some id is used twice, perhaps in two workspaces
-        keys = np.multiply(at, width, out=_scratch(len(at), np.int64))
-        keys += user_codes.indices.to_numpy()
-        _check_unique(keys, spaces * width, user_ids, user_ws, "users")
-    named = pc.dictionary_encode(group_ids)
-    width = len(named.dictionary)
-    group_keys = group_at * width + named.indices.to_numpy().astype(np.int64)
-    _check_unique(group_keys, spaces * width, group_ids, group_ws, "groups")
-
+    user_rows = _placed(us["user_id"], us["workspace_id"], ws_ids, "user")
+    group_rows = _placed(gs["group_id"], gs["workspace_id"], ws_ids, "group")
+    _check_user_ids(user_rows, spaces)
+    group_keys = _group_keys(group_rows, spaces)
     # Status code 0 is active.
     statuses = _codes(us["status"].combine_chunks(), _STATUSES, "status").to_numpy()
     guest = pc.cast(us["guest"].combine_chunks(), pa.int8()).to_numpy()
+    masks = _module_masks(us, gs, user_rows, group_keys, statuses, spaces)
+    cells = _cells(user_rows.at, masks, guest, statuses, spaces)
+    keys, seats = _seats(cells, states, spaces)
+    return _seats_table(ws_ids, keys, seats)
+
+
+def _workspace_states(ws: Mapping[str, Any]) -> tuple[Any, Any]:
+    """The workspace ids in one chunk, checked distinct, and the state of each workspace.
+
+    A state is 0 for the modules model, 1 + edition * len(LegacySeats) + rule for a legacy
+    workspace (see :func:`_shape_products`).
+    """
+    ws_ids = ws["workspace_id"].combine_chunks()
+    if pc.count_distinct(ws_ids).as_py() != len(ws_ids):
+        raise InvalidValueError("two rows of the workspace table have one workspace_id")
+    editions = _codes(ws["edition"], [e.value for e in _EDITIONS], "edition")
+    seat_rules = _codes(ws["legacy_seats"], [r.value for r in _RULES], "legacy_seats")
+    rule = pc.fill_null(seat_rules, _RULES.index(LegacySeats.NEEDS_MODULE))
+    legacy = pc.add(pc.add(pc.multiply(editions, len(_RULES)), rule), 1)
+    return ws_ids, pc.fill_null(legacy, 0).to_numpy().astype(np.int64)
+
+
+def _placed(ids: Any, spaces: Any, ws_ids: Any, what: str) -> _Rows:
+    """The rows of *ids*, each placed in its workspace (*spaces*) of the workspace table."""
+    ids, spaces = ids.combine_chunks(), spaces.combine_chunks()
+    runs, starts = _runs_of(spaces, ws_ids, ids, what)
+    at = runs if starts is None else _expand(runs, starts, len(ids))
+    return _Rows(ids, spaces, runs, starts, at)
+
+
+def _check_user_ids(users: _Rows, spaces: int) -> None:
+    """Refuse two users of one workspace with one id."""
+    # An id is told apart by its code in one dictionary, within its workspace.
+    codes = pc.dictionary_encode(users.ids)
+    width = len(codes.dictionary)
+    if width < len(users.ids):  # some id is used twice, perhaps in two workspaces
+        keys = np.multiply(users.at, width, out=_scratch(len(users.at), np.int64))
+        keys += codes.indices.to_numpy()
+        _check_unique(keys, spaces * width, users.ids, users.spaces, "users")
+
+
+def _group_keys(groups: _Rows, spaces: int) -> _GroupKeys:
+    """Each group's key, refusing two groups of one workspace with one id."""
+    named = pc.dictionary_encode(groups.ids)
+    width = len(named.dictionary)
+    keys = groups.at * width + named.indices.to_numpy().astype(np.int64)
+    _check_unique(keys, spaces * width, groups.ids, groups.spaces, "groups")
+    return _GroupKeys(keys, named.dictionary, width)
+
+
+def _module_masks(
+    us: Mapping[str, Any],
+    gs: Mapping[str, Any],
+    users: _Rows,
+    groups: _GroupKeys,
+    statuses: Any,
+    spaces: int,
+) -> Any:
+    """Each user's module mask: the modules it has, its own and its groups'."""
+    # One row past the groups holds no module: an inactive user's unknown group points there.
     group_held = np.append(
         _held([(_ONE_OF, *_module_codes(gs["modules"].combine_chunks(), "the group table"))]),
         np.uint64(0),
@@ -925,67 +985,99 @@ def count_month_end(*, workspaces: Any, users: Any, groups: Any) -> Any:
     parts = [(_ONE_OF, *_module_codes(us["modules"].combine_chunks(), "the user table"))]
     members, member_offsets = _list_parts(us["groups"].combine_chunks())
     if len(members):
-        codes = pc.index_in(members, value_set=named.dictionary)
-        nameless = pc.is_null(codes).to_numpy(zero_copy_only=False) if codes.null_count else None
-        codes = pc.fill_null(codes, 0).to_numpy()
-        if starts is None:
-            member_ws = _expand(at, member_offsets[:-1], len(members))
-        else:
-            member_ws = _expand(runs, np.take(member_offsets, starts), len(members))
-        member_ws *= width
-        member_ws += codes
-        found = _find(group_keys, spaces * width, member_ws)
-        if nameless is not None:  # a group id no group has is never found, whatever its workspace
-            found[nameless] = -1
-        unknown = np.flatnonzero(found < 0)
-        if len(unknown):
-            parents = np.searchsorted(member_offsets, unknown, side="right") - 1
-            missing = np.flatnonzero(statuses[parents] == 0)
-            if len(missing):
-                user = user_ids[int(parents[missing[0]])].as_py()
-                group = members[int(unknown[missing[0]])].as_py()
-                raise UnknownGroupError(
-                    f"user {user!r} belongs to group {group!r}, which is not given"
-                )
-            found[unknown] = len(group_held) - 1  # an inactive user's unknown group: no module
+        found = _member_groups(members, member_offsets, users, groups, statuses, spaces)
         parts.append((group_held, found, member_offsets))
-    masks = _mask_of(_held(parts))
+    return _mask_of(_held(parts))
 
-    # Active users counted by (workspace, module mask, kind); the workspace gives the rest of
-    # the shape (its edition and legacy_seats).
-    products, masks_n = len(_PRODUCTS), 1 << len(_MODULES)
-    rule = pc.fill_null(seat_rules, _RULES.index(LegacySeats.NEEDS_MODULE))
-    legacy = pc.add(pc.add(pc.multiply(editions, len(_RULES)), rule), 1)
-    state = pc.fill_null(legacy, 0).to_numpy().astype(np.int64)
-    size = spaces * masks_n * 2
-    cells = at  # no longer needed as itself: each user's cell is built in its place
-    cells *= masks_n
+
+def _member_groups(
+    members: Any, offsets: Any, users: _Rows, groups: _GroupKeys, statuses: Any, spaces: int
+) -> Any:
+    """The group-table row of each of *members* (group ids of the users, rows at *offsets*).
+
+    An inactive user's group that is not given gets the row past the groups.
+    """
+    codes = pc.index_in(members, value_set=groups.names)
+    nameless = pc.is_null(codes).to_numpy(zero_copy_only=False) if codes.null_count else None
+    codes = pc.fill_null(codes, 0).to_numpy()
+    if users.starts is None:
+        member_ws = _expand(users.at, offsets[:-1], len(members))
+    else:
+        member_ws = _expand(users.runs, np.take(offsets, users.starts), len(members))
+    member_ws *= groups.width
+    member_ws += codes
+    found = _find(groups.keys, spaces * groups.width, member_ws)
+    if nameless is not None:  # a group id no group has is never found, whatever its workspace
+        found[nameless] = -1
+    unknown = np.flatnonzero(found < 0)
+    if len(unknown):
+        _check_inactive(unknown, offsets, statuses, users.ids, members)
+        found[unknown] = len(groups.keys)  # an inactive user's unknown group: no module
+    return found
+
+
+def _check_inactive(unknown: Any, offsets: Any, statuses: Any, user_ids: Any, members: Any) -> None:
+    """Refuse an active user's membership (of *members*, at *unknown*) of a group not given."""
+    parents = np.searchsorted(offsets, unknown, side="right") - 1
+    missing = np.flatnonzero(statuses[parents] == 0)
+    if len(missing):
+        user = user_ids[int(parents[missing[0]])].as_py()
+        group = members[int(unknown[missing[0]])].as_py()
+        raise UnknownGroupError(f"user {user!r} belongs to group {group!r}, which is not given")
+
+
+def _cells(at: Any, masks: Any, guest: Any, statuses: Any, spaces: int) -> Any:
+    """Each user's cell: (workspace, module mask, kind), active users before all others.
+
+    The workspace gives the rest of a user's shape (its edition and legacy_seats). *at* is
+    overwritten: each user's cell is built in its place.
+    """
+    size = spaces * _MASKS * 2
+    cells = at
+    cells *= _MASKS
     cells += masks
     cells *= 2
     cells += guest
     # Users who are not active fall past the cells of the active ones.
     cells += np.multiply(statuses, np.int64(size), out=_scratch(len(statuses), np.int64))
-    if size * len(_STATUSES) <= 4 * len(cells) + 1024:
-        # Every cell at once: seats[space, product, kind] is the sum over masks of the users
-        # of a cell times whether its shape holds the product, one small matrix product per
-        # workspace (19.4 ms a count with the sparse way below; see "Speed" above).
-        counts = np.bincount(cells, minlength=size * len(_STATUSES))[:size]
-        held = _SHAPES[state].transpose(0, 2, 1)
-        seats = np.matmul(held, counts.reshape(spaces, masks_n, 2)).ravel()
-        keys = np.flatnonzero(seats)
-        seats = seats[keys]
-    else:
-        cells, users_of = _tally(cells, size * len(_STATUSES))
-        active = np.searchsorted(cells, size)
-        cells, users_of = cells[:active], users_of[:active]
-        # Each shape's products by the seat rule, summed per (workspace, product, kind).
-        space, mask, kind = cells // (masks_n * 2), cells // 2 % masks_n, cells % 2
-        rows, product = np.nonzero(_SHAPE_PRODUCTS[state[space] * masks_n + mask])
-        keys, seats = _tally(
-            (space[rows] * products + product) * 2 + kind[rows],
-            spaces * products * 2,
-            users_of[rows],
-        )
+    return cells
+
+
+def _seats(cells: Any, states: Any, spaces: int) -> tuple[Any, Any]:
+    """The (workspace, product, kind) keys, ascending, of non-zero seats, and those seats."""
+    size = spaces * _MASKS * 2
+    if size * len(_STATUSES) > 4 * len(cells) + 1024:
+        return _seats_of_present_cells(cells, states, spaces)
+    # Every cell at once: seats[space, product, kind] is the sum over masks of the users
+    # of a cell times whether its shape holds the product, one small matrix product per
+    # workspace (19.4 ms a count with the sparse way below; see "Speed" above).
+    counts = np.bincount(cells, minlength=size * len(_STATUSES))[:size]
+    held = _SHAPES[states].transpose(0, 2, 1)
+    seats = np.matmul(held, counts.reshape(spaces, _MASKS, 2)).ravel()
+    keys = np.flatnonzero(seats)
+    return keys, seats[keys]
+
+
+def _seats_of_present_cells(cells: Any, states: Any, spaces: int) -> tuple[Any, Any]:
+    """As :func:`_seats`, over the cells that hold a user only (for sparse cells)."""
+    size = spaces * _MASKS * 2
+    products = len(_PRODUCTS)
+    cells, users_of = _tally(cells, size * len(_STATUSES))
+    active = np.searchsorted(cells, size)
+    cells, users_of = cells[:active], users_of[:active]
+    # Each shape's products by the seat rule, summed per (workspace, product, kind).
+    space, mask, kind = cells // (_MASKS * 2), cells // 2 % _MASKS, cells % 2
+    rows, product = np.nonzero(_SHAPE_PRODUCTS[states[space] * _MASKS + mask])
+    return _tally(
+        (space[rows] * products + product) * 2 + kind[rows],
+        spaces * products * 2,
+        users_of[rows],
+    )
+
+
+def _seats_table(ws_ids: Any, keys: Any, seats: Any) -> Any:
+    """The *seats* of each (workspace, product, kind) key as a table in COUNT_SCHEMA."""
+    products = len(_PRODUCTS)
     return pa.table(
         {
             "workspace_id": ws_ids.take(pa.array(keys // (products * 2))),
