@@ -271,46 +271,48 @@ class Invoice:
         charge line's: a fraction under a whole-count policy.
         """
         who = self.billing.company_name or self.workspace_id
+        return ChargeLines([self._charge_line(line, who=who) for line in self.lines])
+
+    def _charge_line(self, line: InvoiceLine, *, who: str) -> ChargeLine:
+        """*line* as a ``cycleCharge`` line of the whole month, described for *who*."""
+        product, kind = line.product.value, line.user_kind.value
+        quantity, unit, what = self._charged_quantity(line)
+        return ChargeLine(
+            subscription_id=self.workspace_id,
+            order_date=self.month.last,
+            sku_id=f"{product}-{kind}",
+            sku_name=f"{product} ({kind} users)",
+            charge_start=self.month.first,
+            charge_end=self.month.last,
+            unit_price=line.unit_price,
+            effective_unit_price=unit,
+            quantity=quantity,
+            total=line.total,
+            charge_type=WORKSPACE_CHARGE,
+            description=f"{who}: {product}, {kind} users, {self.month} ({what})",
+            reference_id=f"{self.workspace_id}-{self.month}-{product}-{kind}",
+            product_id=product,
+            customer_id=self.workspace_id,
+        )
+
+    def _charged_quantity(self, line: InvoiceLine) -> tuple[int, Money, str]:
+        """A charge line's quantity and effective unit price for *line*, and how to say them."""
         days = self.month.days
-        out = []
-        for line in self.lines:
-            product, kind = line.product.value, line.user_kind.value
-            if self.counting is Counting.DAILY_PRORATED:
-                # seat-days / days was shown to four places: times days, it rounds back exactly
-                numerator, denominator = line.quantity.as_integer_ratio()
-                quantity = round_div(numerator * days, denominator, RoundingMode.HALF_EVEN)
-                unit = effective_unit_price(unit_price=line.unit_price, billing_days=1,
-                                            cycle_days=days)  # fmt: skip
-                what = f"{quantity} seat-days of {days}"
-            else:
-                if line.quantity.as_integer_ratio()[1] != 1:
-                    raise InvalidValueError(
-                        f"{product} ({kind}) on invoice {self.workspace_id} {self.month}: "
-                        f"{line.quantity} seats is not a whole number under "
-                        f"{self.counting.value} counting"
-                    )
-                quantity, unit = int(line.quantity), line.unit_price
-                what = f"{quantity} seats"
-            out.append(
-                ChargeLine(
-                    subscription_id=self.workspace_id,
-                    order_date=self.month.last,
-                    sku_id=f"{product}-{kind}",
-                    sku_name=f"{product} ({kind} users)",
-                    charge_start=self.month.first,
-                    charge_end=self.month.last,
-                    unit_price=line.unit_price,
-                    effective_unit_price=unit,
-                    quantity=quantity,
-                    total=line.total,
-                    charge_type=WORKSPACE_CHARGE,
-                    description=f"{who}: {product}, {kind} users, {self.month} ({what})",
-                    reference_id=f"{self.workspace_id}-{self.month}-{product}-{kind}",
-                    product_id=product,
-                    customer_id=self.workspace_id,
-                )
+        if self.counting is Counting.DAILY_PRORATED:
+            # seat-days / days was shown to four places: times days, it rounds back exactly
+            numerator, denominator = line.quantity.as_integer_ratio()
+            quantity = round_div(numerator * days, denominator, RoundingMode.HALF_EVEN)
+            unit = effective_unit_price(unit_price=line.unit_price, billing_days=1,
+                                        cycle_days=days)  # fmt: skip
+            return quantity, unit, f"{quantity} seat-days of {days}"
+        if line.quantity.as_integer_ratio()[1] != 1:
+            raise InvalidValueError(
+                f"{line.product.value} ({line.user_kind.value}) on invoice {self.workspace_id} "
+                f"{self.month}: {line.quantity} seats is not a whole number under "
+                f"{self.counting.value} counting"
             )
-        return ChargeLines(out)
+        quantity = int(line.quantity)
+        return quantity, line.unit_price, f"{quantity} seats"
 
     def billing_details(self) -> tuple[tuple[str, str], ...]:
         """The billing details the invoice shows: (label, value) for company name, reference

@@ -703,48 +703,11 @@ def explain_seats(
     if not isinstance(counting, Counting):
         raise InvalidTypeError(f"counting must be a licbill.Counting, not {counting!r}")
     product, kind, month = detail.product, detail.user_kind, detail.month
-    what = "module" if isinstance(product, Module) else "edition"
-    head = f"{product.value}, {kind.value} users, {month}, {counting.name}: "
-    days = month.days
     held = {user_id: detail.held(user_id) for user_id in detail.spans}
-    if counting is Counting.MONTH_END:
-        users = detail.holders_on(month.last)
-        body = f"{_users(users)} active with the {what} on {month.last}{_ids(users)}"
-        seats = Decimal(len(users))
-    elif counting is Counting.ANY_DAY:
-        users = tuple(sorted(held))
-        body = (
-            f"{_users(users)} active with the {what} on some day from {detail.first_day} to "
-            f"{month.last}{_ids(users)}"
-        )
-        seats = Decimal(len(users))
-    elif counting is Counting.PEAK:
-        day, users = detail.first_day, detail.holders_on(detail.first_day)
-        for n in range(1, detail.counted_days):
-            other = detail.first_day + dt.timedelta(days=n)
-            on_day = detail.holders_on(other)
-            if len(on_day) > len(users):
-                day, users = other, on_day
-        body = f"{_users(users)} active with the {what} on {day}, the most on one day{_ids(users)}"
-        seats = Decimal(len(users))
-    else:
-        users = tuple(sorted(held))
-        seat_days = sum(held.values())
-        each = ", ".join(f"{u} {held[u]}{_stretches(detail, u)}" for u in users)
-        seats = quantity if quantity is not None else Decimal(seat_days) / days
-        body = (
-            f"{seat_days} seat-days of {_users(users)} ({each}) / {days} days = "
-            f"{plain(seats)} seats"
-        )
-    text = head + body
+    users, body, seats = _counted(detail, counting=counting, held=held, quantity=quantity)
+    text = f"{product.value}, {kind.value} users, {month}, {counting.name}: {body}"
     if unit_price is not None and total is not None:
-        if counting is Counting.DAILY_PRORATED and rounding is not None:
-            per = "each user's share" if rounding.scope is RoundingScope.PER_UNIT else "the sum"
-            text += f" x {unit_price}, rounding {per} ({rounding.name}) = {total}"
-        elif rounding is not None:
-            text += f" x {unit_price} ({rounding.name}) = {total}"
-        else:
-            text += f" x {unit_price} = {total}"
+        text += _priced(counting=counting, unit_price=unit_price, rounding=rounding, total=total)
     return SeatExplanation(
         product=product,
         user_kind=kind,
@@ -758,6 +721,69 @@ def explain_seats(
         total=total,
         text=text,
     )
+
+
+def _counted(
+    detail: SeatDetail,
+    *,
+    counting: Counting,
+    held: Mapping[str, int],
+    quantity: Decimal | None,
+) -> tuple[tuple[str, ...], str, Decimal]:
+    """The users counted, the sentence that counts them, and the seats, under *counting*."""
+    what = "module" if isinstance(detail.product, Module) else "edition"
+    last = detail.month.last
+    if counting is Counting.MONTH_END:
+        users = detail.holders_on(last)
+        body = f"{_users(users)} active with the {what} on {last}{_ids(users)}"
+    elif counting is Counting.ANY_DAY:
+        users = tuple(sorted(held))
+        body = (
+            f"{_users(users)} active with the {what} on some day from {detail.first_day} to "
+            f"{last}{_ids(users)}"
+        )
+    elif counting is Counting.PEAK:
+        day, users = _peak_day(detail)
+        body = f"{_users(users)} active with the {what} on {day}, the most on one day{_ids(users)}"
+    else:
+        return _prorated(detail, held=held, quantity=quantity)
+    return users, body, Decimal(len(users))
+
+
+def _peak_day(detail: SeatDetail) -> tuple[dt.date, tuple[str, ...]]:
+    """The first counted day with the most holders, and those holders."""
+    day, users = detail.first_day, detail.holders_on(detail.first_day)
+    for n in range(1, detail.counted_days):
+        other = detail.first_day + dt.timedelta(days=n)
+        on_day = detail.holders_on(other)
+        if len(on_day) > len(users):
+            day, users = other, on_day
+    return day, users
+
+
+def _prorated(
+    detail: SeatDetail, *, held: Mapping[str, int], quantity: Decimal | None
+) -> tuple[tuple[str, ...], str, Decimal]:
+    """The users, the seat-days sentence and the seats of a daily-prorated count."""
+    days = detail.month.days
+    users = tuple(sorted(held))
+    seat_days = sum(held.values())
+    each = ", ".join(f"{u} {held[u]}{_stretches(detail, u)}" for u in users)
+    seats = quantity if quantity is not None else Decimal(seat_days) / days
+    body = f"{seat_days} seat-days of {_users(users)} ({each}) / {days} days = {plain(seats)} seats"
+    return users, body, seats
+
+
+def _priced(
+    *, counting: Counting, unit_price: Money, rounding: Rounding | None, total: Money
+) -> str:
+    """The explanation's tail from the seats to an invoice line's total."""
+    if counting is Counting.DAILY_PRORATED and rounding is not None:
+        per = "each user's share" if rounding.scope is RoundingScope.PER_UNIT else "the sum"
+        return f" x {unit_price}, rounding {per} ({rounding.name}) = {total}"
+    if rounding is not None:
+        return f" x {unit_price} ({rounding.name}) = {total}"
+    return f" x {unit_price} = {total}"
 
 
 def _users(users: Collection[str]) -> str:

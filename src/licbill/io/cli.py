@@ -47,8 +47,8 @@ from ..periods import Month
 from . import recon
 from .demo import run_demo
 from .display import line_record
-from .reports import licensing_report, write_users_csv
-from .scenarios import RULEBOOKS, load_charges, load_workspaces
+from .reports import WorkspaceUsers, licensing_report, write_users_csv
+from .scenarios import RULEBOOKS, WorkspaceScenario, load_charges, load_workspaces
 from .tables import render
 
 __all__ = ["COMMANDS", "Command", "Outcome", "main", "users_csv_name", "version", "write_all"]
@@ -277,45 +277,69 @@ def _invoice(args: argparse.Namespace, files: dict[Path, str]) -> str:
     taken: dict[str, str] = {}
     for entry in scenario.workspaces:
         try:
-            invoices.append(
-                monthly_invoice(
-                    entry.workspace,
-                    users=entry.users,
-                    groups=entry.groups,
-                    month=args.month,
-                    prices=scenario.prices,
-                    counting=scenario.counting,
-                    history=scenario.history[entry.workspace.id],
-                    rounding=scenario.rounding,
-                    trial=(
-                        ModuleTrial(ends_on=args.trial_ends)
-                        if args.trial_ends is not None
-                        else scenario.trials.get(entry.workspace.id)
-                    ),
-                )
-            )
+            invoices.append(_workspace_invoice(args, scenario, entry))
             if args.format == "csv":  # made now, so that a refusal names the workspace
                 lines.extend(invoices[-1].charge_lines())
         except LicbillError as error:
             raise scenario.locate(error, workspace=entry.workspace.id) from None
         if args.users_csv is not None:
-            try:
-                name = users_csv_name(entry.workspace.id)
-                if name.casefold() in taken:
-                    raise InvalidValueError(
-                        f"workspaces {taken[name.casefold()]!r} and {entry.workspace.id!r} "
-                        "would write the same users CSV on a case-insensitive file system"
-                    )
-            except LicbillError as error:
-                raise scenario.locate(error, workspace=entry.workspace.id) from None
-            taken[name.casefold()] = entry.workspace.id
-            out = io.StringIO(newline="")
-            write_users_csv(
-                entry.users, out, groups=entry.groups, month=args.month, history=entry.history
-            )
-            files[args.users_csv / name] = out.getvalue()
+            _add_users_csv(args, scenario, entry, taken=taken, files=files)
     if args.format == "csv":
         return _invoices_csv(invoices, lines, partner_id=partner_id)
+    return _invoices_text(args, scenario, invoices)
+
+
+def _workspace_invoice(
+    args: argparse.Namespace, scenario: WorkspaceScenario, entry: WorkspaceUsers
+) -> Invoice:
+    """The invoice of one workspace of the file for ``--month``; ``--trial-ends`` overrides
+    the file's module trial."""
+    return monthly_invoice(
+        entry.workspace,
+        users=entry.users,
+        groups=entry.groups,
+        month=args.month,
+        prices=scenario.prices,
+        counting=scenario.counting,
+        history=scenario.history[entry.workspace.id],
+        rounding=scenario.rounding,
+        trial=(
+            ModuleTrial(ends_on=args.trial_ends)
+            if args.trial_ends is not None
+            else scenario.trials.get(entry.workspace.id)
+        ),
+    )
+
+
+def _add_users_csv(
+    args: argparse.Namespace,
+    scenario: WorkspaceScenario,
+    entry: WorkspaceUsers,
+    *,
+    taken: dict[str, str],
+    files: dict[Path, str],
+) -> None:
+    """Put *entry*'s users CSV into *files*, refusing a file name another workspace has
+    *taken* (names casefolded, for case-insensitive file systems)."""
+    try:
+        name = users_csv_name(entry.workspace.id)
+        if name.casefold() in taken:
+            raise InvalidValueError(
+                f"workspaces {taken[name.casefold()]!r} and {entry.workspace.id!r} "
+                "would write the same users CSV on a case-insensitive file system"
+            )
+    except LicbillError as error:
+        raise scenario.locate(error, workspace=entry.workspace.id) from None
+    taken[name.casefold()] = entry.workspace.id
+    out = io.StringIO(newline="")
+    write_users_csv(entry.users, out, groups=entry.groups, month=args.month, history=entry.history)
+    files[args.users_csv / name] = out.getvalue()
+
+
+def _invoices_text(
+    args: argparse.Namespace, scenario: WorkspaceScenario, invoices: Sequence[Invoice]
+) -> str:
+    """The invoices as JSON, JSON Lines, or tables followed by the licensing report."""
     records = [record for invoice in invoices for record in invoice.to_records()]
     if args.format == "json":
         return json.dumps(records, default=_plain, indent=2) + "\n"

@@ -134,44 +134,61 @@ def check_line(line: object, *, index: int | None = None) -> ChargeLine:
     name = "charge line" if index is None else f"charge line {index}"
     if not isinstance(line, ChargeLine):
         raise InvalidTypeError(f"{name} is not a licbill.ChargeLine: {line!r}")
+    wrong = _wrong_text_or_date(line) or _wrong_amount(line) or _wrong_kind(line)
+    if wrong is not None:
+        field, kind = wrong
+        raise InvalidTypeError(f"{name}: {field} must be {kind}, not {getattr(line, field)!r}")
+    return line
 
-    def refuse(field: str, kind: str) -> InvalidTypeError:
-        value = getattr(line, field)
-        return InvalidTypeError(f"{name}: {field} must be {kind}, not {value!r}")
 
+def _is_date(value: object) -> bool:
+    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+
+
+def _wrong_text_or_date(line: ChargeLine) -> tuple[str, str] | None:
+    """The first text or date field of *line* without its type, and the type it needs."""
     for field in (*_TEXT_FIELDS, "product_id"):
         if not isinstance(getattr(line, field), str):
-            raise refuse(field, "text (str)")
+            return field, "text (str)"
     for field in _DATE_FIELDS:
-        value = getattr(line, field)
-        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-            raise refuse(field, "a datetime.date")
+        if not _is_date(getattr(line, field)):
+            return field, "a datetime.date"
     for field in ("reverses", "customer_id"):
         value = getattr(line, field)
         if value is not None and not isinstance(value, str):
-            raise refuse(field, "text (str) or None")
+            return field, "text (str) or None"
     for field in ("subscription_start", "subscription_end"):
         value = getattr(line, field)
-        if value is not None and (isinstance(value, dt.datetime) or not isinstance(value, dt.date)):
-            raise refuse(field, "a datetime.date or None")
+        if value is not None and not _is_date(value):
+            return field, "a datetime.date or None"
+    return None
+
+
+def _wrong_amount(line: ChargeLine) -> tuple[str, str] | None:
+    """The first amount or quantity field of *line* without its type, and the type it needs."""
     if not isinstance(line.total, Money):
-        raise refuse("total", "licbill.Money")
+        return "total", "licbill.Money"
     for field in _MONEY_FIELDS:
         value = getattr(line, field)
         if not isinstance(value, Money) or value.currency != line.total.currency:
-            raise refuse(field, f"licbill.Money in {line.total.currency} (the currency of total)")
+            return field, f"licbill.Money in {line.total.currency} (the currency of total)"
     if not is_whole(line.quantity):
-        raise refuse("quantity", "a whole number (int)")
+        return "quantity", "a whole number (int)"
+    return None
+
+
+def _wrong_kind(line: ChargeLine) -> tuple[str, str] | None:
+    """The first of *line*'s charge type, qualifiers, term and billing without its type."""
     if not isinstance(line.charge_type, ChargeTypeName):
-        raise refuse("charge_type", "a licbill.ChargeTypeName")
+        return "charge_type", "a licbill.ChargeTypeName"
     qualifiers = line.product_qualifiers
     if not isinstance(qualifiers, tuple) or not all(isinstance(q, str) for q in qualifiers):
-        raise refuse("product_qualifiers", "a tuple of str")
+        return "product_qualifiers", "a tuple of str"
     if not isinstance(line.term, Term):
-        raise refuse("term", "a licbill.Term")
+        return "term", "a licbill.Term"
     if not isinstance(line.billing, Billing):
-        raise refuse("billing", "a licbill.Billing")
-    return line
+        return "billing", "a licbill.Billing"
+    return None
 
 
 def _plain(value: Any) -> Any:

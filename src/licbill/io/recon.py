@@ -149,34 +149,11 @@ def _rows(
     for index, line in enumerate(lines):
         check_line(line, index=index)
         customer = _customer(line, index, customers)
-        tax_total = total = ""
-        if tax is not None:
-            amount = tax(line)
-            if not isinstance(amount, Money) or amount.currency != line.currency:
-                raise CurrencyMismatchError(f"tax {amount!r} is not money in {line.currency}")
-            tax_total, total = str(amount.amount), str((line.total + amount).amount)
-        text = {
-            "PartnerId": partner_id,
-            "CustomerId": customer.id,
-            "CustomerName": customer.name,
-            "InvoiceNumber": invoice_number,
-            "OrderId": "",
-            "SubscriptionId": line.subscription_id,
-            "SubscriptionDescription": line.description,
-            "ProductId": line.product_id,
-            "SkuId": line.sku_id,
-            "SkuName": line.sku_name,
-            "ChargeType": str(line.charge_type),
-            "TermAndBillingCycle": f"{_TERMS[line.term]} - {_FREQUENCIES[line.billing]} Billing",
-            "BillingFrequency": _FREQUENCIES[line.billing],
-            "ReferenceId": line.reference_id,
-            "ProductQualifiers": (
-                "[" + ", ".join(f'"{q}"' for q in line.product_qualifiers) + "]"
-                if line.product_qualifiers
-                else ""
-            ),
+        tax_total, total = _tax_cells(line, tax)
+        row = {
+            key: neutralise(value)
+            for key, value in _text_cells(line, customer, partner_id, invoice_number).items()
         }
-        row = {key: neutralise(value) for key, value in text.items()}
         row.update(
             OrderDate=line.order_date.isoformat(),
             UnitPrice=str(line.unit_price.amount),
@@ -193,6 +170,43 @@ def _rows(
             SubscriptionEndDate=_iso(line.subscription_end),
         )
         yield {column: row[column] for column in COLUMNS}
+
+
+def _tax_cells(line: ChargeLine, tax: Callable[[ChargeLine], Money] | None) -> tuple[str, str]:
+    """``TaxTotal`` and ``Total`` of *line*: both empty without a *tax* function."""
+    if tax is None:
+        return "", ""
+    amount = tax(line)
+    if not isinstance(amount, Money) or amount.currency != line.currency:
+        raise CurrencyMismatchError(f"tax {amount!r} is not money in {line.currency}")
+    return str(amount.amount), str((line.total + amount).amount)
+
+
+def _text_cells(
+    line: ChargeLine, customer: Customer, partner_id: str, invoice_number: str
+) -> dict[str, str]:
+    """The free-text cells of *line*'s row, before they are neutralised."""
+    return {
+        "PartnerId": partner_id,
+        "CustomerId": customer.id,
+        "CustomerName": customer.name,
+        "InvoiceNumber": invoice_number,
+        "OrderId": "",
+        "SubscriptionId": line.subscription_id,
+        "SubscriptionDescription": line.description,
+        "ProductId": line.product_id,
+        "SkuId": line.sku_id,
+        "SkuName": line.sku_name,
+        "ChargeType": str(line.charge_type),
+        "TermAndBillingCycle": f"{_TERMS[line.term]} - {_FREQUENCIES[line.billing]} Billing",
+        "BillingFrequency": _FREQUENCIES[line.billing],
+        "ReferenceId": line.reference_id,
+        "ProductQualifiers": (
+            "[" + ", ".join(f'"{q}"' for q in line.product_qualifiers) + "]"
+            if line.product_qualifiers
+            else ""
+        ),
+    }
 
 
 _NOBODY: Final = Customer("")
