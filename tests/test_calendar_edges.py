@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import licbill as lb
+from licbill.charges import RunState, SubscriptionState, continue_charge_lines
 from licbill.strategies import anchor_dates
 
 D = dt.date
@@ -122,3 +123,31 @@ def test_period_ends_near_the_last_year_are_dates_or_licbill_errors(
         assert (day.year * 12 + day.month + months) >= 10000 * 12
     else:
         assert day <= end <= dt.date.max
+
+
+def test_a_partial_upgrade_on_the_first_day_of_the_calendar_bills() -> None:
+    """A partial upgrade dated 1 January of year 1 into a live target bills (no day before
+    it is asked for)."""
+    a = lb.Sku.monthly(id="A", name="A", unit_price=lb.Money("10", "USD"))
+    b = lb.Sku.monthly(id="B", name="B", unit_price=lb.Money("20", "USD"))
+    first, last = dt.date(1, 1, 1), dt.date(1, 1, 31)
+
+    def live(sub_id: str, sku: lb.Sku, seats: int) -> SubscriptionState:
+        return SubscriptionState(
+            subscription_id=sub_id, sku=sku, price=sku.unit_price, quantity=seats,
+            auto_renew=True, started=first, anchor=first, cycle_start=first, cycle_end=last,
+            next_months=1, term_start=first, term_end=last, term_end_months=1, references=1,
+            batches=((first, seats),),
+        )  # fmt: skip
+
+    state = RunState(subscriptions=(live("S1", a, 5), live("S2", b, 1)))
+    upgrade = lb.ConvertSku(
+        subscription_id="S1", on=first, to=b, quantity=2, target_subscription_id="S2"
+    )
+    lines, _ = continue_charge_lines(
+        [upgrade], state=state, since=None, through=dt.date(1, 1, 5), rulebook=NC
+    )
+    assert [(x.subscription_id, str(x.total.amount)) for x in lines] == [
+        ("S1", "-20.00"),
+        ("S2", "40.00"),
+    ]

@@ -369,7 +369,7 @@ class Operations:
         new = event.to
         moved, left = check_partial_upgrade(source, event)
         target = self.book.subs.get(target_id)
-        if target is not None and target.cycle_end == event.on - _ONE_DAY:
+        if target is not None and target.cycle_end < event.on:
             # The target's own boundary falls today but comes later in id order: cross it
             # first, so the seats move into the cycle the target is in today.
             self.boundary(target, event.on)
