@@ -1,8 +1,8 @@
 """Results of a pure function remembered for one billing run (the engines' fast path).
 
 A run asks the same questions again and again: every subscription bought on one day has the
-same cycle ends, every renewal on one day the same whole-cycle basis, every seat change of one
-size on one day the same prorated amount. A :class:`Memo` answers a repeat with one dict lookup.
+same cycle ends, and every renewal of a cycle with the same first and last day the same
+whole-cycle basis. A :class:`Memo` answers a repeat with one dict lookup.
 It belongs to one run (no state outlives the run), and it is emptied when it reaches its limit,
 so a run's memory stays flat however long its horizon.
 """

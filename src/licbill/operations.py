@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-import re
 
 from ._memo import Memo
 from .errors import (
@@ -19,7 +18,6 @@ from .errors import (
     EventError,
     EventOrderError,
     IncompatibleSkuError,
-    OutOfCalendarError,
     PlanAndQuantityError,
     QuantityError,
     ReservedEventIdError,
@@ -42,6 +40,7 @@ from .models import (
 )
 from .pricing import Pricing
 from .refusals import (
+    check_allows,
     check_custom_end,
     check_family,
     check_partial_upgrade,
@@ -51,14 +50,11 @@ from .refusals import (
     check_window,
 )
 from .rulebooks import Rulebook, TrialConversion
-from .subscription import LiveSubscription
+from .subscription import LiveSubscription, is_generated_reference
 
 __all__ = ["Book", "Operations"]
 
 _ONE_DAY = dt.timedelta(days=1)
-
-#: The form of generated reference ids (``S1-0003``), reserved: given event ids may not take it.
-_GENERATED_ID = re.compile(r"-[0-9]{4,}\Z")
 
 
 class Book:
@@ -119,7 +115,7 @@ class Operations:
         self.pricing = pricing
         self.ends = ends
         self.names = rulebook.spellings
-        # Looked up once: hashing an enum member runs Python code, once per line otherwise.
+        # The two spellings of nearly every boundary line, looked up once for the run.
         self.renew_name = self.names[ChargeType.RENEW]
         self.cycle_name = self.names[ChargeType.CYCLE_CHARGE]
 
@@ -138,10 +134,7 @@ class Operations:
                 return
         else:
             name = self.cycle_name  # a cycle charge inside the term, the most common line
-        try:
-            sub.next_cycle()
-        except (OutOfCalendarError, OverflowError) as error:
-            raise sub.past_calendar(error) from None
+        sub.enter_next()
         if renews:
             sub.reset_seats(day)
         self.pricing.full_cycle(sub, name, day, sub.reference(None))
@@ -202,7 +195,7 @@ class Operations:
                 raise DuplicateEventError(
                     f"event id {event.event_id!r} was already applied", event=event
                 )
-            if _GENERATED_ID.search(event.event_id):
+            if is_generated_reference(event.event_id):
                 raise ReservedEventIdError(
                     f"event id {event.event_id!r} has the form licbill reserves for generated "
                     "references (a hyphen and four or more digits at the end); choose another",
@@ -249,11 +242,7 @@ class Operations:
             raise DuplicateSubscriptionError(
                 f"subscription {event.subscription_id!r} was already purchased", event=event
             )
-        if not event.sku.allows(event.quantity):
-            raise QuantityError(
-                f"quantity {event.quantity} is outside the limits of SKU {event.sku.id!r}",
-                event=event,
-            )
+        check_allows(event.sku, event.quantity, event)
         if event.custom_term_end is not None:
             check_custom_end(event, event.custom_term_end, live=self.book.subs.values())
         sub = LiveSubscription(event, self.rulebook.trial_months, self.ends)
@@ -314,10 +303,7 @@ class Operations:
             check_family(sub.sku, to, event, same_plan=False)
         if event.quantity is not None and to.kind is not SkuKind.PER_SEAT:
             raise QuantityError(f"SKU {to.id!r} is {to.kind.value}: it has no seats", event=event)
-        if not to.allows(quantity):
-            raise QuantityError(
-                f"quantity {quantity} is outside the limits of SKU {to.id!r}", event=event
-            )
+        check_allows(to, quantity, event)
         # A later scheduled change replaces the pending one.
         sub.pending = (event.quantity, event.to)
 
@@ -331,10 +317,7 @@ class Operations:
                 f"{new.billing.value}",
                 event=event,
             )
-        if not new.allows(sub.quantity):
-            raise QuantityError(
-                f"quantity {sub.quantity} is outside the limits of SKU {new.id!r}", event=event
-            )
+        check_allows(new, sub.quantity, event)
         # It takes effect when the paid cycle ends; a later change replaces it.
         sub.pending_plan = new
 
@@ -347,10 +330,7 @@ class Operations:
                 "in one event",
                 event=event,
             )
-        if not new.allows(sub.quantity):
-            raise QuantityError(
-                f"quantity {sub.quantity} is outside the limits of SKU {new.id!r}", event=event
-            )
+        check_allows(new, sub.quantity, event)
         ref = sub.reference(event)
         self.pricing.prorated(sub, ChargeType.CONVERT, event.on, ref, credit=True, rebill=True)
         # A mid-term upgrade clears a scheduled change and a pending billing-plan change.

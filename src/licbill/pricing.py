@@ -1,14 +1,13 @@
 """Pricing: a live subscription's cycles and days turned into charge lines.
 
-The one place the engine makes a line (:meth:`Pricing.line`): a whole cycle or its share
+The one place the engine makes a line (:meth:`Pricing.build`): a whole cycle or its share
 (docs/operations.md), the days left of a cycle for a change (docs/proration.md), a full refund
 that reverses each line of the cycle (docs/operations.md), and the zero-amount lines of a free
-trial (docs/lifecycle.md). Every subscription renewing on one day shares the basis of its
-whole cycle, so those bases come from a :class:`Memo` table for the run: without it a run took
-1.52 to 1.65 times as long on the steady workload and 1.30 to 1.39 times on the mixed one
-(``python bench/memo_ablation.py --subscriptions 3000``, two runs on 2026-11-23). Memo tables
-for prorated amounts, effective unit prices and partial bases were measured too and dropped:
-within 3 % either way.
+trial (docs/lifecycle.md). Every subscription renewing into a cycle with the same first and
+last day shares that cycle's basis, so those bases come from a :class:`Memo` table for the run:
+without it a run took 1.16 (mixed) to 1.37 (steady) times as long (``python
+bench/engine_ablation.py --subscriptions 3000``, 2026-11-23). Memo tables for prorated amounts,
+effective unit prices and partial bases were measured too and dropped: within 3 % either way.
 """
 
 from __future__ import annotations
@@ -168,34 +167,19 @@ class Pricing:
         # Every line of a trial mirrors the trial itself: its days, its seats, amount zero.
         zero = Money.zero(sub.sku.unit_price.currency)
         end = period_end(sub.started, self.trial_months)
-        days = inclusive_days(sub.started, end)
-        return ChargeLine(
-            subscription_id=sub.id,
-            order_date=day,
-            sku_id=sub.sku.id,
-            sku_name=sub.sku.name,
-            charge_start=sub.started,
-            charge_end=end,
+        return self.build(
+            sub,
+            name=self.names[kind],
+            day=day,
+            start=sub.started,
+            end=end,
             unit_price=zero,
-            effective_unit_price=zero,
-            quantity=sub.quantity,
+            eup=zero,
             total=zero,
-            charge_type=self.names[kind],
             description=self.descriptions.trial,
-            reference_id=ref,
-            product_qualifiers=_TRIAL,
-            product_id=sub.sku.product_id,
-            term=sub.sku.term,
-            billing=sub.sku.billing,
-            subscription_start=sub.started,
-            subscription_end=sub.term_end,
-            customer_id=sub.customer_id,
-            basis=Basis(
-                cycle_start=sub.started,
-                cycle_days=days,
-                billing_days=days,
-                rounding=self.rounding,
-            ),
+            ref=ref,
+            qualifiers=_TRIAL,
+            basis=self.bases[sub.started, end],
         )
 
     def line(
@@ -211,7 +195,7 @@ class Pricing:
         basis: Basis,
         rebill: bool = False,
     ) -> None:
-        """Append the line of *sub* in its current state: the one builder of a paid line."""
+        """Append the paid line of *sub* in its current state (built by :meth:`build`)."""
         sku = sub.sku
         texts = self.descriptions
         if sku.kind is SkuKind.CUSTOM_METER:
@@ -220,9 +204,44 @@ class Pricing:
         else:
             end = sub.cycle_end
             description = texts.paid_rebill if rebill else texts.paid
-        # Positional, in ChargeLine's field order (a slip fails every seed table): _make took
-        # 270 ns against 1.97 us for the keyword call (`python -m timeit`, 2026-11-23).
-        line = _make_line(
+        line = self.build(
+            sub,
+            name=name,
+            day=day,
+            start=start,
+            end=end,
+            unit_price=sub.price,
+            eup=eup,
+            total=total,
+            description=description,
+            ref=ref,
+            basis=basis,
+        )
+        sub.cycle_lines.append(line)
+        self.out.append(line)
+
+    @staticmethod
+    def build(
+        sub: LiveSubscription,
+        *,
+        name: ChargeTypeName,
+        day: dt.date,
+        start: dt.date,
+        end: dt.date,
+        unit_price: Money,
+        eup: Money,
+        total: Money,
+        description: str,
+        ref: str,
+        basis: Basis,
+        qualifiers: tuple[str, ...] = (),
+    ) -> ChargeLine:
+        """The one builder of an engine line: *sub*'s SKU, seats, term and customer with the
+        given charge; the other fields are the caller's."""
+        sku = sub.sku
+        # Positional, in ChargeLine's field order: with the keyword call instead a run took 1.14
+        # (mixed) to 1.28 (steady) times as long (bench/engine_ablation.py, 2026-11-23).
+        return _make_line(
             (
                 sub.id,
                 day,
@@ -230,14 +249,14 @@ class Pricing:
                 sku.name,
                 start,
                 end,
-                sub.price,
+                unit_price,
                 eup,
                 sub.quantity,
                 total,
                 name,
                 description,
                 ref,
-                (),
+                qualifiers,
                 sku.product_id,
                 sku.term,
                 sku.billing,
@@ -248,5 +267,3 @@ class Pricing:
                 basis,
             )
         )
-        sub.cycle_lines.append(line)
-        self.out.append(line)

@@ -104,10 +104,7 @@ def prorate(
 
 # The engines' hot paths below take arguments that are already validated (not in __all__).
 
-# Keyed by the member's name: hashing an enum member runs Python code, a str hash is cached.
-_POLICIES = {
-    policy._name_: (policy.scope is RoundingScope.PER_UNIT, policy.mode) for policy in Rounding
-}
+_POLICIES = {policy: (policy.scope is RoundingScope.PER_UNIT, policy.mode) for policy in Rounding}
 _EUP_SCALE = 10**EUP_PLACES
 _SCALES = {currency: 10**places for currency, places in MINOR_UNITS.items()}
 
@@ -122,7 +119,7 @@ def unchecked_prorate(
 ) -> Money:
     numerator, denominator = unit_price.amount.as_integer_ratio()
     currency = unit_price.currency
-    per_unit, mode = _POLICIES[rounding._name_]
+    per_unit, mode = _POLICIES[rounding]
     scale = _SCALES[currency]
     if per_unit:
         units = round_div(numerator * billing_days * scale, denominator * cycle_days, mode)

@@ -22,6 +22,7 @@ from .models import ConvertSku, Event, Purchase, Sku, SkuKind
 from .subscription import LiveSubscription
 
 __all__ = [
+    "check_allows",
     "check_custom_end",
     "check_family",
     "check_partial_upgrade",
@@ -183,8 +184,13 @@ def check_upgrade_target(
     moved = event.quantity
     assert moved is not None  # ConvertSku requires it with a target
     wanted = moved if target is None else target.quantity + moved
-    if not new.allows(wanted):
-        raise QuantityError(
-            f"quantity {wanted} is outside the limits of SKU {new.id!r}", event=event
-        )
+    check_allows(new, wanted, event)
     return wanted
+
+
+def check_allows(sku: Sku, quantity: int, event: Event) -> None:
+    """*quantity* lies within *sku*'s limits (``Sku.allows``)."""
+    if not sku.allows(quantity):
+        raise QuantityError(
+            f"quantity {quantity} is outside the limits of SKU {sku.id!r}", event=event
+        )

@@ -9,6 +9,7 @@ seats first, docs/operations.md) is :func:`take_newest_seats`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import attrs
@@ -21,7 +22,17 @@ from .models import Event, Purchase, Sku
 from .money import Money
 from .periods import check_date
 
-__all__ = ["LiveSubscription", "SubscriptionState", "take_newest_seats"]
+__all__ = ["LiveSubscription", "SubscriptionState", "is_generated_reference", "take_newest_seats"]
+
+#: The form of generated reference ids (``S1-0003``), reserved: given event ids may not take it.
+_GENERATED_ID = re.compile(r"-[0-9]{4,}\Z")
+
+
+def is_generated_reference(reference_id: str) -> bool:
+    """Whether *reference_id* has the form of the ids :meth:`LiveSubscription.reference`
+    generates (a hyphen and four or more digits at the end)."""
+    return _GENERATED_ID.search(reference_id) is not None
+
 
 _ONE_DAY = dt.timedelta(days=1)
 
@@ -357,7 +368,8 @@ class LiveSubscription:
 
     def reference(self, event: Event | None) -> str:
         # Generated ids are "<subscription id>-<four or more digits>"; given event ids of that
-        # form are refused (licbill.charges), so the two never collide (docs/lifecycle.md).
+        # form are refused (is_generated_reference), so the two never collide
+        # (docs/lifecycle.md).
         self.refs += 1
         if event is not None and event.event_id is not None:
             return event.event_id
