@@ -230,6 +230,19 @@ def test_a_prorated_line_on_its_cycles_last_day_is_that_day_not_a_new_cycle() ->
     assert lb.audit.check(lines, rulebook=NC) == ()
 
 
+def test_a_same_term_convert_on_the_29th_is_no_anchor_for_february_renewals() -> None:
+    """A trial bought 2019-01-28 and converted to another SKU on 2019-03-29 renews cleanly."""
+    free = lb.Sku.annual(id="sku0", name="Sku 0", unit_price=_usd("0.00"),
+                         billing=lb.Billing.MONTHLY, kind=lb.SkuKind.CUSTOM_METER)  # fmt: skip
+    paid = attrs.evolve(free, id="sku1", name="Sku 1", unit_price=_usd("0.01"))
+    events = [
+        lb.Purchase(subscription_id="S1", on=date(2019, 1, 28), sku=free, trial=True),
+        lb.ConvertSku(subscription_id="S1", on=date(2019, 3, 29), to=paid),
+    ]
+    # 2019-03-29 + 23 months clamps to 2021-02-28, the day after the term end 2021-02-27.
+    assert lb.audit.check(_recon_rows(events, date(2021, 6, 30)), rulebook=NC) == ()
+
+
 # A credit of the opposite total reverses a line only with that line's quantity --------------
 
 

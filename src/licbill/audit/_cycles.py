@@ -11,7 +11,7 @@ from typing import TypeAlias
 import attrs
 
 from ..errors import LicbillError
-from ..lines import ChargeLine
+from ..lines import ChargeLine, ChargeType
 from ..periods import Period, add_months, months_between, period_end
 from ._findings import Finding, Rule, finding
 from ._rows import CYCLE_STARTS, DAY, OPENS, TERM_STARTS, ReconRow
@@ -172,10 +172,15 @@ def cycles_of(rows: Sequence[ReconRow], starts: CycleStarts) -> Cycles:
     ends: dict[dt.date, None] = {}
     for row in rows:
         line = row.line
-        if line.charge_type.kind in TERM_STARTS and line.total.amount > 0:
+        end = line.subscription_end if "end" in row.given else None
+        # A conversion keeping a term end an earlier line shows starts no term (a same-term
+        # upgrade keeps its cycles): its day is no anchor, though its grid may clamp onto the
+        # term end (2019-03-29 + 23 months is 2021-02-28, the day after the end 2021-02-27).
+        same_term = line.charge_type.kind is ChargeType.CONVERT and end in ends
+        if line.charge_type.kind in TERM_STARTS and line.total.amount > 0 and not same_term:
             anchors[line.charge_start] = None
-        if "end" in row.given and line.subscription_end is not None:
-            ends[line.subscription_end] = None
+        if end is not None:
+            ends[end] = None
     own = tuple(anchors)
     after_ends = tuple(end + DAY for end in ends if end < dt.date.max)
     # Paid cycles of a free trial count from the anchor after the trial's months.
