@@ -316,6 +316,41 @@ def test_a_new_subscription_on_a_day_that_clamps_is_reported_without_its_upgrade
     }
 
 
+# A full refund's lines are alike where the lines they reverse are -------------------------
+
+
+def _converted_back_and_cancelled() -> list[lb.Event]:
+    """A subscription bought, converted to another SKU and back, and cancelled on one day."""
+    sku = lb.Sku.annual(id="sku0", name="Sku 0", unit_price=_usd("10.00"),
+                        billing=lb.Billing.MONTHLY)  # fmt: skip
+    other = attrs.evolve(sku, id="sku1", name="Sku 1")
+    day = date(2019, 1, 1)
+    return [
+        lb.Purchase(subscription_id="S1", on=day, sku=sku),
+        lb.ConvertSku(subscription_id="S1", on=day, to=other),
+        lb.ConvertSku(subscription_id="S1", on=day, to=sku),
+        lb.Cancel(subscription_id="S1", on=day),
+    ]
+
+
+def test_refund_lines_reversing_two_alike_charges_are_no_duplicates() -> None:
+    """The refund lines of the purchase and of the conversion back, alike, audit clean."""
+    rows = _recon_rows(_converted_back_and_cancelled(), date(2019, 1, 31))
+    refunds = [
+        row.line for row in rows if row.line.charge_type.kind is lb.ChargeType.CANCEL_IMMEDIATE
+    ]
+    assert refunds[0] == refunds[-1]
+    assert lb.audit.check(rows, rulebook=NC) == ()
+
+
+def test_a_refund_line_repeated_beyond_the_lines_it_may_reverse_is_a_duplicate() -> None:
+    """A third refund line of the sku0 charge, with two sku0 charges to reverse, is found."""
+    rows = list(_recon_rows(_converted_back_and_cancelled(), date(2019, 1, 31)))
+    rows.append(attrs.evolve(rows[-1], row=rows[-1].row + 1))
+    findings = lb.audit.check(rows, rulebook=NC)
+    assert (rows[-1].row, lb.audit.Rule.DUPLICATE) in [(f.row, f.rule) for f in findings]
+
+
 # A credit of the opposite total reverses a line only with that line's quantity --------------
 
 
