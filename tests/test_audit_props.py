@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,6 +15,11 @@ from licbill.strategies import event_histories
 
 _RULEBOOKS = st.sampled_from([lb.rulebooks.NEW_COMMERCE, lb.rulebooks.MARKETPLACE_2019])
 _THROUGH = dt.date(2027, 6, 30)
+# Fifty examples keep the suite quick; HYPOTHESIS_PROFILE=thorough (tests/conftest.py) must not
+# be capped by them, so under it each property runs the profile's number of examples.
+_EXAMPLES = (
+    settings.default.max_examples if os.environ.get("HYPOTHESIS_PROFILE") == "thorough" else 50
+)
 
 
 def _written(events: tuple[lb.Event, ...], rulebook: lb.Rulebook) -> str:
@@ -23,7 +29,7 @@ def _written(events: tuple[lb.Event, ...], rulebook: lb.Rulebook) -> str:
     return out.getvalue()
 
 
-@settings(max_examples=50, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=_EXAMPLES, suppress_health_check=[HealthCheck.too_slow])
 @given(events=event_histories(), rulebook=_RULEBOOKS)
 def test_licbill_files_audit_clean(events: tuple[lb.Event, ...], rulebook: lb.Rulebook) -> None:
     """Every recon file licbill writes audits clean under the rulebook that made it."""
@@ -47,7 +53,7 @@ def _changed(text: str, index: int, field: str, change: str) -> str:
     return out.getvalue()
 
 
-@settings(max_examples=50, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=_EXAMPLES, suppress_health_check=[HealthCheck.too_slow])
 @given(
     events=event_histories(),
     rulebook=_RULEBOOKS,
@@ -75,7 +81,7 @@ def test_one_changed_amount_date_or_quantity_is_found(
     assert findings, f"{field} of row {index + 2} changed, nothing found"
 
 
-@settings(max_examples=50, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=_EXAMPLES, suppress_health_check=[HealthCheck.too_slow])
 @given(
     events=event_histories(),
     rulebook=_RULEBOOKS,

@@ -230,6 +230,127 @@ def test_a_prorated_line_on_its_cycles_last_day_is_that_day_not_a_new_cycle() ->
     assert lb.audit.check(lines, rulebook=NC) == ()
 
 
+def test_a_same_term_convert_on_the_29th_is_no_anchor_for_february_renewals() -> None:
+    """A trial bought 2019-01-28 and converted to another SKU on 2019-03-29 renews cleanly."""
+    free = lb.Sku.annual(id="sku0", name="Sku 0", unit_price=_usd("0.00"),
+                         billing=lb.Billing.MONTHLY, kind=lb.SkuKind.CUSTOM_METER)  # fmt: skip
+    paid = attrs.evolve(free, id="sku1", name="Sku 1", unit_price=_usd("0.01"))
+    events = [
+        lb.Purchase(subscription_id="S1", on=date(2019, 1, 28), sku=free, trial=True),
+        lb.ConvertSku(subscription_id="S1", on=date(2019, 3, 29), to=paid),
+    ]
+    # 2019-03-29 + 23 months clamps to 2021-02-28, the day after the term end 2021-02-27.
+    assert lb.audit.check(_recon_rows(events, date(2021, 6, 30)), rulebook=NC) == ()
+
+
+def test_an_unrelated_subscription_ending_the_same_day_lends_no_anchor() -> None:
+    """Custom meters bought 2019-02-28 and 2020-02-29 (both ending 2021-02-27) audit clean."""
+    meter = lb.Sku.annual(id="sku0", name="Sku 0", unit_price=_usd("0.01"),
+                          billing=lb.Billing.MONTHLY, kind=lb.SkuKind.CUSTOM_METER)  # fmt: skip
+    events = [
+        lb.Purchase(subscription_id="S1", on=date(2019, 2, 28), sku=meter),
+        lb.Purchase(subscription_id="S2", on=date(2020, 2, 29), sku=meter),
+    ]
+    assert lb.audit.check(_recon_rows(events, date(2021, 6, 30)), rulebook=NC) == ()
+
+
+def test_a_changed_charge_end_beside_a_coterminous_subscription_is_found() -> None:
+    """A first charge end moved from 2020-03-28 to 2020-03-27 is found beside a twin's lines."""
+    sku = lb.Sku.annual(id="sku0", name="Sku 0", unit_price=_usd("0.01"),
+                        billing=lb.Billing.MONTHLY)  # fmt: skip
+    events = [
+        lb.Purchase(subscription_id="S1", on=date(2020, 2, 29), sku=sku, auto_renew=False),
+        lb.Purchase(subscription_id="S2", on=date(2020, 2, 29), sku=sku),
+    ]
+    rows = list(_recon_rows(events, date(2022, 6, 30)))
+    first = rows[0].line
+    assert (first.subscription_id, first.charge_end) == ("S1", date(2020, 3, 28))
+    rows[0] = attrs.evolve(rows[0], line=first._replace(charge_end=date(2020, 3, 27)))
+    assert [(f.row, f.rule) for f in lb.audit.check(rows, rulebook=NC)] == [
+        (2, lb.audit.Rule.PERIOD)
+    ]
+
+
+def test_a_partial_upgrades_new_subscription_needs_no_upgrade_line_for_its_grid() -> None:
+    """A new subscription from 2024-03-28 bills on its source's 2024-02-29 grid, upgrade unseen."""
+    sku = lb.Sku.annual(id="a", name="A", unit_price=_usd("12.00"), billing=lb.Billing.MONTHLY)
+    better = attrs.evolve(sku, id="b", name="B", unit_price=_usd("15.00"))
+    events = [
+        lb.Purchase(subscription_id="S", on=date(2024, 2, 29), sku=sku, quantity=5),
+        lb.ConvertSku(
+            subscription_id="S",
+            on=date(2024, 3, 28),
+            to=better,
+            quantity=2,
+            target_subscription_id="T",
+        ),
+    ]
+    rows = _recon_rows(events, date(2024, 7, 31))
+    later = [row for row in rows if row.line.charge_start > date(2024, 3, 28)]
+    assert {row.line.subscription_id for row in later} == {"S", "T"}
+    assert {row.line.charge_type.kind for row in later} == {lb.ChargeType.CYCLE_CHARGE}
+    # Its own first day's grid (28ths) also reaches the term end 2025-02-27, 11 months on.
+    assert lb.audit.check(later, rulebook=NC) == ()
+
+
+def test_a_new_subscription_on_a_day_that_clamps_is_reported_without_its_upgrade_lines() -> None:
+    """Without the upgrade's lines, a new subscription from 2024-02-29 is taken as bought then."""
+    sku = lb.Sku.annual(id="a", name="A", unit_price=_usd("12.00"), billing=lb.Billing.MONTHLY)
+    better = attrs.evolve(sku, id="b", name="B", unit_price=_usd("15.00"))
+    events = [
+        lb.Purchase(subscription_id="S", on=date(2024, 2, 28), sku=sku, quantity=5),
+        lb.ConvertSku(
+            subscription_id="S",
+            on=date(2024, 2, 29),
+            to=better,
+            quantity=2,
+            target_subscription_id="T",
+        ),
+    ]
+    rows = _recon_rows(events, date(2024, 5, 31))
+    assert lb.audit.check(rows, rulebook=NC) == ()
+    later = [row for row in rows if row.line.charge_start > date(2024, 2, 29)]
+    # Both 2024-02-28 + 12 months and 2024-02-29 + 12 months reach the term end 2025-02-27.
+    assert {(f.subscription_id, f.rule) for f in lb.audit.check(later, rulebook=NC)} == {
+        ("T", lb.audit.Rule.PERIOD)
+    }
+
+
+# A full refund's lines are alike where the lines they reverse are -------------------------
+
+
+def _converted_back_and_cancelled() -> list[lb.Event]:
+    """A subscription bought, converted to another SKU and back, and cancelled on one day."""
+    sku = lb.Sku.annual(id="sku0", name="Sku 0", unit_price=_usd("10.00"),
+                        billing=lb.Billing.MONTHLY)  # fmt: skip
+    other = attrs.evolve(sku, id="sku1", name="Sku 1")
+    day = date(2019, 1, 1)
+    return [
+        lb.Purchase(subscription_id="S1", on=day, sku=sku),
+        lb.ConvertSku(subscription_id="S1", on=day, to=other),
+        lb.ConvertSku(subscription_id="S1", on=day, to=sku),
+        lb.Cancel(subscription_id="S1", on=day),
+    ]
+
+
+def test_refund_lines_reversing_two_alike_charges_are_no_duplicates() -> None:
+    """The refund lines of the purchase and of the conversion back, alike, audit clean."""
+    rows = _recon_rows(_converted_back_and_cancelled(), date(2019, 1, 31))
+    refunds = [
+        row.line for row in rows if row.line.charge_type.kind is lb.ChargeType.CANCEL_IMMEDIATE
+    ]
+    assert refunds[0] == refunds[-1]
+    assert lb.audit.check(rows, rulebook=NC) == ()
+
+
+def test_a_refund_line_repeated_beyond_the_lines_it_may_reverse_is_a_duplicate() -> None:
+    """A third refund line of the sku0 charge, with two sku0 charges to reverse, is found."""
+    rows = list(_recon_rows(_converted_back_and_cancelled(), date(2019, 1, 31)))
+    rows.append(attrs.evolve(rows[-1], row=rows[-1].row + 1))
+    findings = lb.audit.check(rows, rulebook=NC)
+    assert (rows[-1].row, lb.audit.Rule.DUPLICATE) in [(f.row, f.rule) for f in findings]
+
+
 # A credit of the opposite total reverses a line only with that line's quantity --------------
 
 

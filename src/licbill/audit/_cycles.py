@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TypeAlias
+from typing import Final, TypeAlias
 
 import attrs
 
 from ..errors import LicbillError
-from ..lines import ChargeLine
+from ..lines import ChargeLine, ChargeType
 from ..periods import Period, add_months, months_between, period_end
 from ._findings import Finding, Rule, finding
 from ._rows import CYCLE_STARTS, DAY, OPENS, TERM_STARTS, ReconRow
@@ -25,6 +25,9 @@ __all__ = [
     "period_findings",
     "share_term_ends",
 ]
+
+#: The charge types of the lines a partial upgrade's pair share a reference id on.
+_MOVES: Final = frozenset({ChargeType.CONVERT, ChargeType.MOVE_QUANTITY})
 
 #: The first days of the lines that may open a cycle, by their charge end (across the file).
 CycleStarts: TypeAlias = Mapping[dt.date, Sequence[tuple[dt.date, ReconRow]]]
@@ -72,7 +75,10 @@ class Cycles:
     ``anchor`` is the subscription start (the given one, else the first charge); ``own`` the
     days its own lines start cycles on; ``after_ends`` the days after its term ends;
     ``anchors`` every day its cycles may count from (coterminous subscriptions' included);
-    ``offset`` the months of a free trial before the paid cycles; ``starts`` the file's index
+    ``shared`` those lent by subscriptions that only end a term on the same day, no line
+    tying them to this one (:func:`share_term_ends`); ``offset`` the months of a free trial
+    before the paid cycles; ``moves`` the reference ids of its ``convert`` and
+    ``moveQuantity`` lines (a partial upgrade's pair share one); ``starts`` the file's index
     of cycle-opening lines (:func:`cycle_starts`).
     """
 
@@ -82,7 +88,9 @@ class Cycles:
     term_ends: tuple[dt.date, ...]
     anchors: tuple[dt.date, ...]
     offset: int
+    moves: frozenset[str]
     starts: CycleStarts = attrs.field(eq=False)
+    shared: tuple[dt.date, ...] = ()
 
     def cycle_of(self, line: ChargeLine) -> Period | None:
         """The cycle of a one-day (custom-meter) line; ``None`` when no cycle holds it."""
@@ -125,23 +133,38 @@ class Cycles:
         clamp, several grids reach one end (2024-01-30 + 13 months and 2024-02-29 + 12 months
         both end 2025-02-27): each is kept, and a period any of them explains is accepted.
         Empty when the line names no term end.
+
+        A grid of this subscription (or of its partial upgrade's pair) that reaches the end a
+        whole number of terms after its anchor (a trial's months aside) is a term's own and
+        rules alone. Lent anchors count only where no such grid exists: bought 2019-02-28 and
+        2020-02-29, both first terms end 2021-02-27 on different grids; a partial upgrade's
+        new subscription from 2024-03-28 (11 months before its end 2025-02-27) bills in its
+        source's cycles from 2024-02-29, even where no line in the file ties the two.
         """
         end = line.subscription_end
         if end is None or end >= dt.date.max or end < line.charge_start:
             return []
-        grids: list[tuple[dt.date, int]] = []
+        own = self._reaching([a for a in self.anchors if a not in self.shared], end)
+        whole = [
+            (anchor, n)
+            for anchor, n in own
+            if (n - (self.offset if anchor == self.anchor else 0)) % line.term.months == 0
+        ]
         # The day after the end always reaches it: it counts only when no other anchor does.
-        for anchors in (
-            [a for a in self.anchors if a not in self.after_ends],
-            [a for a in self.anchors if a in self.after_ends],
-        ):
-            for anchor in anchors:
-                n = grid_months(anchor, end)
-                if n is not None:
-                    grids.append((anchor, n))
+        for grids in (whole, own + self._reaching(list(self.shared), end)):
             if grids:
                 return grids
-        return grids  # pragma: no cover - the day after the end always reaches it
+        after = [a for a in self.anchors if a in self.after_ends]
+        return [(anchor, n) for anchor in after if (n := grid_months(anchor, end)) is not None]
+
+    def _reaching(self, anchors: list[dt.date], end: dt.date) -> list[tuple[dt.date, int]]:
+        """The *anchors* (days after a term end aside) whose grids reach *end*, with its index."""
+        grids = []
+        for anchor in anchors:
+            n = None if anchor in self.after_ends else grid_months(anchor, end)
+            if n is not None:
+                grids.append((anchor, n))
+        return grids
 
     def grid_starts(self, line: ChargeLine) -> list[dt.date]:
         """The first days of the standard cycles, counted from an anchor, that end with *line*."""
@@ -172,10 +195,15 @@ def cycles_of(rows: Sequence[ReconRow], starts: CycleStarts) -> Cycles:
     ends: dict[dt.date, None] = {}
     for row in rows:
         line = row.line
-        if line.charge_type.kind in TERM_STARTS and line.total.amount > 0:
+        end = line.subscription_end if "end" in row.given else None
+        # A conversion keeping a term end an earlier line shows starts no term (a same-term
+        # upgrade keeps its cycles): its day is no anchor, though its grid may clamp onto the
+        # term end (2019-03-29 + 23 months is 2021-02-28, the day after the end 2021-02-27).
+        same_term = line.charge_type.kind is ChargeType.CONVERT and end in ends
+        if line.charge_type.kind in TERM_STARTS and line.total.amount > 0 and not same_term:
             anchors[line.charge_start] = None
-        if "end" in row.given and line.subscription_end is not None:
-            ends[line.subscription_end] = None
+        if end is not None:
+            ends[end] = None
     own = tuple(anchors)
     after_ends = tuple(end + DAY for end in ends if end < dt.date.max)
     # Paid cycles of a free trial count from the anchor after the trial's months.
@@ -189,6 +217,11 @@ def cycles_of(rows: Sequence[ReconRow], starts: CycleStarts) -> Cycles:
         term_ends=tuple(ends),
         anchors=tuple(dict.fromkeys([*own, *after_ends])),
         offset=offset,
+        moves=frozenset(
+            row.line.reference_id
+            for row in rows
+            if row.line.charge_type.kind in _MOVES and row.line.reference_id
+        ),
         starts=starts,
     )
 
@@ -197,16 +230,28 @@ def share_term_ends(subscriptions: Sequence[Cycles]) -> list[Cycles]:
     """*subscriptions* with the anchors of those ending their terms on the same day shared.
 
     A coterminous subscription (a partial upgrade's new one) bills in its source's cycles.
+    The pair end a term on the same day and, where the file holds the upgrade's ``convert``
+    lines or a later ``moveQuantity`` pair, share their reference id: their anchors are
+    shared outright. A subscription that merely ends a term on the same day may be unrelated
+    (bought 2019-02-28 and 2020-02-29, both end 2021-02-27): its anchors are only ``shared``,
+    counted when the subscription's own reach no term end (:meth:`Cycles.term_grids`).
     """
     by_end: dict[dt.date, dict[dt.date, None]] = {}
+    by_move: dict[str, list[Cycles]] = {}
     for sub in subscriptions:
         for end in sub.term_ends:
             by_end.setdefault(end, {}).update(dict.fromkeys(sub.own))
+        for reference in sub.moves:
+            by_move.setdefault(reference, []).append(sub)
     shared = []
     for sub in subscriptions:
-        days = [day for end in sub.term_ends for day in by_end[end]]
-        anchors = tuple(dict.fromkeys([*sub.own, *days, *sub.after_ends]))
-        shared.append(attrs.evolve(sub, anchors=anchors))
+        own = dict.fromkeys(sub.own)
+        for pair in (pair for ref in sorted(sub.moves) for pair in by_move[ref]):
+            if not set(pair.term_ends).isdisjoint(sub.term_ends):
+                own.update(dict.fromkeys(pair.own))
+        lent = [day for end in sub.term_ends for day in by_end[end] if day not in own]
+        anchors = tuple(dict.fromkeys([*own, *lent, *sub.after_ends]))
+        shared.append(attrs.evolve(sub, anchors=anchors, shared=tuple(dict.fromkeys(lent))))
     return shared
 
 

@@ -3,9 +3,12 @@ cancellation (docs/audit.md)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
+from typing import Final
 
 from ..lines import ChargeLine
+from ..money import Money
 from ._findings import Finding, Rule, finding
 from ._rows import CANCELS, ReconRow
 
@@ -44,11 +47,50 @@ def after_cancel_findings(rows: Sequence[ReconRow]) -> Iterator[Finding]:
 
 
 def duplicate_findings(rows: Sequence[ReconRow]) -> Iterator[Finding]:
-    """The findings of lines that repeat an earlier one field for field."""
+    """The findings of lines that repeat an earlier one field for field.
+
+    A full refund reverses each line of its cycle with one of its own, and the file has no
+    column naming the line reversed: two refund lines are alike when the lines they reverse
+    are (a subscription bought, converted to another SKU and back, and cancelled, all on one
+    day). A refund line repeats cleanly as often as earlier lines it may reverse.
+    """
     seen: dict[ChargeLine, int] = {}
+    times: dict[ChargeLine, int] = {}
+    reversible: Counter[tuple[object, ...]] = Counter()
     for row in rows:
-        key = row.line._replace(basis=None)
-        if key in seen:
-            yield finding(row, Rule.DUPLICATE, f"repeats row {seen[key]} field for field")
-        else:
+        line = row.line
+        refund = line.charge_type.kind in CANCELS
+        if not refund:
+            reversible[_reversal(line, -line.total)] += 1
+        key = line._replace(basis=None)
+        if key not in seen:
             seen[key] = row.row
+            continue
+        times[key] = times.get(key, 1) + 1
+        if refund and times[key] <= reversible[_reversal(line, line.total)]:
+            continue
+        yield finding(row, Rule.DUPLICATE, f"repeats row {seen[key]} field for field")
+
+
+#: The fields a full refund's line has of its own; it keeps the others of the line it reverses.
+_REFUND_OWN: Final = frozenset(
+    {
+        "order_date",
+        "effective_unit_price",
+        "total",
+        "charge_type",
+        "reference_id",
+        "reverses",
+        "basis",
+    }
+)
+
+
+def _reversal(line: ChargeLine, total: Money) -> tuple[object, ...]:
+    """What a refund line of *total* reversing *line*, or *line* itself, shares with the other."""
+    kept = (
+        value
+        for field, value in zip(ChargeLine._fields, line, strict=True)
+        if field not in _REFUND_OWN
+    )
+    return (*kept, total, line.effective_unit_price.amount.copy_abs())
