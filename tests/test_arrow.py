@@ -18,6 +18,8 @@ from licbill.strategies import event_histories, workspace_months
 pa = pytest.importorskip("pyarrow")
 arrow = pytest.importorskip("licbill.arrow")
 
+from arrow_months import month_end_rows  # noqa: E402 (after the extra's skip)
+
 RULEBOOKS = st.sampled_from([lb.rulebooks.MARKETPLACE_2019, lb.rulebooks.NEW_COMMERCE]).flatmap(
     lambda book: st.sampled_from(lb.Rounding).map(lambda r: attrs.evolve(book, rounding=r))
 )
@@ -480,25 +482,7 @@ def test_merge_refuses_a_string_part() -> None:
 @given(months=st.lists(workspace_months(), min_size=1, max_size=3))
 def test_count_month_end_agrees_with_count_seats(months: list[Any]) -> None:
     """Column counting gives count_seats' month-end seats, workspace by workspace."""
-    entries, expected = [], []
-    for n, drawn in enumerate(months):
-        workspace = attrs.evolve(drawn.workspace, id=f"w{n}")
-        state = lb.month_end_state(
-            users=drawn.users, groups=drawn.groups, history=drawn.history, month=drawn.month
-        )
-        entries.append((workspace, state.users, state.groups))
-        seats = lb.count_seats(
-            drawn.workspace,
-            users=drawn.users,
-            groups=drawn.groups,
-            month=drawn.month,
-            history=drawn.history,
-        )
-        expected += [
-            {"workspace_id": workspace.id, "product": p.value, "user_kind": k.value, "seats": c}
-            for (p, k), count in seats.items()
-            if (c := count.month_end)
-        ]
+    entries, expected = month_end_rows(months)
     workspaces, users, groups = arrow.directory_tables(entries)
     got = arrow.count_month_end(workspaces=workspaces, users=users, groups=groups)
     assert got.to_pylist() == expected
