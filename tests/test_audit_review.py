@@ -271,21 +271,24 @@ def test_a_changed_charge_end_beside_a_coterminous_subscription_is_found() -> No
     ]
 
 
-def test_a_partial_upgrades_new_subscription_needs_no_upgrade_line_for_its_grid() -> None:
-    """A new subscription from 2024-03-28 bills on its source's 2024-02-29 grid, upgrade unseen."""
+def _partial_upgrade_rows(
+    bought: date, upgraded: date, through: date
+) -> tuple[lb.audit.ReconRow, ...]:
+    """Recon rows of 5 seats bought on *bought* and 2 of them upgraded into a new T."""
     sku = lb.Sku.annual(id="a", name="A", unit_price=_usd("12.00"), billing=lb.Billing.MONTHLY)
     better = attrs.evolve(sku, id="b", name="B", unit_price=_usd("15.00"))
     events = [
-        lb.Purchase(subscription_id="S", on=date(2024, 2, 29), sku=sku, quantity=5),
+        lb.Purchase(subscription_id="S", on=bought, sku=sku, quantity=5),
         lb.ConvertSku(
-            subscription_id="S",
-            on=date(2024, 3, 28),
-            to=better,
-            quantity=2,
-            target_subscription_id="T",
+            subscription_id="S", on=upgraded, to=better, quantity=2, target_subscription_id="T"
         ),
     ]
-    rows = _recon_rows(events, date(2024, 7, 31))
+    return _recon_rows(events, through)
+
+
+def test_a_partial_upgrades_new_subscription_needs_no_upgrade_line_for_its_grid() -> None:
+    """A new subscription from 2024-03-28 bills on its source's 2024-02-29 grid, upgrade unseen."""
+    rows = _partial_upgrade_rows(date(2024, 2, 29), date(2024, 3, 28), date(2024, 7, 31))
     later = [row for row in rows if row.line.charge_start > date(2024, 3, 28)]
     assert {row.line.subscription_id for row in later} == {"S", "T"}
     assert {row.line.charge_type.kind for row in later} == {lb.ChargeType.CYCLE_CHARGE}
@@ -295,19 +298,7 @@ def test_a_partial_upgrades_new_subscription_needs_no_upgrade_line_for_its_grid(
 
 def test_a_new_subscription_on_a_day_that_clamps_is_reported_without_its_upgrade_lines() -> None:
     """Without the upgrade's lines, a new subscription from 2024-02-29 is taken as bought then."""
-    sku = lb.Sku.annual(id="a", name="A", unit_price=_usd("12.00"), billing=lb.Billing.MONTHLY)
-    better = attrs.evolve(sku, id="b", name="B", unit_price=_usd("15.00"))
-    events = [
-        lb.Purchase(subscription_id="S", on=date(2024, 2, 28), sku=sku, quantity=5),
-        lb.ConvertSku(
-            subscription_id="S",
-            on=date(2024, 2, 29),
-            to=better,
-            quantity=2,
-            target_subscription_id="T",
-        ),
-    ]
-    rows = _recon_rows(events, date(2024, 5, 31))
+    rows = _partial_upgrade_rows(date(2024, 2, 28), date(2024, 2, 29), date(2024, 5, 31))
     assert lb.audit.check(rows, rulebook=NC) == ()
     later = [row for row in rows if row.line.charge_start > date(2024, 2, 29)]
     # Both 2024-02-28 + 12 months and 2024-02-29 + 12 months reach the term end 2025-02-27.
