@@ -316,6 +316,25 @@ def test_a_new_subscription_on_a_day_that_clamps_is_reported_without_its_upgrade
     }
 
 
+def test_a_partial_upgrade_of_a_trial_converted_on_the_28th_audits_clean() -> None:
+    """A trial from 2019-01-29 converted 2019-02-28 and partly upgraded that day is clean."""
+    sku = lb.Sku.annual(id="a", name="A", unit_price=_usd("12.00"), billing=lb.Billing.MONTHLY)
+    better = attrs.evolve(sku, id="b", name="B", unit_price=_usd("15.00"))
+    events = [
+        lb.Purchase(subscription_id="S", on=date(2019, 1, 29), sku=sku, quantity=2, trial=True),
+        lb.ConvertSku(
+            subscription_id="S",
+            on=date(2019, 2, 28),
+            to=better,
+            quantity=1,
+            target_subscription_id="T",
+        ),
+    ]
+    # The source's cycles count from 2019-01-29 after the trial's month: the 29ths, up to the
+    # term end 2021-02-27 that 2019-02-28 + 24 months also reaches.
+    assert lb.audit.check(_recon_rows(events, date(2021, 6, 30)), rulebook=NC) == ()
+
+
 # A full refund's lines are alike where the lines they reverse are -------------------------
 
 
