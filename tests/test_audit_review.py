@@ -335,6 +335,18 @@ def test_a_partial_upgrade_of_a_trial_converted_on_the_28th_audits_clean() -> No
     assert lb.audit.check(_recon_rows(events, date(2021, 6, 30)), rulebook=NC) == ()
 
 
+def test_a_subscription_start_after_a_custom_meters_charges_is_a_finding() -> None:
+    """A custom meter's start moved from 2019-01-01 to 2019-10-01 is a period finding."""
+    meter = lb.Sku.monthly(id="m", name="M", unit_price=_usd("1.00"), kind=lb.SkuKind.CUSTOM_METER)
+    bought = lb.Purchase(subscription_id="S", on=date(2019, 1, 1), sku=meter)
+    rows = list(_recon_rows([bought], date(2019, 1, 31)))
+    line = rows[0].line._replace(subscription_start=date(2019, 10, 1))
+    rows[0] = attrs.evolve(rows[0], line=line)
+    assert [(f.row, f.rule) for f in lb.audit.check(rows, rulebook=NC)] == [
+        (2, lb.audit.Rule.PERIOD)
+    ]
+
+
 # A full refund's lines are alike where the lines they reverse are -------------------------
 
 

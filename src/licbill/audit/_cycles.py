@@ -109,7 +109,8 @@ class Cycles:
                     if line.charge_type.kind in OPENS:
                         start = day  # the line opens its cycle (a short one included)
                     end = add_months(anchor, n - (k - 1) * months) - DAY
-                    found.append(Period(max(start, self.anchor), end))
+                    if max(start, self.anchor) <= end:  # else the period check reports it
+                        found.append(Period(max(start, self.anchor), end))
                     break
         if found:
             # A prorated line runs to its cycle's end: below the full price, the cycle that
