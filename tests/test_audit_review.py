@@ -347,6 +347,20 @@ def test_a_subscription_start_after_a_custom_meters_charges_is_a_finding() -> No
     ]
 
 
+def test_a_custom_first_terms_line_ending_on_its_first_day_is_found() -> None:
+    """A two-day custom first term's charge, its end moved to its first day, is found."""
+    sku = lb.Sku.monthly(id="p", name="P", unit_price=_usd("0.15"))
+    end = date(2019, 1, 31)
+    bought = lb.Purchase(subscription_id="S", on=date(2019, 1, 30), sku=sku, custom_term_end=end)
+    rows = list(_recon_rows([bought], end))
+    first = rows[0].line
+    assert (first.charge_end, first.total) == (end, _usd("0.01"))  # 0.15 x 2 of 29 days
+    rows[0] = attrs.evolve(rows[0], line=first._replace(charge_end=date(2019, 1, 30)))
+    assert [(f.row, f.rule) for f in lb.audit.check(rows, rulebook=NC)] == [
+        (2, lb.audit.Rule.AMOUNT)
+    ]
+
+
 # A full refund's lines are alike where the lines they reverse are -------------------------
 
 

@@ -116,7 +116,11 @@ def _spans(cycles: Cycles, line: ChargeLine) -> list[_Span]:
         if 0 < share < months:
             one_day.append(_Span(share, months, f"{share} of {months} months"))
         standard = inclusive_days(cycle.start, period_end(cycle.start, months))
-        if cycle.days < standard and cycle.start in cycles.anchors:
+        # Only a one-day cycle is the line's own: a custom-meter line is never priced by days
+        # (custom meters have no custom term), and a one-day line of a longer short cycle
+        # charges one of its days (a custom first term's two days, the end moved to the first,
+        # charge 1 of 29 days, not the 2 of 29 the cycle costs).
+        if cycle.days == 1 < standard and cycle.start in cycles.anchors:
             one_day.append(_Span(cycle.days, standard, f"{cycle.days} of {standard} days"))
     starts = dict.fromkeys(cycles.grid_starts(line))
     # A short cycle starts with its first line: a custom first term, or a billing-plan
