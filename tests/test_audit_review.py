@@ -361,6 +361,28 @@ def test_a_custom_first_terms_line_ending_on_its_first_day_is_found() -> None:
     ]
 
 
+def test_a_changed_end_on_a_credit_of_a_charges_opposite_total_is_found() -> None:
+    """A -0.01 conversion credit like the 0.01 purchase, its end moved a day, is found."""
+    sku = lb.Sku.monthly(id="p", name="P", unit_price=_usd("0.15"))
+    free = attrs.evolve(sku, id="f", name="F", unit_price=_usd("0.00"))
+    end = date(2019, 1, 31)
+    events = [
+        lb.Purchase(subscription_id="S", on=date(2019, 1, 29), sku=sku, custom_term_end=end),
+        lb.ConvertSku(subscription_id="S", on=date(2019, 1, 30), to=free),
+    ]
+    rows = list(_recon_rows(events, end))
+    credit = rows[1].line
+    assert (rows[0].line.total, credit.total, credit.charge_end) == (
+        _usd("0.01"),
+        -_usd("0.01"),
+        end,
+    )
+    rows[1] = attrs.evolve(rows[1], line=credit._replace(charge_end=date(2019, 1, 30)))
+    assert [(f.row, f.rule) for f in lb.audit.check(rows, rulebook=NC)] == [
+        (3, lb.audit.Rule.AMOUNT)
+    ]
+
+
 # A full refund's lines are alike where the lines they reverse are -------------------------
 
 
