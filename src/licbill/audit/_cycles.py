@@ -198,15 +198,15 @@ def cycles_of(rows: Sequence[ReconRow], starts: CycleStarts) -> Cycles:
     for row in rows:
         line = row.line
         end = line.subscription_end if "end" in row.given else None
-        starts_term = line.charge_type.kind in TERM_STARTS and line.total.amount > 0
-        if line.charge_type.kind is ChargeType.CONVERT and end is not None:
-            # A conversion starts a term when it shows a new term end, even at price zero (a
-            # trial converted early to a free SKU). One keeping a term end an earlier line
-            # shows starts none (a same-term upgrade keeps its cycles), though its day's grid
-            # may clamp onto the end (2019-03-29 + 23 months is 2021-02-28, the day after the
-            # end 2021-02-27).
+        starts_term = line.total.amount > 0
+        if end is not None:
+            # A charge starts a term when it shows a new term end, even at price zero (a trial
+            # converted early to a free SKU: a `convert`, or a `renew` on the trial's last
+            # day). A conversion keeping a term end an earlier line shows starts none (a
+            # same-term upgrade keeps its cycles), though its day's grid may clamp onto the
+            # end (2019-03-29 + 23 months is 2021-02-28, the day after the end 2021-02-27).
             starts_term = line.total.amount >= 0 and end not in ends
-        if starts_term:
+        if line.charge_type.kind in TERM_STARTS and starts_term:
             anchors[line.charge_start] = None
         if end is not None:
             ends[end] = None
