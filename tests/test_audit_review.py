@@ -307,6 +307,88 @@ def test_a_new_subscription_on_a_day_that_clamps_is_reported_without_its_upgrade
     }
 
 
+def test_a_partial_upgrade_of_a_trial_converted_on_the_28th_audits_clean() -> None:
+    """A trial from 2019-01-29 converted 2019-02-28 and partly upgraded that day is clean."""
+    sku = lb.Sku.annual(id="a", name="A", unit_price=_usd("12.00"), billing=lb.Billing.MONTHLY)
+    better = attrs.evolve(sku, id="b", name="B", unit_price=_usd("15.00"))
+    events = [
+        lb.Purchase(subscription_id="S", on=date(2019, 1, 29), sku=sku, quantity=2, trial=True),
+        lb.ConvertSku(
+            subscription_id="S",
+            on=date(2019, 2, 28),
+            to=better,
+            quantity=1,
+            target_subscription_id="T",
+        ),
+    ]
+    # The source's cycles count from 2019-01-29 after the trial's month: the 29ths, up to the
+    # term end 2021-02-27 that 2019-02-28 + 24 months also reaches.
+    assert lb.audit.check(_recon_rows(events, date(2021, 6, 30)), rulebook=NC) == ()
+
+
+def test_a_subscription_start_after_a_custom_meters_charges_is_a_finding() -> None:
+    """A custom meter's start moved from 2019-01-01 to 2019-10-01 is a period finding."""
+    meter = lb.Sku.monthly(id="m", name="M", unit_price=_usd("1.00"), kind=lb.SkuKind.CUSTOM_METER)
+    bought = lb.Purchase(subscription_id="S", on=date(2019, 1, 1), sku=meter)
+    rows = list(_recon_rows([bought], date(2019, 1, 31)))
+    line = rows[0].line._replace(subscription_start=date(2019, 10, 1))
+    rows[0] = attrs.evolve(rows[0], line=line)
+    assert [(f.row, f.rule) for f in lb.audit.check(rows, rulebook=NC)] == [
+        (2, lb.audit.Rule.PERIOD)
+    ]
+
+
+def test_a_custom_first_terms_line_ending_on_its_first_day_is_found() -> None:
+    """A two-day custom first term's charge, its end moved to its first day, is found."""
+    sku = lb.Sku.monthly(id="p", name="P", unit_price=_usd("0.15"))
+    end = date(2019, 1, 31)
+    bought = lb.Purchase(subscription_id="S", on=date(2019, 1, 30), sku=sku, custom_term_end=end)
+    rows = list(_recon_rows([bought], end))
+    first = rows[0].line
+    assert (first.charge_end, first.total) == (end, _usd("0.01"))  # 0.15 x 2 of 29 days
+    rows[0] = attrs.evolve(rows[0], line=first._replace(charge_end=date(2019, 1, 30)))
+    assert [(f.row, f.rule) for f in lb.audit.check(rows, rulebook=NC)] == [
+        (2, lb.audit.Rule.AMOUNT)
+    ]
+
+
+def test_a_changed_end_on_a_credit_of_a_charges_opposite_total_is_found() -> None:
+    """A -0.01 conversion credit like the 0.01 purchase, its end moved a day, is found."""
+    sku = lb.Sku.monthly(id="p", name="P", unit_price=_usd("0.15"))
+    free = attrs.evolve(sku, id="f", name="F", unit_price=_usd("0.00"))
+    end = date(2019, 1, 31)
+    events = [
+        lb.Purchase(subscription_id="S", on=date(2019, 1, 29), sku=sku, custom_term_end=end),
+        lb.ConvertSku(subscription_id="S", on=date(2019, 1, 30), to=free),
+    ]
+    rows = list(_recon_rows(events, end))
+    credit = rows[1].line
+    assert (rows[0].line.total, credit.total, credit.charge_end) == (
+        _usd("0.01"),
+        -_usd("0.01"),
+        end,
+    )
+    rows[1] = attrs.evolve(rows[1], line=credit._replace(charge_end=date(2019, 1, 30)))
+    assert [(f.row, f.rule) for f in lb.audit.check(rows, rulebook=NC)] == [
+        (3, lb.audit.Rule.AMOUNT)
+    ]
+
+
+@pytest.mark.parametrize("rulebook", [NC, lb.rulebooks.MARKETPLACE_2019], ids=lambda r: r.name)
+def test_a_trial_converted_early_to_a_free_sku_starts_its_term_on_that_day(
+    rulebook: lb.Rulebook,
+) -> None:
+    """A monthly trial from 2020-02-29, converted at 0.00 on 2020-03-28, renews on the 28th."""
+    free = lb.Sku.monthly(id="f", name="F", unit_price=_usd("0.00"))
+    events = [
+        lb.Purchase(subscription_id="S", on=date(2020, 2, 29), sku=free, trial=True),
+        lb.ConvertTrial(subscription_id="S", on=date(2020, 3, 28)),
+    ]
+    lines = lb.charge_lines(events, through=date(2021, 3, 31), rulebook=rulebook)
+    # Counted from 2020-02-29 after the trial's month, 2021-01-28..2021-02-27 would be too long.
+    assert lb.audit.check(lines, rulebook=rulebook) == ()
+
+
 # A full refund's lines are alike where the lines they reverse are -------------------------
 
 

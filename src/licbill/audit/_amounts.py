@@ -4,9 +4,10 @@ the line's price, days and quantity, and credits within what their cycle charged
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeAlias
 
 import attrs
 
@@ -33,7 +34,7 @@ def amount_findings(
     policies = tuple(Rounding) if rulebook is None else (rulebook.rounding,)
     ctx = decimal_context()  # licbill's context, never the caller's
     net: dict[Any, Decimal] = {}
-    charged: dict[Any, list[tuple[Decimal, int]]] = {}
+    charged: dict[Any, list[_Charged]] = {}
     for row in rows:
         line = row.line
         one_day = line.charge_start == line.charge_end
@@ -46,7 +47,9 @@ def amount_findings(
             line, before, charged.get(key, [])
         ):
             yield from _amount(row, cycles, policies)
-        charged.setdefault(key, []).append((amount, line.quantity))
+        charged.setdefault(key, []).append(
+            (amount, line.quantity, line.charge_start, line.charge_end)
+        )
         net[key] = ctx.add(before, amount)
         if amount < 0 and net[key] < 0:
             yield finding(
@@ -116,7 +119,11 @@ def _spans(cycles: Cycles, line: ChargeLine) -> list[_Span]:
         if 0 < share < months:
             one_day.append(_Span(share, months, f"{share} of {months} months"))
         standard = inclusive_days(cycle.start, period_end(cycle.start, months))
-        if cycle.days < standard and cycle.start in cycles.anchors:
+        # Only a one-day cycle is the line's own: a custom-meter line is never priced by days
+        # (custom meters have no custom term), and a one-day line of a longer short cycle
+        # charges one of its days (a custom first term's two days, the end moved to the first,
+        # charge 1 of 29 days, not the 2 of 29 the cycle costs).
+        if cycle.days == 1 < standard and cycle.start in cycles.anchors:
             one_day.append(_Span(cycle.days, standard, f"{cycle.days} of {standard} days"))
     starts = dict.fromkeys(cycles.grid_starts(line))
     # A short cycle starts with its first line: a custom first term, or a billing-plan
@@ -159,6 +166,10 @@ def _spans(cycles: Cycles, line: ChargeLine) -> list[_Span]:
     return one_day + [_Span(b, c, text) for (b, c), text in spans.items() if 0 < b <= c]
 
 
+#: An earlier line of a cycle, as a credit may reverse it: total, quantity, charge start and end.
+_Charged: TypeAlias = tuple[Decimal, int, dt.date, dt.date]
+
+
 @attrs.frozen
 class _Span:
     """A way to price a line: days charged over days of the cycle, and how to say it."""
@@ -168,22 +179,23 @@ class _Span:
     text: str
 
 
-def _reverses(line: ChargeLine, before: Decimal, charged: Sequence[tuple[Decimal, int]]) -> bool:
+def _reverses(line: ChargeLine, before: Decimal, charged: Sequence[_Charged]) -> bool:
     """Whether the credit *line* gives back charges of its cycle, so is not re-priced.
 
-    *charged* holds the total and quantity of each earlier line of the cycle, *before* their
-    sum. A full refund reverses each line with a line of the opposite total and the same
-    quantity; a refund of the whole cycle in one line, where no single line has the opposite
-    total, is what the cycle charged so far. A line of the opposite total but another quantity
-    reverses nothing: it is priced like any credit (docs/audit.md).
+    *charged* holds the total, quantity and charge period of each earlier line of the cycle,
+    *before* their sum. A full refund reverses each line with a line of the opposite total and
+    the same quantity and period; a refund of the whole cycle in one line, where no single line
+    has the opposite total, is what the cycle charged so far. A line of the opposite total but
+    another quantity or period reverses nothing: it is priced like any credit (a conversion's
+    credit over the cycle's last two days may come to a charge's opposite) (docs/audit.md).
     """
     amount = line.total.amount
     if amount >= 0:
         return False
     back = amount.copy_negate()
-    if (back, line.quantity) in charged:
+    if (back, line.quantity, line.charge_start, line.charge_end) in charged:
         return True
-    return back == before and all(total != back for total, _ in charged)
+    return back == before and all(total != back for total, *_ in charged)
 
 
 def _eup_matches(given: Money, unit_price: Money, billing_days: int, cycle_days: int) -> bool:

@@ -76,8 +76,9 @@ class Cycles:
     days its own lines start cycles on; ``after_ends`` the days after its term ends;
     ``anchors`` every day its cycles may count from (coterminous subscriptions' included);
     ``shared`` those lent by subscriptions that only end a term on the same day, no line
-    tying them to this one (:func:`share_term_ends`); ``offset`` the months of a free trial
-    before the paid cycles; ``moves`` the reference ids of its ``convert`` and
+    tying them to this one (:func:`share_term_ends`); ``trials`` the months of a free trial
+    before the paid cycles, by the anchor they follow (a partial upgrade's source's included);
+    ``moves`` the reference ids of its ``convert`` and
     ``moveQuantity`` lines (a partial upgrade's pair share one); ``starts`` the file's index
     of cycle-opening lines (:func:`cycle_starts`).
     """
@@ -87,7 +88,7 @@ class Cycles:
     after_ends: tuple[dt.date, ...]
     term_ends: tuple[dt.date, ...]
     anchors: tuple[dt.date, ...]
-    offset: int
+    trials: Mapping[dt.date, int] = attrs.field(eq=False)
     moves: frozenset[str]
     starts: CycleStarts = attrs.field(eq=False)
     shared: tuple[dt.date, ...] = ()
@@ -108,7 +109,8 @@ class Cycles:
                     if line.charge_type.kind in OPENS:
                         start = day  # the line opens its cycle (a short one included)
                     end = add_months(anchor, n - (k - 1) * months) - DAY
-                    found.append(Period(max(start, self.anchor), end))
+                    if max(start, self.anchor) <= end:  # else the period check reports it
+                        found.append(Period(max(start, self.anchor), end))
                     break
         if found:
             # A prorated line runs to its cycle's end: below the full price, the cycle that
@@ -118,7 +120,7 @@ class Cycles:
             return ending[0] if prorated and ending else found[0]
         # Else the latest anchor on or before the day counts the cycles the line falls in.
         for anchor in sorted((a for a in self.anchors if a <= day), reverse=True):
-            offset = self.offset if anchor == self.anchor else 0
+            offset = self.trials.get(anchor, 0)
             cycle = _cycle_containing(anchor, months, day, offset)
             if cycle is not None:
                 return cycle
@@ -148,7 +150,7 @@ class Cycles:
         whole = [
             (anchor, n)
             for anchor, n in own
-            if (n - (self.offset if anchor == self.anchor else 0)) % line.term.months == 0
+            if (n - self.trials.get(anchor, 0)) % line.term.months == 0
         ]
         # The day after the end always reaches it: it counts only when no other anchor does.
         for grids in (whole, own + self._reaching(list(self.shared), end)):
@@ -196,27 +198,31 @@ def cycles_of(rows: Sequence[ReconRow], starts: CycleStarts) -> Cycles:
     for row in rows:
         line = row.line
         end = line.subscription_end if "end" in row.given else None
-        # A conversion keeping a term end an earlier line shows starts no term (a same-term
-        # upgrade keeps its cycles): its day is no anchor, though its grid may clamp onto the
-        # term end (2019-03-29 + 23 months is 2021-02-28, the day after the end 2021-02-27).
-        same_term = line.charge_type.kind is ChargeType.CONVERT and end in ends
-        if line.charge_type.kind in TERM_STARTS and line.total.amount > 0 and not same_term:
+        starts_term = line.total.amount > 0
+        if end is not None:
+            # A charge starts a term when it shows a new term end, even at price zero (a trial
+            # converted early to a free SKU: a `convert`, or a `renew` on the trial's last
+            # day). A conversion keeping a term end an earlier line shows starts none (a
+            # same-term upgrade keeps its cycles), though its day's grid may clamp onto the
+            # end (2019-03-29 + 23 months is 2021-02-28, the day after the end 2021-02-27).
+            starts_term = line.total.amount >= 0 and end not in ends
+        if line.charge_type.kind in TERM_STARTS and starts_term:
             anchors[line.charge_start] = None
         if end is not None:
             ends[end] = None
     own = tuple(anchors)
     after_ends = tuple(end + DAY for end in ends if end < dt.date.max)
     # Paid cycles of a free trial count from the anchor after the trial's months.
-    offset = 0
+    trials: dict[dt.date, int] = {}
     if "Trial" in first.product_qualifiers and first.charge_end >= anchor:
-        offset = months_between(start=anchor, end=first.charge_end + DAY)
+        trials[anchor] = months_between(start=anchor, end=first.charge_end + DAY)
     return Cycles(
         anchor=anchor,
         own=own,
         after_ends=after_ends,
         term_ends=tuple(ends),
         anchors=tuple(dict.fromkeys([*own, *after_ends])),
-        offset=offset,
+        trials=trials,
         moves=frozenset(
             row.line.reference_id
             for row in rows
@@ -246,12 +252,16 @@ def share_term_ends(subscriptions: Sequence[Cycles]) -> list[Cycles]:
     shared = []
     for sub in subscriptions:
         own = dict.fromkeys(sub.own)
+        trials = dict(sub.trials)
         for pair in (pair for ref in sorted(sub.moves) for pair in by_move[ref]):
             if not set(pair.term_ends).isdisjoint(sub.term_ends):
                 own.update(dict.fromkeys(pair.own))
+                trials = {**pair.trials, **trials}
         lent = [day for end in sub.term_ends for day in by_end[end] if day not in own]
         anchors = tuple(dict.fromkeys([*own, *lent, *sub.after_ends]))
-        shared.append(attrs.evolve(sub, anchors=anchors, shared=tuple(dict.fromkeys(lent))))
+        shared.append(
+            attrs.evolve(sub, anchors=anchors, shared=tuple(dict.fromkeys(lent)), trials=trials)
+        )
     return shared
 
 
