@@ -164,7 +164,7 @@ class Operations:
                 sub.set_sku(to, day)
             if quantity is not None:
                 sub.quantity = quantity
-                sub.full_total = None
+                sub.whole_line = None
         if renews and plan is None:
             # A new-commerce price is locked for a term; a renewal takes today's catalogue price.
             sub.set_sku(sub.sku, day)
@@ -288,7 +288,7 @@ class Operations:
         else:
             sub.take_seats(sub.quantity - event.quantity)
         sub.quantity = event.quantity
-        sub.full_total = None
+        sub.whole_line = None
         self.pricing.prorated(sub, kind, event.on, ref, credit=False)
 
     def schedule_change(self, sub: LiveSubscription, event: ScheduleChange) -> None:
@@ -364,7 +364,7 @@ class Operations:
         source.quantity = moved
         self.pricing.prorated(source, kind, event.on, ref, credit=True, rebill=target is None)
         source.quantity = left
-        source.full_total = None
+        source.whole_line = None
         if target is None:
             target = source.split(subscription_id=target_id, sku=new, seats=moved, on=event.on)
             self.book.subs[target_id] = target
@@ -375,4 +375,4 @@ class Operations:
             target.quantity = moved
             self.pricing.prorated(target, kind, event.on, ref, credit=False)
             target.quantity = wanted
-            target.full_total = None
+            target.whole_line = None

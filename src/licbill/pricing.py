@@ -13,15 +13,16 @@ effective unit prices and partial bases were measured too and dropped: within 3 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from functools import partial
 
 import attrs
 
-from ._calendar import inclusive_days, period_end
+from ._calendar import period_end
 from ._memo import Memo
-from .lines import Basis, ChargeLine, ChargeType, ChargeTypeName
+from .lines import Basis, ChargeLine, ChargeType, ChargeTypeName, unchecked_basis
 from .models import SkuKind
-from .money import Money
+from .money import Money, unchecked_money
 from .proration import Rounding, unchecked_effective_unit_price, unchecked_prorate
 from .rulebooks import Rulebook
 from .subscription import LiveSubscription
@@ -30,6 +31,28 @@ __all__ = ["Pricing"]
 
 _TRIAL = ("Trial",)
 _make_line = ChargeLine._make
+_new_line = tuple.__new__
+#: Where the fields a whole cycle's line does not share with the one before sit in a line.
+_DAY, _START, _END, _NAME, _REF, _TERM_END, _BASIS = map(
+    ChargeLine._fields.index,
+    (
+        "order_date",
+        "charge_start",
+        "charge_end",
+        "charge_type",
+        "reference_id",
+        "subscription_end",
+        "basis",
+    ),
+)
+
+
+def _effective_unit_price(amount: Decimal, currency: str, billing: int, cycle: int) -> Money:
+    return unchecked_effective_unit_price(unchecked_money(amount, currency), billing, cycle)
+
+
+def _whole_total(amount: Decimal, currency: str, quantity: int, *, rounding: Rounding) -> Money:
+    return unchecked_prorate(unchecked_money(amount, currency), quantity, 1, 1, rounding)
 
 
 def _whole_cycle_basis(start: dt.date, end: dt.date, *, rounding: Rounding) -> Basis:
@@ -47,23 +70,29 @@ class Pricing:
         self.trial_months = rulebook.trial_months
         self.out: list[ChargeLine] = []
         self.bases: Memo[Basis] = Memo(partial(_whole_cycle_basis, rounding=rounding))
+        # A prorated unit price depends on the price and the days alone, and a run asks for
+        # the same few again and again: without this table a run took ... times as long
+        # (bench/engine_ablation.py).
+        self.eups: Memo[Money] = Memo(_effective_unit_price)
+        # So does a whole cycle's total, on the price and the seats: without this table a run
+        # took ... times as long (bench/engine_ablation.py).
+        self.wholes: Memo[Money] = Memo(partial(_whole_total, rounding=rounding))
 
     def full_cycle(
         self, sub: LiveSubscription, name: ChargeTypeName, day: dt.date, ref: str
     ) -> None:
-        price = sub.price
         num, den = sub.share
+        if num == den and sub.sku.kind is not SkuKind.CUSTOM_METER:
+            self.whole_cycle(sub, name, day, ref)
+            return
+        price = sub.price
+        # A short cycle costs its share of the unit price (docs/operations.md); a custom-meter
+        # line is dated on its day (Pricing.line).
+        total = unchecked_prorate(price, sub.quantity, num, den, self.rounding)
+        eup = unchecked_effective_unit_price(price, num, den)
         if num == den:
-            total = sub.full_total
-            if total is None:
-                # A whole cycle costs the same each time, until the SKU or the quantity changes.
-                total = sub.full_total = unchecked_prorate(price, sub.quantity, 1, 1, self.rounding)
-            eup = price
             basis = self.bases[sub.cycle_start, sub.cycle_end]
         else:
-            # A short cycle costs its share of the unit price (docs/operations.md).
-            total = unchecked_prorate(price, sub.quantity, num, den, self.rounding)
-            eup = unchecked_effective_unit_price(price, num, den)
             basis = Basis(
                 cycle_start=sub.cycle_start,
                 cycle_days=den,
@@ -84,6 +113,45 @@ class Pricing:
             basis=basis,
         )
 
+    def whole_cycle(
+        self, sub: LiveSubscription, name: ChargeTypeName, day: dt.date, ref: str
+    ) -> None:
+        """Append the line of *sub*'s whole cycle: a renewal, a cycle charge, a purchase."""
+        # Until the SKU, its price or the seats change, a whole cycle's line differs from the
+        # one before only in its dates, charge type, reference and basis: the subscription
+        # keeps its fields (``whole_line``) and the line is a copy with those set. Building
+        # each line anew instead took ... times as long (bench/engine_ablation.py).
+        fields = sub.whole_line
+        start, end = sub.cycle_start, sub.cycle_end
+        basis = self.bases[start, end]
+        if fields is None:
+            price = sub.price
+            line = self.build(
+                sub,
+                name=name,
+                day=day,
+                start=start,
+                end=end,
+                unit_price=price,
+                eup=price,
+                total=self.wholes[price.amount, price.currency, sub.quantity],
+                description=self.descriptions.paid,
+                ref=ref,
+                basis=basis,
+            )
+            sub.whole_line = list(line)
+        else:
+            fields[_DAY] = day
+            fields[_START] = start
+            fields[_END] = end
+            fields[_NAME] = name
+            fields[_REF] = ref
+            fields[_TERM_END] = sub.term_end
+            fields[_BASIS] = basis
+            line = _new_line(ChargeLine, fields)
+        sub.cycle_lines.append(line)
+        self.out.append(line)
+
     def prorated(
         self,
         sub: LiveSubscription,
@@ -94,11 +162,13 @@ class Pricing:
         credit: bool,
         rebill: bool = False,
     ) -> None:
-        sku = sub.sku
-        cycle_days = inclusive_days(sub.cycle_start, sub.cycle_end)
+        end = sub.cycle_end.toordinal()
+        cycle_days = end - sub.cycle_start.toordinal() + 1
         # Custom-meter lines are at the full unit price (docs/lifecycle.md, custom-meter plans).
-        custom = sku.kind is SkuKind.CUSTOM_METER
-        billing_days = cycle_days if custom else inclusive_days(day, sub.cycle_end)
+        if sub.sku.kind is SkuKind.CUSTOM_METER:
+            billing_days = cycle_days
+        else:
+            billing_days = end - day.toordinal() + 1
         num, den = sub.share
         unit = "days"
         if num != den:
@@ -110,22 +180,16 @@ class Pricing:
         total = unchecked_prorate(
             price, sub.quantity, billing_days, cycle_days, rounding, -1 if credit else 1
         )
-        eup = unchecked_effective_unit_price(price, billing_days, cycle_days)
-        if credit and self.signed_credit_prices:
-            eup = -eup
-        reverses = None
+        eup = self.eups[price.amount, price.currency, billing_days, cycle_days]
+        reverses: tuple[str, ...] = ()
         if credit:
+            if self.signed_credit_prices:
+                eup = -eup
             # A credit reverses the newest charge of the cycle (docs/audit.md).
-            charged = (line for line in reversed(sub.cycle_lines) if line.total.amount > 0)
-            reverses = next(charged, None)
-        basis = Basis(
-            cycle_start=sub.cycle_start,
-            cycle_days=cycle_days,
-            billing_days=billing_days,
-            rounding=rounding,
-            reverses=() if reverses is None else (reverses.reference_id,),
-            unit=unit,
-        )
+            for line in reversed(sub.cycle_lines):
+                if line.total.amount > 0:
+                    reverses = (line.reference_id,)
+                    break
         self.line(
             sub,
             name=self.names[kind],
@@ -134,7 +198,9 @@ class Pricing:
             total=total,
             ref=ref,
             start=day,
-            basis=basis,
+            basis=unchecked_basis(
+                sub.cycle_start, cycle_days, billing_days, rounding, reverses, unit
+            ),
             rebill=rebill,
         )
 

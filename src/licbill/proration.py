@@ -104,7 +104,6 @@ def prorate(
 
 # The engines' hot paths below take arguments that are already validated (not in __all__).
 
-_POLICIES = {policy: (policy.scope is RoundingScope.PER_UNIT, policy.mode) for policy in Rounding}
 _EUP_SCALE = 10**EUP_PLACES
 _SCALES = {currency: 10**places for currency, places in MINOR_UNITS.items()}
 
@@ -119,9 +118,10 @@ def unchecked_prorate(
 ) -> Money:
     numerator, denominator = unit_price.amount.as_integer_ratio()
     currency = unit_price.currency
-    per_unit, mode = _POLICIES[rounding]
+    # The policy's own value, not a table keyed by it: an enum member hashes in Python.
+    scope, mode = rounding._value_
     scale = _SCALES[currency]
-    if per_unit:
+    if scope is RoundingScope.PER_UNIT:
         units = round_div(numerator * billing_days * scale, denominator * cycle_days, mode)
         units *= quantity
     else:
