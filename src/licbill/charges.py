@@ -17,6 +17,7 @@ from typing import Any, SupportsIndex, overload
 import attrs
 
 from ._calendar import period_end
+from ._collector import collector_paused
 from ._memo import Memo
 from .errors import (
     EventOrderError,
@@ -133,11 +134,14 @@ def charge_lines(events: Iterable[Event], *, through: dt.date, rulebook: Ruleboo
     bills them, and produces exactly the lines of this run followed by the new ones.
 
     Raises a :class:`~licbill.LicbillError` subclass naming the event for anything the rulebook
-    refuses (see :mod:`licbill.errors`); nothing is skipped silently.
+    refuses (see :mod:`licbill.errors`); nothing is skipped silently. The cyclic garbage
+    collector is paused while the lines pile up, and switched on again when the call returns
+    or raises, if it was on (docs/scale-out.md).
     """
     _check_run(through, rulebook)
     ordered = sorted(_checked_events(events), key=_event_day)
-    return ChargeLines(_Engine(rulebook, through, _purchase_dates(ordered)).run(iter(ordered)))
+    with collector_paused():
+        return ChargeLines(_Engine(rulebook, through, _purchase_dates(ordered)).run(iter(ordered)))
 
 
 def iter_charge_lines(
@@ -233,7 +237,8 @@ def continue_charge_lines(
             )
     engine = _Engine(rulebook, through, _purchase_dates(ordered))
     engine.restore(state)
-    lines = ChargeLines(engine.run(iter(ordered)))
+    with collector_paused():
+        lines = ChargeLines(engine.run(iter(ordered)))
     return lines, engine.snapshot()
 
 
@@ -371,8 +376,9 @@ class _Engine:
                     operations.boundary(sub, day)
             todays = per_sub.get(sub_id)
             if todays is not None:
-                # A purchase always comes first among one subscription's events of one day.
-                todays.sort(key=_not_a_purchase)
+                if len(todays) > 1:
+                    # A purchase always comes first among one subscription's events of one day.
+                    todays.sort(key=_not_a_purchase)
                 for event in todays:
                     operations.apply(event)
         if self.pricing.out:

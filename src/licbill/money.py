@@ -128,12 +128,16 @@ def amount_of(units: int, places: int) -> Decimal:
     limit = _UNIT_LIMITS[places]
     if not -limit < units < limit:
         raise _too_big(units if places == 0 else f"{_short(units)} units of 10**-{places}")
-    return Decimal(units).scaleb(-places, context=_ctx())
+    return Decimal(units).scaleb(_SHIFTS[places], _ctx())
 
 
 #: ``10 ** (MAX_AMOUNT_DIGITS + places)`` for each number of places: computed once, not per
 #: amount (every prorated line calls :func:`amount_of`).
 _UNIT_LIMITS: Final = tuple(10 ** (MAX_AMOUNT_DIGITS + places) for places in range(MAX_PLACES + 1))
+#: ``-places`` as a Decimal for each number of places: ``scaleb`` converts an int exponent on
+#: every call (``python -m timeit`` of ``amount_of(123456, 2)``: 0.51 us with it, 0.36 us
+#: without).
+_SHIFTS: Final = tuple(Decimal(-places) for places in range(MAX_PLACES + 1))
 
 
 #: Minor units (digits after the decimal point) of every ISO 4217 currency babel knows.
@@ -164,17 +168,22 @@ class RoundingMode(enum.Enum):
     HALF_EVEN = "half-even"
 
 
+# Members looked up once: an enum class's attribute lookup is the slow kind.
+_DOWN = RoundingMode.DOWN
+_HALF_UP = RoundingMode.HALF_UP
+
+
 def round_div(numerator: int, denominator: int, mode: RoundingMode) -> int:
     """Divide two non-negative integers, rounding the quotient with *mode*; exact, no floats."""
     quotient, remainder = divmod(numerator, denominator)
-    if mode is RoundingMode.DOWN or remainder == 0:
+    if mode is _DOWN or remainder == 0:
         return quotient
     twice = 2 * remainder
     if twice > denominator:
         return quotient + 1
     if twice < denominator:
         return quotient
-    if mode is RoundingMode.HALF_UP:
+    if mode is _HALF_UP:
         return quotient + 1
     return quotient + (quotient & 1)
 
@@ -369,10 +378,17 @@ def unchecked_money(amount: Decimal, currency: str) -> Money:
     For licbill's own hot paths (proration, sums of Money), never for outside input: it trusts
     that *amount* is a Decimal in the supported range and *currency* an ISO 4217 code.
     """
-    money = object.__new__(Money)
-    object.__setattr__(money, "amount", amount)
-    object.__setattr__(money, "currency", currency)
+    money = _new_money(Money)
+    _set_amount(money, amount)
+    _set_currency(money, currency)
     return money
+
+
+# The slots' own setters, past the frozen class's __setattr__ (``python -m timeit`` of
+# ``unchecked_money``: 0.18 us, where object.__setattr__ took 0.35 us).
+_new_money = object.__new__
+_set_amount = Money.amount.__set__  # type: ignore[attr-defined]
+_set_currency = Money.currency.__set__  # type: ignore[attr-defined]
 
 
 def total(monies: Iterable[Money], *, currency: str | None = None) -> Money:

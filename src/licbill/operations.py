@@ -115,9 +115,10 @@ class Operations:
         self.pricing = pricing
         self.ends = ends
         self.names = rulebook.spellings
-        # The two spellings of nearly every boundary line, looked up once for the run.
+        # The spellings of nearly every line, looked up once for the run.
         self.renew_name = self.names[ChargeType.RENEW]
         self.cycle_name = self.names[ChargeType.CYCLE_CHARGE]
+        self.new_name = self.names[ChargeType.NEW]
 
     def boundary(self, sub: LiveSubscription, day: dt.date) -> None:
         """Cross the boundary at the end of *sub*'s cycle, which ended the day before *day*."""
@@ -252,7 +253,7 @@ class Operations:
         if sub.trial:
             self.pricing.out.append(self.pricing.trial_line(sub, ChargeType.NEW, event.on, ref))
         else:
-            self.pricing.full_cycle(sub, self.names[ChargeType.NEW], event.on, ref)
+            self.pricing.full_cycle(sub, self.new_name, event.on, ref)
 
     def cancel(self, sub: LiveSubscription, event: Cancel) -> None:
         ref = sub.reference(event)

@@ -30,6 +30,8 @@ from .subscription import LiveSubscription
 __all__ = ["Pricing"]
 
 _TRIAL = ("Trial",)
+# Members looked up once: an enum class's attribute lookup is the slow kind.
+_CUSTOM_METER = SkuKind.CUSTOM_METER
 _make_line = ChargeLine._make
 _new_line = tuple.__new__
 #: Where the fields a whole cycle's line does not share with the one before sit in a line.
@@ -47,8 +49,11 @@ _DAY, _START, _END, _NAME, _REF, _TERM_END, _BASIS = map(
 )
 
 
-def _effective_unit_price(amount: Decimal, currency: str, billing: int, cycle: int) -> Money:
-    return unchecked_effective_unit_price(unchecked_money(amount, currency), billing, cycle)
+def _effective_unit_price(
+    amount: Decimal, currency: str, billing: int, cycle: int, negative: bool
+) -> Money:
+    eup = unchecked_effective_unit_price(unchecked_money(amount, currency), billing, cycle)
+    return -eup if negative else eup
 
 
 def _whole_total(amount: Decimal, currency: str, quantity: int, *, rounding: Rounding) -> Money:
@@ -82,7 +87,7 @@ class Pricing:
         self, sub: LiveSubscription, name: ChargeTypeName, day: dt.date, ref: str
     ) -> None:
         num, den = sub.share
-        if num == den and sub.sku.kind is not SkuKind.CUSTOM_METER:
+        if num == den and sub.sku.kind is not _CUSTOM_METER:
             self.whole_cycle(sub, name, day, ref)
             return
         price = sub.price
@@ -165,10 +170,8 @@ class Pricing:
         end = sub.cycle_end.toordinal()
         cycle_days = end - sub.cycle_start.toordinal() + 1
         # Custom-meter lines are at the full unit price (docs/lifecycle.md, custom-meter plans).
-        if sub.sku.kind is SkuKind.CUSTOM_METER:
-            billing_days = cycle_days
-        else:
-            billing_days = end - day.toordinal() + 1
+        custom = sub.sku.kind is _CUSTOM_METER
+        billing_days = cycle_days if custom else end - day.toordinal() + 1
         num, den = sub.share
         unit = "days"
         if num != den:
@@ -180,11 +183,11 @@ class Pricing:
         total = unchecked_prorate(
             price, sub.quantity, billing_days, cycle_days, rounding, -1 if credit else 1
         )
-        eup = self.eups[price.amount, price.currency, billing_days, cycle_days]
+        # Credit lines show the unit price negative under some rulebooks.
+        negative = credit and self.signed_credit_prices
+        eup = self.eups[price.amount, price.currency, billing_days, cycle_days, negative]
         reverses: tuple[str, ...] = ()
         if credit:
-            if self.signed_credit_prices:
-                eup = -eup
             # A credit reverses the newest charge of the cycle (docs/audit.md).
             for line in reversed(sub.cycle_lines):
                 if line.total.amount > 0:
@@ -264,7 +267,7 @@ class Pricing:
         """Append the paid line of *sub* in its current state (built by :meth:`build`)."""
         sku = sub.sku
         texts = self.descriptions
-        if sku.kind is SkuKind.CUSTOM_METER:
+        if sku.kind is _CUSTOM_METER:
             start = end = day
             description = texts.custom_meter_rebill if rebill else texts.custom_meter
         else:

@@ -105,6 +105,8 @@ def prorate(
 # The engines' hot paths below take arguments that are already validated (not in __all__).
 
 _EUP_SCALE = 10**EUP_PLACES
+_PER_UNIT = RoundingScope.PER_UNIT
+_HALF_EVEN = RoundingMode.HALF_EVEN
 _SCALES = {currency: 10**places for currency, places in MINOR_UNITS.items()}
 
 
@@ -121,7 +123,7 @@ def unchecked_prorate(
     # The policy's own value, not a table keyed by it: an enum member hashes in Python.
     scope, mode = rounding._value_
     scale = _SCALES[currency]
-    if scope is RoundingScope.PER_UNIT:
+    if scope is _PER_UNIT:
         units = round_div(numerator * billing_days * scale, denominator * cycle_days, mode)
         units *= quantity
     else:
@@ -137,9 +139,7 @@ def unchecked_effective_unit_price(unit_price: Money, billing_days: int, cycle_d
     if billing_days == cycle_days:
         return unit_price
     numerator, denominator = unit_price.amount.as_integer_ratio()
-    units = round_div(
-        numerator * billing_days * _EUP_SCALE, denominator * cycle_days, RoundingMode.HALF_EVEN
-    )
+    units = round_div(numerator * billing_days * _EUP_SCALE, denominator * cycle_days, _HALF_EVEN)
     return unchecked_money(amount_of(units, EUP_PLACES), unit_price.currency)
 
 
