@@ -558,28 +558,10 @@ def _line(
     total: Money,
     inputs: _Source,
 ) -> InvoiceLine:
-    # A line made by monthly_invoice keeps what it was counted from, for explain(). Its
-    # fields are set through their slots: InvoiceLine has no validators or converters to run,
-    # and the frozen class's __init__ looks each field up by name through object.__setattr__,
-    # 1.77 us a line against 0.54 (timeit, six lines an invoice in
-    # `python bench/billing_run.py --workspaces 1000`); there, monthly_invoice MONTH_END went
-    # from 0.87, 0.89, 0.84 to 0.90, 0.87, 0.87 of the hand-loop floor (invoice_counts and
-    # floor_counts, best of 7 interleaved runs each: within the machine's noise).
-    line = _NEW_LINE(InvoiceLine)
-    _SET_PRODUCT(line, product)
-    _SET_KIND(line, kind)
-    _SET_QUANTITY(line, quantity)
-    _SET_PRICE(line, price)
-    _SET_TOTAL(line, total)
-    _SET_SOURCE(line, inputs)
+    # A line made by monthly_invoice keeps what it was counted from, for explain().
+    line = InvoiceLine(product, kind, quantity, price, total)
+    object.__setattr__(line, "_source", inputs)
     return line
-
-
-_NEW_LINE = object.__new__
-# Every field, in the order InvoiceLine declares them (a field added there fails here).
-_SET_PRODUCT, _SET_KIND, _SET_QUANTITY, _SET_PRICE, _SET_TOTAL, _SET_SOURCE = (
-    getattr(InvoiceLine, field.name).__set__ for field in attrs.fields(InvoiceLine)
-)
 
 
 def _month_end_only(
