@@ -13,8 +13,6 @@ licbill runs it and with one trick at a time undone:
   instead of copying the subscription's ``whole_line`` with the changing fields set;
 - keyword line builder: ``Pricing.build`` calls ``ChargeLine(...)`` with keywords instead of
   ``ChargeLine._make`` over a tuple in field order;
-- checked bases: a prorated line's ``Basis`` through its checking constructor instead of
-  ``unchecked_basis``;
 - formatted references: each generated reference formatted (``f"{id}-{n:04}"``) instead of
   looked up;
 - chained batches: ``_Engine.run`` hands the day's batches on through ``itertools.chain``
@@ -40,7 +38,7 @@ from typing import Any
 
 import licbill as lb
 import lifecycle
-from licbill import _memo, charges, lines, pricing, subscription
+from licbill import _memo, charges, pricing, subscription
 from licbill._calendar import period_end
 
 
@@ -70,7 +68,6 @@ _build = pricing.Pricing.build
 _whole_cycle = pricing.Pricing.whole_cycle
 _run = charges._Engine.run
 _reference = subscription.LiveSubscription.reference
-_unchecked_basis = lines.unchecked_basis
 
 
 def pricing_init(self: pricing.Pricing, rulebook: lb.Rulebook) -> None:
@@ -139,20 +136,6 @@ def whole_cycle(self: pricing.Pricing, sub: Any, name: Any, day: dt.date, ref: s
     self.out.append(line)
 
 
-def unchecked_basis(*args: Any) -> lb.Basis:
-    if "basis" not in OFF:
-        return _unchecked_basis(*args)
-    start, cycle_days, billing_days, rounding, reverses, unit = args
-    return lb.Basis(
-        cycle_start=start,
-        cycle_days=cycle_days,
-        billing_days=billing_days,
-        rounding=rounding,
-        reverses=reverses,
-        unit=unit,
-    )
-
-
 def reference(self: Any, event: lb.Event | None) -> str:
     if "reference" not in OFF:
         return _reference(self, event)
@@ -182,7 +165,6 @@ def patch() -> None:
     charges._Engine.__init__ = engine_init  # type: ignore[method-assign]
     pricing.Pricing.build = staticmethod(build)  # type: ignore[method-assign,assignment]
     pricing.Pricing.whole_cycle = whole_cycle  # type: ignore[method-assign]
-    pricing.unchecked_basis = unchecked_basis
     subscription.LiveSubscription.reference = reference  # type: ignore[method-assign]
     charges._Engine.run = run  # type: ignore[method-assign]
     charges.collector_paused = collector_paused
@@ -196,7 +178,6 @@ LAZY = {
     "no whole-total memo": {"wholes"},
     "whole lines built anew": {"whole"},
     "keyword line builder": {"make"},
-    "checked bases": {"basis"},
     "formatted references": {"reference"},
     "chained batches": {"chain"},
 }

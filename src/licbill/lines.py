@@ -113,35 +113,6 @@ class Basis:
         raise InvalidTypeError(f"reverses must be a tuple of reference ids, not {self.reverses!r}")
 
 
-_new = object.__new__
-_set = object.__setattr__
-
-
-def unchecked_basis(
-    cycle_start: dt.date,
-    cycle_days: int,
-    billing_days: int,
-    rounding: Rounding,
-    reverses: tuple[str, ...],
-    unit: str,
-) -> Basis:
-    """A :class:`Basis` of values already known valid, skipping the checks (``refund`` false).
-
-    For licbill's engines, which build one for every prorated line, never for outside input:
-    with the checked constructor instead a run took ... times as long
-    (bench/engine_ablation.py).
-    """
-    basis = _new(Basis)
-    _set(basis, "cycle_start", cycle_start)
-    _set(basis, "cycle_days", cycle_days)
-    _set(basis, "billing_days", billing_days)
-    _set(basis, "rounding", rounding)
-    _set(basis, "reverses", reverses)
-    _set(basis, "refund", False)
-    _set(basis, "unit", unit)
-    return basis
-
-
 class ChargeLine(NamedTuple):
     """One row of the reconciliation file. Lines are never edited; changes are new lines.
 
