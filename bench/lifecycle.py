@@ -117,7 +117,9 @@ def eager_run(stream: list[lb.Event], months: int) -> int:
 
 def eager_run_without_collector(stream: list[lb.Event], months: int) -> int:
     """``charge_lines`` with the cyclic garbage collector off, as a caller may choose for a
-    batch run (licbill never touches the collector: it is the process's, not the run's)."""
+    batch run. ``charge_lines`` pauses the collector itself while it keeps its lines; when it
+    switches it on again, the first pass goes over every line it kept, which a caller who keeps
+    the collector off does not pay."""
     gc.disable()
     try:
         return eager_run(stream, months)
