@@ -670,3 +670,35 @@ def test_a_run_with_a_target_renewed_in_its_sources_turn_merges_back_unchanged()
     events = _upgrade_into_a_target_renewing_that_day()
     lines = lb.charge_lines(events, through=D(2024, 3, 10), rulebook=NC)
     assert lb.merge_charge_lines(lines) == lines
+
+
+def test_a_whole_cycle_change_shows_each_price_as_its_sku_writes_it() -> None:
+    """Equal prices written alike or not ("12.5", "12.50") keep their own form on every line."""
+    short = lb.Sku.annual(
+        id="short", name="Short", unit_price=lb.Money("12.5", "USD"), billing=lb.Billing.MONTHLY
+    )
+    padded = attrs.evolve(short, id="padded", unit_price=lb.Money("12.50", "USD"))
+    events = [
+        lb.Purchase(subscription_id="S1", on=D(2024, 1, 1), sku=short, quantity=2),
+        lb.Purchase(subscription_id="S2", on=D(2024, 1, 1), sku=padded, quantity=2),
+        # On the first day of a cycle: the change's lines are priced for the whole cycle.
+        lb.ChangeQuantity(subscription_id="S1", on=D(2024, 2, 1), quantity=3),
+        lb.ChangeQuantity(subscription_id="S2", on=D(2024, 2, 1), quantity=3),
+    ]
+    lines = lb.charge_lines(events, through=D(2024, 2, 1), rulebook=NC)
+    shown = [(line.subscription_id, str(line.effective_unit_price)) for line in lines]
+    assert shown == [
+        ("S1", "12.5 USD"),
+        ("S2", "12.50 USD"),
+        ("S1", "12.5 USD"),
+        ("S1", "-12.5 USD"),
+        ("S1", "12.5 USD"),
+        ("S2", "12.50 USD"),
+        ("S2", "-12.50 USD"),
+        ("S2", "12.50 USD"),
+    ]
+    assert [line.total for line in lines][-3:] == [
+        lb.Money("25.00", "USD"),
+        lb.Money("-25.00", "USD"),
+        lb.Money("37.50", "USD"),
+    ]

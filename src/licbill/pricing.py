@@ -186,9 +186,13 @@ class Pricing:
         total = unchecked_prorate(
             price, sub.quantity, billing_days, cycle_days, rounding, -1 if credit else 1
         )
-        # Credit lines show the unit price negative under some rulebooks.
+        # Credit lines show the unit price negative under some rulebooks. A whole cycle's
+        # unit price is the price itself, as written ("12.5" and "12.50" are equal keys).
         negative = credit and self.signed_credit_prices
-        eup = self.eups[price.amount, price.currency, billing_days, cycle_days, negative]
+        if billing_days == cycle_days:
+            eup = -price if negative else price
+        else:
+            eup = self.eups[price.amount, price.currency, billing_days, cycle_days, negative]
         reverses: tuple[str, ...] = ()
         if credit:
             # A credit reverses the newest charge of the cycle (docs/audit.md).
