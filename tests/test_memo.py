@@ -1,16 +1,24 @@
-"""licbill._memo: a pure function's results remembered for one run."""
+"""licbill._memo: a pure function's results remembered for one run, and what the engine
+remembers changing no line."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
+from unittest import mock
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import licbill as lb
 from licbill._calendar import period_end
 from licbill._memo import Memo
 from licbill.errors import OutOfCalendarError
+from licbill.pricing import Pricing
+from licbill.strategies import event_histories
+from licbill.subscription import LiveSubscription
 
 
 def test_a_repeat_is_answered_without_calling_again() -> None:
@@ -57,3 +65,37 @@ def test_cycle_ends_from_the_memo_equal_the_arithmetic(asks: list[tuple[dt.date,
     memo = Memo(period_end, limit=7)
     for anchor, months in asks:
         assert memo[anchor, months] == period_end(anchor, months)
+
+
+def _forgetful(memo: Memo[Any], key: tuple[Any, ...]) -> Any:
+    return memo.function(*key)
+
+
+def _built_anew(
+    whole_cycle: Callable[..., None],
+) -> Callable[..., None]:
+    def build_each(pricing: Pricing, sub: LiveSubscription, *args: Any) -> None:
+        sub.whole_line = None
+        whole_cycle(pricing, sub, *args)
+
+    return build_each
+
+
+@settings(max_examples=100)
+@given(
+    events=event_histories(subscriptions=st.integers(1, 4)),
+    rulebook=st.sampled_from([lb.rulebooks.NEW_COMMERCE, lb.rulebooks.MARKETPLACE_2019]),
+)
+def test_the_run_tables_and_copied_lines_change_no_line(
+    events: tuple[lb.Event, ...], rulebook: lb.Rulebook
+) -> None:
+    """A run whose tables remember nothing and whose whole lines are built anew gives the same
+    lines, field for field, in the same written form, with the same bases."""
+    through = max(event.on for event in events) + dt.timedelta(days=400)
+    lines = lb.charge_lines(events, through=through, rulebook=rulebook)
+    with (
+        mock.patch.object(Memo, "__getitem__", _forgetful),
+        mock.patch.object(Pricing, "whole_cycle", _built_anew(Pricing.whole_cycle)),
+    ):
+        plain = lb.charge_lines(events, through=through, rulebook=rulebook)
+    assert [repr(line) for line in lines] == [repr(line) for line in plain]
