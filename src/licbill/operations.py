@@ -165,7 +165,6 @@ class Operations:
                 sub.set_sku(to, day)
             if quantity is not None:
                 sub.quantity = quantity
-                sub.whole_line = None
         if renews and plan is None:
             # A new-commerce price is locked for a term; a renewal takes today's catalogue price.
             sub.set_sku(sub.sku, day)
@@ -289,7 +288,6 @@ class Operations:
         else:
             sub.take_seats(sub.quantity - event.quantity)
         sub.quantity = event.quantity
-        sub.whole_line = None
         self.pricing.prorated(sub, kind, event.on, ref, credit=False)
 
     def schedule_change(self, sub: LiveSubscription, event: ScheduleChange) -> None:
@@ -365,7 +363,6 @@ class Operations:
         source.quantity = moved
         self.pricing.prorated(source, kind, event.on, ref, credit=True, rebill=target is None)
         source.quantity = left
-        source.whole_line = None
         if target is None:
             target = source.split(subscription_id=target_id, sku=new, seats=moved, on=event.on)
             self.book.subs[target_id] = target
@@ -376,4 +373,3 @@ class Operations:
             target.quantity = moved
             self.pricing.prorated(target, kind, event.on, ref, credit=False)
             target.quantity = wanted
-            target.whole_line = None

@@ -21,7 +21,7 @@ from functools import partial
 
 import attrs
 
-from ._calendar import period_end
+from ._calendar import inclusive_days, period_end
 from ._memo import Memo
 from .lines import Basis, ChargeLine, ChargeType, ChargeTypeName
 from .models import SkuKind
@@ -33,17 +33,19 @@ from .subscription import LiveSubscription
 __all__ = ["Pricing"]
 
 _TRIAL = ("Trial",)
-# Members looked up once: an enum class's attribute lookup is the slow kind.
+# Members looked up once, as in licbill.money.
 _CUSTOM_METER = SkuKind.CUSTOM_METER
 _make_line = ChargeLine._make
 _new_line = tuple.__new__
-#: Where the fields a whole cycle's line does not share with the one before sit in a line.
-_DAY, _START, _END, _NAME, _REF, _TERM_END, _BASIS = map(
+#: Where the fields a whole cycle's line does not share with the one before sit in a line (and
+#: its seats, which say whether the copy still holds).
+_DAY, _START, _END, _QUANTITY, _NAME, _REF, _TERM_END, _BASIS = map(
     ChargeLine._fields.index,
     (
         "order_date",
         "charge_start",
         "charge_end",
+        "quantity",
         "charge_type",
         "reference_id",
         "subscription_end",
@@ -128,11 +130,14 @@ class Pricing:
         # Until the SKU, its price or the seats change, a whole cycle's line differs from the
         # one before only in its dates, charge type, reference and basis: the subscription
         # keeps its fields (``whole_line``) and the line is a copy with those set. Building
-        # each line anew instead: 1.06 to 1.07 (mixed), 1.45 to 1.51 (steady).
+        # each line anew instead: 1.06 to 1.07 (mixed), 1.45 to 1.51 (steady). The other
+        # fields follow from the subscription's id, start and customer (never changed), its
+        # SKU and price (LiveSubscription.set_sku drops the copy when either changes) and its
+        # seats, checked here.
         fields = sub.whole_line
         start, end = sub.cycle_start, sub.cycle_end
         basis = self.bases[start, end]
-        if fields is None:
+        if fields is None or fields[_QUANTITY] != sub.quantity:
             price = sub.price
             line = self.build(
                 sub,
@@ -170,11 +175,10 @@ class Pricing:
         credit: bool,
         rebill: bool = False,
     ) -> None:
-        end = sub.cycle_end.toordinal()
-        cycle_days = end - sub.cycle_start.toordinal() + 1
+        cycle_days = inclusive_days(sub.cycle_start, sub.cycle_end)
         # Custom-meter lines are at the full unit price (docs/lifecycle.md, custom-meter plans).
         custom = sub.sku.kind is _CUSTOM_METER
-        billing_days = cycle_days if custom else end - day.toordinal() + 1
+        billing_days = cycle_days if custom else inclusive_days(day, sub.cycle_end)
         num, den = sub.share
         unit = "days"
         if num != den:

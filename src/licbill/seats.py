@@ -284,7 +284,11 @@ def _holders(
             ]
         )
     except KeyError:  # a group not given: the first active user in such a set is named
-        culprit = next(u for u in users if u.status is _ACTIVE and not u.groups <= groups.keys())
+        culprit = next(
+            (u for u in users if u.status is _ACTIVE and not u.groups <= groups.keys()), None
+        )
+        if culprit is None:
+            raise
         return Counter([_unknown_group(culprit.modules, culprit.groups, groups, everyone)])
 
 

@@ -331,26 +331,29 @@ class LiveSubscription:
     def enter_next(self) -> bool:
         """Enter the cycle after the current one; True when it starts a new term."""
         try:
-            # The next cycle starts the day after this one ends, computed from the anchor.
-            start = self.cycle_start = self.cycle_end + _ONE_DAY
-            months = self.next_months
-            renews = start > self.term_end
-            if renews:
-                self.term_start = start
-                self.term_end_months = months + self.term_months
-                self.term_end = self.ends[self.anchor, self.term_end_months]
-            # Cycles are aligned to the term's start: after a billing-plan change the first
-            # annual cycle runs to the end of the billing year (docs/operations.md).
-            last = self.term_end_months
-            step = self.cycle_months
-            first = last - self.term_months
-            end_months = first + ((months - first) // step + 1) * step
-            if end_months > last:
-                end_months = last
-            self.next_months = end_months
-            self.cycle_end = self.ends[self.anchor, end_months]
+            return self.next_cycle()
         except (OutOfCalendarError, OverflowError) as error:
             raise self.past_calendar(error) from None
+
+    def next_cycle(self) -> bool:
+        # The next cycle starts the day after this one ends, which was computed from the anchor.
+        start = self.cycle_start = self.cycle_end + _ONE_DAY
+        months = self.next_months
+        renews = start > self.term_end
+        if renews:
+            self.term_start = start
+            self.term_end_months = months + self.term_months
+            self.term_end = self.ends[self.anchor, self.term_end_months]
+        # Cycles are aligned to the term's start: after a billing-plan change the first annual
+        # cycle runs to the end of the billing year (docs/operations.md).
+        last = self.term_end_months
+        step = self.cycle_months
+        first = last - self.term_months
+        end_months = first + ((months - first) // step + 1) * step
+        if end_months > last:
+            end_months = last
+        self.next_months = end_months
+        self.cycle_end = self.ends[self.anchor, end_months]
         self.share = (end_months - months, step)
         self.cycle_lines.clear()
         return renews
