@@ -19,9 +19,16 @@ from arrow_months import month_end_rows  # noqa: E402 (after the extra's skip)
 
 
 def rechunked(table: Any, order: list[int], chunk: int) -> Any:
-    """*table*'s rows in *order*, in record batches of *chunk* rows."""
+    """*table*'s rows in *order*, in record batches of *chunk* rows (0: one offset chunk)."""
     taken = table.take(pa.array(order, pa.int64()))
+    if not chunk:
+        return offset_chunk(taken)
     return pa.Table.from_batches(taken.to_batches(max_chunksize=chunk), schema=table.schema)
+
+
+def offset_chunk(table: Any) -> Any:
+    """*table* in one chunk per column that starts past the front of its buffers."""
+    return pa.concat_tables([table, table]).combine_chunks().slice(table.num_rows)
 
 
 def empty_lists_as_nulls(table: Any, name: str) -> Any:
@@ -40,16 +47,18 @@ def empty_lists_as_nulls(table: Any, name: str) -> Any:
 def test_count_month_end_ignores_row_order_and_chunks(
     months: list[Any], data: st.DataObject, per_module: bool
 ) -> None:
-    """Users in any order and chunking, empty lists as nulls, each module counted apart or
-    packed: the same counts as count_seats."""
+    """Users in any order and chunking (one chunk past its buffers' front too), empty lists
+    as nulls, each module counted apart or packed: the same counts as count_seats."""
     entries, expected = month_end_rows(months)
     workspaces, users, groups = arrow.directory_tables(entries)
     order = data.draw(st.permutations(range(users.num_rows)))
-    users = rechunked(users, list(order), data.draw(st.integers(1, 8)))
+    if data.draw(st.booleans()):
+        workspaces = offset_chunk(workspaces)
+    users = rechunked(users, list(order), data.draw(st.integers(0, 8)))
     if data.draw(st.booleans()):
         users = empty_lists_as_nulls(empty_lists_as_nulls(users, "modules"), "groups")
     group_order = data.draw(st.permutations(range(groups.num_rows)))
-    groups = rechunked(groups, list(group_order), data.draw(st.integers(1, 8)))
+    groups = rechunked(groups, list(group_order), data.draw(st.integers(0, 8)))
     with pytest.MonkeyPatch.context() as patch:
         if per_module:  # every row counts as long enough to carry out of a packed field
             patch.setattr(arrow, "_PACKED_BELOW", 1)
