@@ -281,8 +281,9 @@ class _Engine:
         self.book = Book(purchased or {})
         self.pricing = Pricing(rulebook)
         # Every subscription of the run shares the table of cycle ends (licbill._memo): without
-        # it a run took 1.07 to 1.13 (mixed), 1.44 to 1.46 (steady) times as long (two runs of
-        # ``python bench/engine_ablation.py --subscriptions 3000``, 2026-11-23).
+        # it a run took 1.08 to 1.17 (mixed), 1.20 to 1.33 (steady) times as long (two runs of
+        # ``python bench/engine_ablation.py --subscriptions 3000``; with 20,000, 1.25 and 1.28;
+        # 2026-11-23).
         self.ends: Memo[dt.date] = Memo(period_end)
         self.operations = Operations(rulebook, book=self.book, pricing=self.pricing, ends=self.ends)
 

@@ -6,11 +6,11 @@ that reverses each line of the cycle (docs/operations.md), and the zero-amount l
 trial (docs/lifecycle.md). Every subscription renewing into a cycle with the same first and
 last day shares that cycle's basis, so those bases come from a :class:`Memo` table for the run,
 and so do prorated unit prices and whole cycles' totals. Each figure below is the time of a run
-without the trick, as a multiple of the run with it, in two runs of ``python
-bench/engine_ablation.py --subscriptions 3000`` on 2026-11-23 (mixed and steady workloads).
-Memo tables for prorated totals and partial bases were measured too and dropped (within 3 %
-either way), and so was building a prorated line's basis unchecked (0.95 and 1.09 of the time:
-within the noise).
+without the trick, as a multiple of the run with it, for the mixed and the steady workload: two
+runs of ``python bench/engine_ablation.py --subscriptions 3000`` and, in brackets, one with
+``--subscriptions 20000`` (2026-11-23). Memo tables for prorated totals and partial bases
+were measured too and dropped (within 3 % either way), and so was building a prorated line's
+basis unchecked (0.95 and 1.09 of the time: within the noise).
 """
 
 from __future__ import annotations
@@ -79,13 +79,14 @@ class Pricing:
         self.signed_credit_prices = rulebook.signed_credit_prices
         self.trial_months = rulebook.trial_months
         self.out: list[ChargeLine] = []
-        # Without this table: 1.36 to 1.47 (mixed), 1.81 to 1.85 (steady).
+        # Without this table: 1.30 to 1.38 and 1.55 to 1.69 (1.47, 1.52).
         self.bases: Memo[Basis] = Memo(partial(_whole_cycle_basis, rounding=rounding))
         # A prorated unit price depends on the price, the days and the sign alone, and a run
-        # asks for the same few again and again: without this table, 1.10 to 1.11 (mixed).
+        # asks for the same few again and again: without this table, 1.07 to 1.14 on the mixed
+        # workload (1.09); the steady one has no prorated lines.
         self.eups: Memo[Money] = Memo(_effective_unit_price)
-        # So does a whole cycle's total, on the price and the seats: without this table, 1.11
-        # to 1.34 (mixed), 1.09 to 1.16 (steady).
+        # So does a whole cycle's total, on the price and the seats: without this table, 1.16
+        # and 1.07 to 1.15 (1.08, 1.10).
         self.wholes: Memo[Money] = Memo(partial(_whole_total, rounding=rounding))
 
     def full_cycle(
@@ -130,7 +131,7 @@ class Pricing:
         # Until the SKU, its price or the seats change, a whole cycle's line differs from the
         # one before only in its dates, charge type, reference and basis: the subscription
         # keeps its fields (``whole_line``) and the line is a copy with those set. Building
-        # each line anew instead: 1.06 to 1.07 (mixed), 1.45 to 1.51 (steady). The other
+        # each line anew instead: 1.10 and 1.20 to 1.29 (0.99, 1.29). The other
         # fields follow from the subscription's id, start and customer (never changed), its
         # SKU and price (LiveSubscription.set_sku drops the copy when either changes) and its
         # seats, checked here.
@@ -324,8 +325,9 @@ class Pricing:
         """The one builder of an engine line: *sub*'s SKU, seats, term and customer with the
         given charge; the other fields are the caller's."""
         sku = sub.sku
-        # Positional, in ChargeLine's field order: with the keyword call instead, 1.01 to 1.08
-        # (mixed), 1.11 to 1.16 (steady) (bench/engine_ablation.py, as above).
+        # Positional, in ChargeLine's field order: with the keyword call instead, 1.05 to 1.12
+        # and 1.00 (1.04, 0.98), as in the module's docstring; a whole cycle's line is mostly
+        # a copy (whole_cycle), so the event lines gain most.
         return _make_line(
             (
                 sub.id,

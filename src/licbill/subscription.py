@@ -377,7 +377,7 @@ class LiveSubscription:
         refs = self.refs = self.refs + 1
         if event is not None and event.event_id is not None:
             return event.event_id
-        # Looked up, not formatted: formatting each made a run take 1.10 to 1.13 (mixed) and
-        # 1.19 to 1.23 (steady) times as long (two runs of ``python bench/engine_ablation.py
-        # --subscriptions 3000``, 2026-11-23).
+        # Looked up, not formatted: formatting each made a run take 1.08 to 1.14 (mixed) and
+        # 1.07 to 1.11 (steady) times as long (two runs of ``python bench/engine_ablation.py
+        # --subscriptions 3000``; with 20,000, 1.12 and 1.06; 2026-11-23).
         return self.id + (_FOUR_DIGITS[refs] if refs < 1000 else f"-{refs}")
