@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -66,3 +68,22 @@ def test_references_identify_one_event_or_boundary(events: tuple[lb.Event, ...])
         if len(owner) > 1:
             assert len(owner) == 2, ref
             assert kinds[ref] <= {"convert", "moveQuantity"}, ref
+
+
+class _SubscriptionId(str, enum.Enum):  # noqa: UP042 (formats as its name, not its text)
+    """A subscription id kept as a str enum by the caller."""
+
+    FIRST = "S1"
+
+
+def test_a_generated_reference_is_the_id_text_and_its_number() -> None:
+    """An id given as a str subclass makes the references of its plain text, which is what a
+    round trip through BillingState JSON gives back."""
+    purchase = lb.Purchase(
+        subscription_id=_SubscriptionId.FIRST, on=D(2024, 1, 10), sku=SKU, quantity=2
+    )
+    refs = [line.reference_id for line in _bill(purchase)]
+    assert refs == ["S1-0001", "S1-0002", "S1-0003", "S1-0004", "S1-0005", "S1-0006"]
+    assert all(type(ref) is str for ref in refs)
+    plain = [line.reference_id for line in _bill(attrs.evolve(purchase, subscription_id="S1"))]
+    assert refs == plain
