@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import typing
 from decimal import Decimal
 from typing import Any
@@ -277,6 +278,33 @@ def test_charge_batches_split_long_runs(monkeypatch: pytest.MonkeyPatch) -> None
     charge = arrow.charge_batches(skus={"seat": EUR}, through=dt.date(2024, 12, 31), rulebook=BOOK)
     sizes = [batch.num_rows for batch in charge(arrow.events_to_table([purchase]).to_batches())]
     assert sizes == [5, 5, 2]
+
+
+def test_charge_batches_pause_the_collector_only_while_making_a_batch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Off while a batch's lines are made, on again whenever the caller has a batch."""
+    monkeypatch.setattr(arrow, "BATCH_LINES", 5)
+    made: list[bool] = []
+    to_batch = arrow.lines_to_batch
+
+    def recording(lines: list[lb.ChargeLine]) -> Any:
+        made.append(gc.isenabled())
+        return to_batch(lines)
+
+    monkeypatch.setattr(arrow, "lines_to_batch", recording)
+    purchase = lb.Purchase(subscription_id="S1", on=dt.date(2024, 1, 1), sku=EUR)
+    charge = arrow.charge_batches(skus={"seat": EUR}, through=dt.date(2024, 12, 31), rulebook=BOOK)
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        handed = [gc.isenabled() for _ in charge(arrow.events_to_table([purchase]).to_batches())]
+        assert gc.isenabled()
+    finally:
+        if not was:
+            gc.disable()
+    assert made == [False, False, False]
+    assert handed == [True, True, True]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""The cyclic garbage collector paused while a run keeps its lines (docs/scale-out.md).
+"""The cyclic garbage collector paused while a run keeps its lines (docs/scale-out.md), or
+while :func:`licbill.arrow.charge_batches` makes a batch of them.
 
 A run that returns its lines holds every one of them until it returns, each a tracked object;
 the collector's full passes then traverse all the lines kept so far, again and again as they

@@ -30,6 +30,7 @@ from typing import Any, Final, NamedTuple
 
 import attrs
 
+from licbill._collector import collector_paused
 from licbill.charges import iter_charge_lines
 from licbill.errors import (
     InvalidTypeError,
@@ -496,8 +497,18 @@ def charge_batches(
             events += events_from_table(batch, skus=checked)
         events.sort(key=_on)  # stable: one subscription's same-day events keep their order
         lines = iter_charge_lines(events, through=through, rulebook=rulebook)
-        while chunk := list(islice(lines, BATCH_LINES)):
-            yield lines_to_batch(chunk)
+        while True:
+            # The collector paused while a batch's lines are made and turned into columns,
+            # switched on again before the caller's code runs (licbill._collector): with it
+            # left on, a partition took 1.27 and 1.44 times as long (charge_batches over the
+            # 20,000 subscriptions of `python bench/scale_out.py`, two timings in one process).
+            with collector_paused():
+                chunk = list(islice(lines, BATCH_LINES))
+                if not chunk:
+                    return
+                batch = lines_to_batch(chunk)
+                del chunk  # the lines go while the collector is paused: it never scans them
+            yield batch
 
     return charge
 
