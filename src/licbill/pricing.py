@@ -140,29 +140,20 @@ class Pricing:
         basis = self.bases[start, end]
         if fields is None or fields[_QUANTITY] != sub.quantity:
             price = sub.price
-            line = self.build(
-                sub,
-                name=name,
-                day=day,
-                start=start,
-                end=end,
-                unit_price=price,
-                eup=price,
-                total=self.wholes[price.amount, price.currency, sub.quantity],
-                description=self.descriptions.paid,
-                ref=ref,
-                basis=basis,
+            total = self.wholes[price.amount, price.currency, sub.quantity]
+            line = self.line(
+                sub, name=name, day=day, eup=price, total=total, ref=ref, start=start, basis=basis
             )
             sub.whole_line = list(line)
-        else:
-            fields[_DAY] = day
-            fields[_START] = start
-            fields[_END] = end
-            fields[_NAME] = name
-            fields[_REF] = ref
-            fields[_TERM_END] = sub.term_end
-            fields[_BASIS] = basis
-            line = _new_line(ChargeLine, fields)
+            return
+        fields[_DAY] = day
+        fields[_START] = start
+        fields[_END] = end
+        fields[_NAME] = name
+        fields[_REF] = ref
+        fields[_TERM_END] = sub.term_end
+        fields[_BASIS] = basis
+        line = _new_line(ChargeLine, fields)
         sub.cycle_lines.append(line)
         self.out.append(line)
 
@@ -280,8 +271,9 @@ class Pricing:
         start: dt.date,
         basis: Basis,
         rebill: bool = False,
-    ) -> None:
-        """Append the paid line of *sub* in its current state (built by :meth:`build`)."""
+    ) -> ChargeLine:
+        """Append the paid line of *sub* in its current state (built by :meth:`build`), and
+        return it."""
         sku = sub.sku
         texts = self.descriptions
         if sku.kind is _CUSTOM_METER:
@@ -305,6 +297,7 @@ class Pricing:
         )
         sub.cycle_lines.append(line)
         self.out.append(line)
+        return line
 
     @staticmethod
     def build(
