@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -105,3 +108,38 @@ def test_a_wrong_edition_is_named_with_what_the_field_takes() -> None:
     expected = r"edition must be a licbill\.LegacyEdition or None, not 'Boost'"
     with pytest.raises(lb.InvalidTypeError, match=expected):
         lb.Workspace(id="w", created_on=dt.date(2023, 1, 1), edition="Boost")  # type: ignore[arg-type]
+
+
+_UNKNOWN_GROUPS = """
+import datetime as dt, licbill as lb
+ws = lb.Workspace(id="w", created_on=dt.date(2024, 1, 1))
+mine = frozenset({lb.Module.ENGAGE})
+users = [
+    lb.User(id=f"u{i}", username=f"user{i}", modules=mine, groups=frozenset({"gy", "gx", "g9"}))
+    for i in range(8)
+]
+history = [
+    lb.Revision(dt.date(2024, 5, 10), lb.User(id=f"u{i}", username=f"user{i}", groups=user.groups))
+    for i, user in enumerate(users)
+]
+try:
+    lb.count_seats(ws, users=users, month=lb.Month(2024, 5), history=history)
+except lb.UnknownGroupError as error:
+    print(error)
+"""
+
+
+def test_a_group_not_given_is_named_alike_whatever_the_hash_seed() -> None:
+    """Users revised in the month are met in id order, and a user's missing groups by id: the
+    error is the same in every process."""
+    said = {
+        subprocess.run(
+            [sys.executable, "-c", _UNKNOWN_GROUPS],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(1, 6)
+    }
+    assert said == {"user 'u0' belongs to group 'g9', which is not given\n"}

@@ -585,7 +585,8 @@ class _Sweep:
         return _MODULE_MASKS[holds] | (_GUEST_BIT if user.guest else 0)
 
     def start(self, followed: set[str], users: Mapping[str, User], day: dt.date) -> None:
-        for user_id in followed:
+        # In id order, so that an error names the same user whatever the hash seed.
+        for user_id in sorted(followed):
             holder = self.holder_of(users.get(user_id))
             self.holder[user_id], self.since[user_id] = holder, day
             for n in self.table[holder]:

@@ -209,7 +209,9 @@ def modules_with_groups(
         try:
             modules = modules | groups[group_id].modules
         except KeyError:
+            # The first missing group by id: a set's order changes with the hash seed.
+            missing = min(group for group in member_of if group not in groups)
             raise UnknownGroupError(
-                f"user {who!r} belongs to group {group_id!r}, which is not given"
+                f"user {who!r} belongs to group {missing!r}, which is not given"
             ) from None
     return modules
