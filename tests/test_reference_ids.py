@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import licbill as lb
 from licbill.strategies import event_histories
+from licbill.subscription import is_generated_reference
 
 D = dt.date
 NC = lb.rulebooks.NEW_COMMERCE
@@ -87,3 +88,14 @@ def test_a_generated_reference_is_the_id_text_and_its_number() -> None:
     assert all(type(ref) is str for ref in refs)
     plain = [line.reference_id for line in _bill(attrs.evolve(purchase, subscription_id="S1"))]
     assert refs == plain
+
+
+def test_a_thousandth_reference_has_as_many_digits_as_it_needs() -> None:
+    """After S1-0999 comes S1-1000: four digits or more, never cut short."""
+    monthly = lb.Purchase(subscription_id="S1", on=D(1900, 1, 1), sku=SKU)
+    lines = lb.charge_lines([monthly], through=D(1985, 12, 31), rulebook=NC)
+    refs = [line.reference_id for line in lines]
+    assert refs[:2] == ["S1-0001", "S1-0002"]
+    assert refs[998:1001] == ["S1-0999", "S1-1000", "S1-1001"]
+    assert len(refs) == len(set(refs)) == 86 * 12
+    assert all(is_generated_reference(ref) for ref in refs)

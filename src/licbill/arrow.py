@@ -484,7 +484,9 @@ def charge_batches(
     at most :data:`BATCH_LINES` lines, in the single-run order of that partition. It is usable
     as-is with Spark's ``mapInArrow`` once the events are partitioned by
     :func:`partition_keys` (``docs/scale-out.md``).
-    Arguments are checked here, before any batch is read.
+    Arguments are checked here, before any batch is read. The cyclic garbage collector is
+    paused while each batch of lines is made, and switched on again (if it was on) before the
+    batch is handed over (docs/scale-out.md).
     """
     checked = dict(_check_skus(skus))
     check_date(through, "through")

@@ -215,7 +215,8 @@ def continue_charge_lines(
     at the start). The lines are exactly those that one run over all the events through
     *through* adds to a run through *since*. Raises :class:`~licbill.EventOrderError` for an
     event dated on or before *since* (already billed) or after *through* (for a later run),
-    and whatever :func:`charge_lines` raises for the events.
+    and whatever :func:`charge_lines` raises for the events. Pauses the garbage collector
+    while it bills, as :func:`charge_lines` does.
     """
     _check_run(through, rulebook)
     if not isinstance(state, RunState):

@@ -310,8 +310,9 @@ class LiveSubscription:
 
     def set_sku(self, sku: Sku, day: dt.date) -> None:
         price = sku.price_on(day) if sku.price_changes else sku.unit_price
-        # A whole cycle costs the same each time, until the SKU, its price or the quantity
-        # changes (a renewal keeps it when the catalogue price did not move).
+        # The fields of a whole cycle's line are kept until the SKU or its price changes (a
+        # renewal keeps them when the catalogue price did not move); Pricing.whole_cycle checks
+        # the seats where it uses them.
         if getattr(self, "sku", None) is not sku:
             self.sku = sku
             self.cycle_months = sku.cycle_months
