@@ -529,3 +529,19 @@ def test_an_invoice_as_a_data_frame_has_a_row_per_line() -> None:
     frame = invoice.to_dataframe()
     assert list(frame["product"]) == [x.product.value for x in invoice.lines]
     assert list(frame["total"]) == [x.total.amount for x in invoice.lines]
+
+
+class _TaggedUser(lb.User):
+    """A caller's own kind of user: still a licbill.User."""
+
+
+def test_users_of_a_subclass_count_and_their_ids_stay_unique() -> None:
+    """Users of a subclass of User are counted as users (the check is isinstance, not the exact
+    type); two of them with one id, or a value that is no User among them, are refused."""
+    tagged = tuple(_TaggedUser(id=u.id, username=u.username, modules=u.modules) for u in USERS[:1])
+    invoice = _invoice(lb.Counting.MONTH_END, users=USERS[1:] + tagged, history=())
+    assert _invoice(lb.Counting.MONTH_END, history=()).lines == invoice.lines
+    with pytest.raises(lb.InvalidValueError, match="two users have the id 'ann'"):
+        _invoice(lb.Counting.MONTH_END, users=USERS + tagged, history=())
+    with pytest.raises(lb.InvalidTypeError, match=r"not a licbill\.User: 'ann'"):
+        _invoice(lb.Counting.MONTH_END, users=[*USERS[1:], "ann"], history=())

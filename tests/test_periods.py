@@ -138,3 +138,12 @@ def test_months_between_refuses_a_datetime() -> None:
     """months_between takes plain dates only."""
     with pytest.raises(lb.InvalidTypeError, match=r"end must be a datetime\.date"):
         lb.periods.months_between(start=D(2024, 1, 1), end=dt.datetime(2024, 2, 1))
+
+
+@given(year=st.integers(1, 9999), month=st.integers(1, 12))
+def test_a_months_last_day_is_the_eve_of_the_next_month(year: int, month: int) -> None:
+    """A month's last day lies in the month, and the day after it is a first of the month."""
+    last = lb.Month(year, month).last
+    assert (last.year, last.month, last.day) == (year, month, lb.Month(year, month).days)
+    if last < dt.date.max:
+        assert (last + dt.timedelta(days=1)).day == 1

@@ -25,6 +25,12 @@ def leaves_calendar(day: dt.date, months: int) -> OutOfCalendarError:
     )
 
 
+def days_in_month(year: int, month: int) -> int:
+    if month == 2 and calendar.isleap(year):
+        return 29
+    return _MONTH_DAYS[month - 1]
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     # The engines' path: written out because it runs for every cycle.
     index = day.month - 1 + months
@@ -33,9 +39,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
         raise leaves_calendar(day, months)
     if day.day <= 28:
         return dt.date(year, month, day.day)
-    last = _MONTH_DAYS[month - 1]
-    if month == 2 and calendar.isleap(year):
-        last = 29
+    last = days_in_month(year, month)
     return dt.date(year, month, day.day if day.day <= last else last)
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from operator import attrgetter, mul
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -165,20 +165,29 @@ def keyed(values: Iterable[Any], kind: type, what: str) -> dict[str, Any]:
 
     Shared with the reports, which take the same collections as :func:`count_seats`.
     """
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+    items: Sequence[Any]
+    if type(values) is tuple or type(values) is list:
+        items = cast("Sequence[Any]", values)  # the common case, without asking the Iterable ABC
+    elif isinstance(values, str | bytes) or not isinstance(values, Iterable):
         raise InvalidTypeError(
             f"{what} must be a collection of licbill.{kind.__name__}, not {values!r}"
         )
-    items = values if isinstance(values, tuple | list) else tuple(values)
-    # The type check in C first; the slow loop only runs to name the culprit.
-    if not set(map(type, items)) <= {kind}:
+    else:
+        items = tuple(values)
+    # One pass keeps the values of exactly *kind*; a value missing from it is a subclass, a
+    # value of another type or a repeated id, which the slow path below tells apart. The type
+    # checked inside this pass rather than by a pass of its own over the same values: keyed()
+    # over the users of `python bench/billing_run.py --workspaces 1000` took 11.7 -> 7.0 ms
+    # (best of 9, a script outside the repo).
+    keyed = {value.id: value for value in items if type(value) is kind}
+    if len(keyed) != len(items):
         for value in items:
             if not isinstance(value, kind):
                 raise InvalidTypeError(f"not a licbill.{kind.__name__}: {value!r}")
-    keyed = {value.id: value for value in items}
-    if len(keyed) != len(items):
-        twice = next(i for i, n in Counter(map(_ID, items)).items() if n > 1)
-        raise InvalidValueError(f"two {what} have the id {twice!r}")
+        keyed = {value.id: value for value in items}
+        if len(keyed) != len(items):
+            twice = next(i for i, n in Counter(map(_ID, items)).items() if n > 1)
+            raise InvalidValueError(f"two {what} have the id {twice!r}")
     return keyed
 
 
@@ -357,7 +366,9 @@ def _directory(
     # count_seats, cut_history and month_end_state read before cutting the history.
     user_map: dict[str, User] = keyed(users, User, "users")
     group_map: dict[str, Group] = keyed(groups, Group, "groups")
-    if isinstance(history, str | bytes) or not isinstance(history, Iterable):
+    if type(history) is not tuple and (
+        isinstance(history, str | bytes) or not isinstance(history, Iterable)
+    ):
         raise InvalidTypeError(f"history must be a collection of licbill.Revision, not {history!r}")
     return user_map, group_map, sorted(_checked_revisions(history), key=_ON)
 
