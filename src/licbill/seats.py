@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from operator import attrgetter, mul
-from typing import Any, cast
+from typing import Any
 
 import attrs
 
@@ -160,14 +160,14 @@ class SeatCount:
         raise InvalidValueError(f"{counting} is no whole count: use seat_days and held_days")
 
 
-def keyed(values: Iterable[Any], kind: type, what: str) -> dict[str, Any]:
+def keyed(values: Iterable[Any], kind: type[Any], what: str) -> dict[str, Any]:
     """*values* (users or groups) by id, each checked to be a *kind*; a repeated id is refused.
 
     Shared with the reports, which take the same collections as :func:`count_seats`.
     """
     items: Sequence[Any]
     if type(values) is tuple or type(values) is list:
-        items = cast("Sequence[Any]", values)  # the common case, without asking the Iterable ABC
+        items = values  # the common case, without asking the Iterable ABC
     elif isinstance(values, str | bytes) or not isinstance(values, Iterable):
         raise InvalidTypeError(
             f"{what} must be a collection of licbill.{kind.__name__}, not {values!r}"
