@@ -545,3 +545,36 @@ def test_users_of_a_subclass_count_and_their_ids_stay_unique() -> None:
         _invoice(lb.Counting.MONTH_END, users=USERS + tagged, history=())
     with pytest.raises(lb.InvalidTypeError, match=r"not a licbill\.User: 'ann'"):
         _invoice(lb.Counting.MONTH_END, users=[*USERS[1:], "ann"], history=())
+
+
+def test_a_value_of_another_type_is_named_before_an_id_that_cannot_be_a_key() -> None:
+    """A user whose id was forced to a list, beside a value that is no User: the value that is
+    no User is named (a licbill type error), not Python's unhashable-type error."""
+    forced = lb.User(id="ann", username="ann")
+    object.__setattr__(forced, "id", ["ann"])
+    with pytest.raises(lb.InvalidTypeError, match=r"not a licbill\.User: None"):
+        _invoice(lb.Counting.MONTH_END, users=(forced, None), history=())
+
+
+class _SlipperyId:
+    """An id whose hash holds for the first four askings and then changes with every one."""
+
+    asked = 0
+
+    def __hash__(self) -> int:
+        _SlipperyId.asked += 1
+        return 0 if _SlipperyId.asked <= 4 else _SlipperyId.asked
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+
+def test_ids_that_collide_and_then_do_not_are_still_a_licbill_error() -> None:
+    """Two users whose forced ids collide when keyed and no longer when counted: a licbill
+    value error saying two users share an id, never a bare StopIteration."""
+    users = (lb.User(id="ann", username="ann"), lb.User(id="bob", username="bob"))
+    for user in users:
+        object.__setattr__(user, "id", _SlipperyId())
+    _SlipperyId.asked = 0
+    with pytest.raises(lb.InvalidValueError, match="two users have one id"):
+        _invoice(lb.Counting.MONTH_END, users=users, history=())

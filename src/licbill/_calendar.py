@@ -12,7 +12,7 @@ import datetime as dt
 from ._validators import shown
 from .errors import OutOfCalendarError
 
-__all__ = ["add_months", "inclusive_days", "leaves_calendar", "period_end"]
+__all__ = ["add_months", "days_in_month", "inclusive_days", "leaves_calendar", "period_end"]
 
 _ONE_DAY = dt.timedelta(days=1)
 _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
