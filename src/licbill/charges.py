@@ -379,8 +379,10 @@ class _Engine:
                     operations.boundary(sub, day)
             todays = per_sub.get(sub_id)
             if todays is not None:
-                # A purchase always comes first among one subscription's events of one day.
-                todays.sort(key=_not_a_purchase)
+                # A purchase always comes first among one subscription's events of one day
+                # (a lone event needs no sort, nor a call of its key).
+                if len(todays) > 1:
+                    todays.sort(key=_not_a_purchase)
                 for event in todays:
                     operations.apply(event)
         if self.pricing.out:

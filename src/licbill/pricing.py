@@ -131,10 +131,10 @@ class Pricing:
         # Until the SKU, its price or the seats change, a whole cycle's line differs from the
         # one before only in its dates, charge type, reference and basis: the subscription
         # keeps its fields (``whole_line``) and the line is a copy with those set. Building
-        # each line anew instead: 1.10 and 1.20 to 1.29 (0.99, 1.29). The other
-        # fields follow from the subscription's id, start and customer (never changed), its
-        # SKU and price (LiveSubscription.set_sku drops the copy when either changes) and its
-        # seats, checked here.
+        # each line anew instead: 1.10 and 1.20 to 1.29 (0.99, 1.29). The other fields
+        # follow from the subscription's id, start and customer (never changed), its SKU and
+        # price (LiveSubscription.set_sku and take_sku drop the copy when either changes) and
+        # its seats, checked here.
         fields = sub.whole_line
         start, end = sub.cycle_start, sub.cycle_end
         basis = self.bases[start, end]

@@ -57,6 +57,11 @@ def take_newest_seats(batches: list[list[Any]], seats: int) -> list[tuple[dt.dat
     return taken
 
 
+def _price_on(sku: Sku, day: dt.date) -> Money:
+    # The catalogue price in force on *day*; a SKU without price changes has one.
+    return sku.price_on(day) if sku.price_changes else sku.unit_price
+
+
 def _state_error(what: str) -> InvalidValueError:
     return InvalidValueError(f"not a consistent subscription state: {what}")
 
@@ -181,7 +186,7 @@ class LiveSubscription:
         self.id = purchase.subscription_id
         self.customer_id = purchase.customer_id
         self.started = purchase.on
-        self.set_sku(purchase.sku, purchase.on)
+        self.take_sku(purchase.sku, purchase.on)
         self.quantity = purchase.quantity
         self.auto_renew = purchase.auto_renew
         self.cancelled = False
@@ -207,7 +212,7 @@ class LiveSubscription:
         sub.id = state.subscription_id
         sub.customer_id = state.customer_id
         sub.started = state.started
-        sub.set_sku(state.sku, state.term_start)
+        sub.take_sku(state.sku, state.term_start)
         sub.price = state.price
         sub.quantity = state.quantity
         sub.auto_renew = state.auto_renew
@@ -309,18 +314,24 @@ class LiveSubscription:
             self.restart(purchase.on)
 
     def set_sku(self, sku: Sku, day: dt.date) -> None:
-        price = sku.price_on(day) if sku.price_changes else sku.unit_price
         # The fields of a whole cycle's line are kept until the SKU or its price changes (a
         # renewal keeps them when the catalogue price did not move); Pricing.whole_cycle checks
         # the seats where it uses them.
-        if getattr(self, "sku", None) is not sku:
-            self.sku = sku
-            self.cycle_months = sku.cycle_months
-            self.term_months = sku.term.months
-            self.whole_line = None
-        elif price is not self.price:
+        if sku is not self.sku:
+            self.take_sku(sku, day)
+            return
+        price = _price_on(sku, day)
+        if price is not self.price:
             self.whole_line = None
         self.price = price
+
+    def take_sku(self, sku: Sku, day: dt.date) -> None:
+        """Take *sku* at its price on *day*: a subscription's first SKU, or another one."""
+        self.sku = sku
+        self.cycle_months = sku.cycle_months
+        self.term_months = sku.term.months
+        self.whole_line = None
+        self.price = _price_on(sku, day)
 
     def restart(self, day: dt.date) -> None:
         """Start a new term on *day* (a purchase, a trial converted early, a longer term)."""
@@ -331,30 +342,27 @@ class LiveSubscription:
 
     def enter_next(self) -> bool:
         """Enter the cycle after the current one; True when it starts a new term."""
+        # The next cycle starts the day after this one ends, which was computed from the anchor.
+        months = self.next_months
         try:
-            return self.next_cycle()
+            start = self.cycle_start = self.cycle_end + _ONE_DAY
+            renews = start > self.term_end
+            if renews:
+                self.term_start = start
+                self.term_end_months = months + self.term_months
+                self.term_end = self.ends[self.anchor, self.term_end_months]
+            # Cycles are aligned to the term's start: after a billing-plan change the first
+            # annual cycle runs to the end of the billing year (docs/operations.md).
+            last = self.term_end_months
+            step = self.cycle_months
+            first = last - self.term_months
+            end_months = first + ((months - first) // step + 1) * step
+            if end_months > last:
+                end_months = last
+            self.cycle_end = self.ends[self.anchor, end_months]
         except (OutOfCalendarError, OverflowError) as error:
             raise self.past_calendar(error) from None
-
-    def next_cycle(self) -> bool:
-        # The next cycle starts the day after this one ends, which was computed from the anchor.
-        start = self.cycle_start = self.cycle_end + _ONE_DAY
-        months = self.next_months
-        renews = start > self.term_end
-        if renews:
-            self.term_start = start
-            self.term_end_months = months + self.term_months
-            self.term_end = self.ends[self.anchor, self.term_end_months]
-        # Cycles are aligned to the term's start: after a billing-plan change the first annual
-        # cycle runs to the end of the billing year (docs/operations.md).
-        last = self.term_end_months
-        step = self.cycle_months
-        first = last - self.term_months
-        end_months = first + ((months - first) // step + 1) * step
-        if end_months > last:
-            end_months = last
         self.next_months = end_months
-        self.cycle_end = self.ends[self.anchor, end_months]
         self.share = (end_months - months, step)
         self.cycle_lines.clear()
         return renews
