@@ -115,6 +115,24 @@ def test_every_engine_amount_is_its_explanation(events: tuple[lb.Event, ...]) ->
         assert str(e).startswith(starts)
 
 
+@settings(max_examples=60)
+@given(
+    events=event_histories(),
+    rulebook=st.sampled_from([lb.rulebooks.MARKETPLACE_2019, lb.rulebooks.NEW_COMMERCE]),
+    rounding=st.sampled_from(lb.Rounding),
+)
+def test_every_engine_basis_passes_the_checks_of_its_constructor(
+    events: tuple[lb.Event, ...], rulebook: lb.Rulebook, rounding: lb.Rounding
+) -> None:
+    """The engine builds a prorated line's basis through its slots, unchecked: built again by
+    Basis's own constructor, which checks every field, each basis is accepted and equal."""
+    book = attrs.evolve(rulebook, rounding=rounding)
+    lines = lb.charge_lines(events, through=dt.date(2027, 6, 30), rulebook=book)
+    for line in lines:
+        if line.basis is not None:
+            assert attrs.evolve(line.basis) == line.basis
+
+
 def test_a_trial_line_says_it_is_a_free_trial() -> None:
     """A trial's zero line explains itself as the free trial, at a zero price."""
     from licbill.seeds import SCENARIOS
