@@ -10,9 +10,7 @@ without the trick, as a multiple of the run with it, for the mixed and the stead
 runs of ``python bench/engine_ablation.py --subscriptions 3000`` and, in brackets, one with
 ``--subscriptions 20000`` (2026-11-23). Memo tables for prorated totals and partial bases
 were measured too and dropped (within 3 % either way). A prorated line's basis is built
-through its slots (:func:`_prorated_basis`): timed, 0.95 and 1.09 of the time, within the noise;
-counted by ``python bench/instructions.py``, the checked constructor did 1.062 times the work
-on the mixed workload.
+through its slots; ``_prorated_basis`` says why.
 """
 
 from __future__ import annotations
@@ -85,7 +83,8 @@ def _prorated_basis(
     # counted by inclusive_days, the rulebook's rounding, reference ids, a unit word) have by
     # construction; the one rule a slip in the engine could break is still checked. The
     # checked constructor did 1.062 times the instructions on the mixed workload (`python
-    # bench/instructions.py`, 2026-11-23; a timing could not tell it from the noise).
+    # bench/instructions.py`, 2026-11-23); timed, 0.95 and 1.09 of the time with it (`python
+    # bench/engine_ablation.py`, an earlier session), within the noise.
     if not 0 < billing_days <= cycle_days:
         raise InvalidValueError(
             f"billing days must lie in 1..cycle days, not {billing_days} of {cycle_days}"
